@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.34;
+
+import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
+import {IDiamondLoupe} from "../../interfaces/IDiamondLoupe.sol";
+import {FacetSelectors} from "../../types/ModuleTypes.sol";
+import {LibDiamond} from "../libraries/LibDiamond.sol";
+import {LibLoupe} from "../libraries/LibLoupe.sol";
+
+/// @title EIP-2535 loupe and ERC-165, read from the same table the registry keeps.
+contract DiamondLoupeFacet is IDiamondLoupe, IERC165 {
+    /// @inheritdoc IDiamondLoupe
+    function facets() external view returns (FacetSelectors[] memory facets_) {
+        return LibLoupe.groupByFacet(LibLoupe.allSelectors());
+    }
+
+    /// @inheritdoc IDiamondLoupe
+    function facetFunctionSelectors(address _facet) external view returns (bytes4[] memory facetFunctionSelectors_) {
+        LibDiamond.Layout storage $ = LibDiamond.layout();
+        bytes4[] memory all = LibLoupe.allSelectors();
+        facetFunctionSelectors_ = new bytes4[](all.length);
+        uint256 n;
+        for (uint256 i; i < all.length; ++i) {
+            if ($.selectors[all[i]].facet == _facet) facetFunctionSelectors_[n++] = all[i];
+        }
+        assembly {
+            mstore(facetFunctionSelectors_, n)
+        }
+    }
+
+    /// @inheritdoc IDiamondLoupe
+    function facetAddresses() external view returns (address[] memory facetAddresses_) {
+        FacetSelectors[] memory grouped = LibLoupe.groupByFacet(LibLoupe.allSelectors());
+        facetAddresses_ = new address[](grouped.length);
+        for (uint256 i; i < grouped.length; ++i) {
+            facetAddresses_[i] = grouped[i].facetAddress;
+        }
+    }
+
+    /// @inheritdoc IDiamondLoupe
+    function facetAddress(bytes4 _functionSelector) external view returns (address facetAddress_) {
+        return LibDiamond.layout().selectors[_functionSelector].facet;
+    }
+
+    /// @notice True for the core interfaces and every installed module's declared ones.
+    function supportsInterface(bytes4 interfaceId) external view returns (bool) {
+        return LibDiamond.layout().interfaceRefs[interfaceId] != 0;
+    }
+}

@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.34;
+
+import {IDiamondCut} from "../../interfaces/IDiamondCut.sol";
+import {IModuleRegistry} from "../../interfaces/IModuleRegistry.sol";
+import {
+    CORE_MODULE,
+    UNMANAGED_MODULE,
+    FacetSelectors,
+    ModuleId,
+    ModuleSpec,
+    ModuleStatus,
+    SemVer,
+    packVersion
+} from "../../types/ModuleTypes.sol";
+
+/// @title Selector table and module registry of the diamond.
+/// @notice The one place that changes which facet serves which selector. Every path —
+/// the constructor, a raw `diamondCut`, module install/upgrade/remove — goes through
+/// `_addSelector`/`_removeSelector`, which keep the selector table and each module's
+/// selector list in step, so the loupe and the registry cannot disagree.
+library LibDiamond {
+    /// @dev One storage word per selector, read by the diamond's fallback with a single
+    /// SLOAD: the facet, the owning module, the selector's index in that module's list
+    /// (for O(1) removal) and whether its module is paused (so pausing costs nothing on
+    /// the hot path).
+    struct SelectorSlot {
+        address facet;
+        uint16 moduleIndex;
+        uint16 position;
+        bool paused;
+    }
+
+    struct ModuleRecord {
+        ModuleId id;
+        SemVer version;
+        ModuleStatus status;
+        bool paused;
+        bytes4[] selectors;
+        bytes4[] interfaceIds;
+        ModuleId[] dependencies;
+    }
+
+    /// @custom:storage-location erc7201:finsuite.diamond
+    struct Layout {
+        mapping(bytes4 selector => SelectorSlot) selectors;
+        // Records are never deleted, so a module index stored in a selector slot stays valid.
+        ModuleRecord[] modules;
+        mapping(ModuleId id => uint256 indexPlusOne) moduleIndex;
+        mapping(bytes4 interfaceId => uint256 modulesDeclaring) interfaceRefs;
+        mapping(ModuleId id => mapping(uint48 version => bool)) initRun;
+        bool globalPaused;
+    }
+
+    // keccak256(abi.encode(uint256(keccak256("finsuite.diamond")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 internal constant LAYOUT_SLOT = 0x05155156a226df6078928add4eb10cd52cea332863c1015fb81fe0aba1c9ed00;
+
+    uint16 internal constant CORE_INDEX = 0;
+    uint16 internal constant UNMANAGED_INDEX = 1;
+
+    function layout() internal pure returns (Layout storage $) {
+        assembly {
+            $.slot := LAYOUT_SLOT
+        }
+    }
+
+    // ------------------------------------------------------------------ construction
+
+    /// @dev Registers the built-in modules and the core selectors. Constructor only.
+    function initCore(
+        SemVer memory coreVersion,
+        FacetSelectors[] memory coreFacets,
+        bytes4[] memory coreInterfaces
+    ) internal {
+        Layout storage $ = layout();
+        ModuleRecord storage core = _newRecord($, CORE_MODULE);
+        core.version = coreVersion;
+        core.status = ModuleStatus.Installed;
+        core.interfaceIds = coreInterfaces;
+        for (uint256 i; i < coreInterfaces.length; ++i) {
+            ++$.interfaceRefs[coreInterfaces[i]];
+        }
+        ModuleRecord storage unmanaged = _newRecord($, UNMANAGED_MODULE);
+        unmanaged.status = ModuleStatus.Installed;
+
+        IDiamondCut.FacetCut[] memory cuts = new IDiamondCut.FacetCut[](coreFacets.length);
+        for (uint256 i; i < coreFacets.length; ++i) {
+            FacetSelectors memory f = coreFacets[i];
+            _enforceHasCode(f.facetAddress);
+            for (uint256 j; j < f.functionSelectors.length; ++j) {
+                _addSelector($, f.functionSelectors[j], f.facetAddress, CORE_INDEX, false);
+            }
+            cuts[i] = IDiamondCut.FacetCut(f.facetAddress, IDiamondCut.FacetCutAction.Add, f.functionSelectors);
+        }
+        emit IDiamondCut.DiamondCut(cuts, address(0), "");
+        emit IModuleRegistry.ModuleInstalled(CORE_MODULE, coreVersion, address(0));
+    }
+
+    // ------------------------------------------------------------------ raw cut
+
+    /// @dev EIP-2535 `diamondCut`. Selectors it adds belong to `unmanaged`; it may only
+    /// replace or remove selectors that `unmanaged` owns.
+    function diamondCut(IDiamondCut.FacetCut[] calldata cuts, address init, bytes calldata data) internal {
+        Layout storage $ = layout();
+        bool paused = $.globalPaused || $.modules[UNMANAGED_INDEX].paused;
+        for (uint256 i; i < cuts.length; ++i) {
+            IDiamondCut.FacetCut calldata cut = cuts[i];
+            bytes4[] calldata sels = cut.functionSelectors;
+            if (sels.length == 0) revert IDiamondCut.DiamondNoSelectors(cut.facetAddress);
+            if (cut.action == IDiamondCut.FacetCutAction.Remove) {
+                if (cut.facetAddress != address(0)) revert IDiamondCut.DiamondRemoveFacetNotZero(cut.facetAddress);
+                for (uint256 j; j < sels.length; ++j) {
+                    _removeSelector($, _unmanagedSlot($, sels[j]), sels[j]);
+                }
+                continue;
+            }
+            if (cut.facetAddress == address(0)) revert IDiamondCut.DiamondFacetIsZero(sels[0]);
+            _enforceHasCode(cut.facetAddress);
+            if (cut.action == IDiamondCut.FacetCutAction.Add) {
+                for (uint256 j; j < sels.length; ++j) {
+                    _addSelector($, sels[j], cut.facetAddress, UNMANAGED_INDEX, paused);
+                }
+            } else {
+                for (uint256 j; j < sels.length; ++j) {
+                    SelectorSlot storage s = _unmanagedSlot($, sels[j]);
+                    if (s.facet == cut.facetAddress) revert IDiamondCut.DiamondSelectorUnchanged(sels[j], s.facet);
+                    s.facet = cut.facetAddress;
+                }
+            }
+        }
+        emit IDiamondCut.DiamondCut(cuts, init, data);
+        initialize(init, data);
+    }
+
+    /// @dev The slot of `selector`, which must exist and belong to `unmanaged`.
+    function _unmanagedSlot(Layout storage $, bytes4 selector) private view returns (SelectorSlot storage s) {
+        s = $.selectors[selector];
+        if (s.facet == address(0)) revert IDiamondCut.DiamondSelectorNotFound(selector);
+        if (s.moduleIndex != UNMANAGED_INDEX) _revertTaken($, selector, s.moduleIndex, UNMANAGED_INDEX);
+    }
+
+    // ------------------------------------------------------------------ modules
+
+    function installModule(ModuleSpec calldata spec, address init, bytes calldata data) internal {
+        Layout storage $ = layout();
+        ModuleId id = spec.id;
+        _enforceNotReserved(id);
+        uint256 indexPlusOne = $.moduleIndex[id];
+        ModuleRecord storage m;
+        if (indexPlusOne == 0) {
+            m = _newRecord($, id);
+        } else {
+            m = $.modules[indexPlusOne - 1];
+            if (m.status == ModuleStatus.Installed) revert IModuleRegistry.RegistryModuleAlreadyInstalled(id);
+        }
+        _enforceSpec($, spec, init);
+        uint16 index = uint16($.moduleIndex[id] - 1);
+
+        m.version = spec.version;
+        m.status = ModuleStatus.Installed;
+        m.paused = false;
+        _setInterfaces($, m, spec.interfaceIds);
+        m.dependencies = spec.dependencies;
+
+        bool paused = $.globalPaused;
+        IDiamondCut.FacetCut[] memory cuts = new IDiamondCut.FacetCut[](spec.facets.length);
+        for (uint256 i; i < spec.facets.length; ++i) {
+            FacetSelectors calldata f = spec.facets[i];
+            _enforceFacet(f);
+            for (uint256 j; j < f.functionSelectors.length; ++j) {
+                _addSelector($, f.functionSelectors[j], f.facetAddress, index, paused);
+            }
+            cuts[i] = IDiamondCut.FacetCut(f.facetAddress, IDiamondCut.FacetCutAction.Add, f.functionSelectors);
+        }
+        emit IDiamondCut.DiamondCut(cuts, init, data);
+        emit IModuleRegistry.ModuleInstalled(id, spec.version, init);
+        _initModule($, id, spec.version, init, data);
+    }
+
+    function upgradeModule(ModuleSpec calldata spec, address init, bytes calldata data) internal {
+        Layout storage $ = layout();
+        ModuleId id = spec.id;
+        _enforceNotReserved(id);
+        uint16 index = _installedIndex($, id);
+        ModuleRecord storage m = $.modules[index];
+        SemVer memory fromVersion = m.version;
+        if (packVersion(spec.version) <= packVersion(fromVersion)) {
+            revert IModuleRegistry.RegistryVersionNotNewer(id, fromVersion, spec.version);
+        }
+        _enforceSpec($, spec, init);
+
+        IDiamondCut.FacetCut[] memory cuts = _upgradeSelectors($, spec, index);
+        m.version = spec.version;
+        _setInterfaces($, m, spec.interfaceIds);
+        m.dependencies = spec.dependencies;
+
+        emit IDiamondCut.DiamondCut(cuts, init, data);
+        emit IModuleRegistry.ModuleUpgraded(id, fromVersion, spec.version, init);
+        _initModule($, id, spec.version, init, data);
+    }
+
+    /// @dev Removes the module's selectors that `spec` no longer lists, adds new ones and
+    /// repoints kept ones whose facet changed. Returns the cuts made: up to an Add and a
+    /// Replace per facet, and one Remove.
+    function _upgradeSelectors(Layout storage $, ModuleSpec calldata spec, uint16 index)
+        private
+        returns (IDiamondCut.FacetCut[] memory cuts)
+    {
+        bytes4[] memory old = $.modules[index].selectors;
+        bytes4[] memory removed = new bytes4[](old.length);
+        uint256 removedCount;
+        for (uint256 i; i < old.length; ++i) {
+            if (!_specHasSelector(spec, old[i])) {
+                _removeSelector($, $.selectors[old[i]], old[i]);
+                removed[removedCount++] = old[i];
+            }
+        }
+
+        bool paused = $.globalPaused || $.modules[index].paused;
+        cuts = new IDiamondCut.FacetCut[](spec.facets.length * 2 + 1);
+        uint256 cutCount;
+        for (uint256 i; i < spec.facets.length; ++i) {
+            cutCount = _upgradeFacet($, spec.facets[i], index, paused, cuts, cutCount);
+        }
+        cutCount = _pushCut(cuts, cutCount, address(0), IDiamondCut.FacetCutAction.Remove, removed, removedCount);
+        assembly {
+            mstore(cuts, cutCount)
+        }
+    }
+
+    function removeModule(ModuleId id) internal {
+        Layout storage $ = layout();
+        _enforceNotReserved(id);
+        uint16 index = _installedIndex($, id);
+        ModuleRecord storage m = $.modules[index];
+        uint256 count = $.modules.length;
+        for (uint256 i; i < count; ++i) {
+            ModuleRecord storage other = $.modules[i];
+            if (i == index || other.status != ModuleStatus.Installed) continue;
+            for (uint256 j; j < other.dependencies.length; ++j) {
+                if (other.dependencies[j] == id) revert IModuleRegistry.RegistryModuleRequired(id, other.id);
+            }
+        }
+
+        bytes4[] memory sels = m.selectors;
+        for (uint256 i; i < sels.length; ++i) {
+            delete $.selectors[sels[i]];
+        }
+        delete m.selectors;
+        _setInterfaces($, m, new bytes4[](0));
+        delete m.dependencies;
+        m.status = ModuleStatus.Removed;
+        m.paused = false;
+
+        IDiamondCut.FacetCut[] memory cuts = new IDiamondCut.FacetCut[](1);
+        cuts[0] = IDiamondCut.FacetCut(address(0), IDiamondCut.FacetCutAction.Remove, sels);
+        emit IDiamondCut.DiamondCut(cuts, address(0), "");
+        emit IModuleRegistry.ModuleRemoved(id, m.version);
+    }
+
+    // ------------------------------------------------------------------ pause
+
+    /// @dev Writes the effective pause flag of every selector of module `index`.
+    function syncPaused(Layout storage $, uint16 index) internal {
+        ModuleRecord storage m = $.modules[index];
+        bool paused = $.globalPaused || m.paused;
+        bytes4[] storage sels = m.selectors;
+        uint256 n = sels.length;
+        for (uint256 i; i < n; ++i) {
+            $.selectors[sels[i]].paused = paused;
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /// @dev Delegatecalls `init` with `data`, bubbling up its revert reason.
+    function initialize(address init, bytes memory data) internal {
+        if (init == address(0)) {
+            if (data.length != 0) revert IDiamondCut.DiamondInitDataWithoutInit();
+            return;
+        }
+        if (init.code.length == 0) revert IDiamondCut.DiamondInitHasNoCode(init);
+        (bool ok, bytes memory reason) = init.delegatecall(data);
+        if (!ok) {
+            if (reason.length == 0) revert IDiamondCut.DiamondInitFailed(init, data);
+            assembly {
+                revert(add(reason, 0x20), mload(reason))
+            }
+        }
+    }
+
+    function installedIndex(ModuleId id) internal view returns (uint16) {
+        return _installedIndex(layout(), id);
+    }
+
+    function _installedIndex(Layout storage $, ModuleId id) private view returns (uint16) {
+        uint256 indexPlusOne = $.moduleIndex[id];
+        if (indexPlusOne == 0 || $.modules[indexPlusOne - 1].status != ModuleStatus.Installed) {
+            revert IModuleRegistry.RegistryModuleNotInstalled(id);
+        }
+        return uint16(indexPlusOne - 1);
+    }
+
+    function _newRecord(Layout storage $, ModuleId id) private returns (ModuleRecord storage m) {
+        m = $.modules.push();
+        m.id = id;
+        $.moduleIndex[id] = $.modules.length;
+    }
+
+    function _addSelector(Layout storage $, bytes4 sel, address facet, uint16 index, bool paused) private {
+        SelectorSlot storage s = $.selectors[sel];
+        if (s.facet != address(0)) _revertTaken($, sel, s.moduleIndex, index);
+        bytes4[] storage list = $.modules[index].selectors;
+        s.facet = facet;
+        s.moduleIndex = index;
+        s.position = uint16(list.length);
+        s.paused = paused;
+        list.push(sel);
+    }
+
+    /// @dev Swap-and-pop `sel` out of its module's list, then clear its slot.
+    function _removeSelector(Layout storage $, SelectorSlot storage s, bytes4 sel) private {
+        bytes4[] storage list = $.modules[s.moduleIndex].selectors;
+        uint16 position = s.position;
+        uint256 last = list.length - 1;
+        if (position != last) {
+            bytes4 moved = list[last];
+            list[position] = moved;
+            $.selectors[moved].position = position;
+        }
+        list.pop();
+        delete $.selectors[sel];
+    }
+
+    function _revertTaken(Layout storage $, bytes4 sel, uint16 ownerIndex, uint16 requesterIndex) private view {
+        if (ownerIndex == CORE_INDEX) revert IDiamondCut.DiamondImmutableFunction(sel);
+        revert IDiamondCut.DiamondSelectorTaken(sel, $.modules[ownerIndex].id, $.modules[requesterIndex].id);
+    }
+
+    function _enforceNotReserved(ModuleId id) private pure {
+        if (id == ModuleId.wrap(0) || id == CORE_MODULE || id == UNMANAGED_MODULE) {
+            revert IModuleRegistry.RegistryReservedModuleId(id);
+        }
+    }
+
+    function _enforceHasCode(address facet) private view {
+        if (facet.code.length == 0) revert IDiamondCut.DiamondFacetHasNoCode(facet);
+    }
+
+    function _enforceFacet(FacetSelectors calldata f) private view {
+        if (f.functionSelectors.length == 0) revert IDiamondCut.DiamondNoSelectors(f.facetAddress);
+        if (f.facetAddress == address(0)) revert IDiamondCut.DiamondFacetIsZero(f.functionSelectors[0]);
+        _enforceHasCode(f.facetAddress);
+    }
+
+    /// @dev Checks shared by install and upgrade: facets, dependencies, interfaces, init.
+    function _enforceSpec(Layout storage $, ModuleSpec calldata spec, address init) private view {
+        ModuleId id = spec.id;
+        if (spec.facets.length == 0) revert IModuleRegistry.RegistryModuleHasNoFacets(id);
+        for (uint256 i; i < spec.dependencies.length; ++i) {
+            ModuleId dep = spec.dependencies[i];
+            uint256 depPlusOne = $.moduleIndex[dep];
+            if (dep == id || depPlusOne == 0 || $.modules[depPlusOne - 1].status != ModuleStatus.Installed) {
+                revert IModuleRegistry.RegistryDependencyMissing(id, dep);
+            }
+        }
+        for (uint256 i; i < spec.interfaceIds.length; ++i) {
+            if (spec.interfaceIds[i] == 0xffffffff) revert IModuleRegistry.RegistryInvalidInterfaceId(0xffffffff);
+        }
+        if (init != address(0) && $.initRun[id][packVersion(spec.version)]) {
+            revert IModuleRegistry.RegistryInitAlreadyRun(id, spec.version);
+        }
+    }
+
+    function _specHasSelector(ModuleSpec calldata spec, bytes4 sel) private pure returns (bool) {
+        for (uint256 i; i < spec.facets.length; ++i) {
+            bytes4[] calldata sels = spec.facets[i].functionSelectors;
+            for (uint256 j; j < sels.length; ++j) {
+                if (sels[j] == sel) return true;
+            }
+        }
+        return false;
+    }
+
+    /// @dev Replaces the module's interface ids, keeping the per-interface reference counts.
+    function _setInterfaces(Layout storage $, ModuleRecord storage m, bytes4[] memory ids) private {
+        bytes4[] storage current = m.interfaceIds;
+        for (uint256 i; i < current.length; ++i) {
+            --$.interfaceRefs[current[i]];
+        }
+        for (uint256 i; i < ids.length; ++i) {
+            ++$.interfaceRefs[ids[i]];
+        }
+        m.interfaceIds = ids;
+    }
+
+    function _initModule(Layout storage $, ModuleId id, SemVer calldata version, address init, bytes calldata data)
+        private
+    {
+        if (init != address(0)) $.initRun[id][packVersion(version)] = true;
+        initialize(init, data);
+    }
+
+    /// @dev Adds the facet's new selectors and repoints kept ones; appends the cuts made.
+    function _upgradeFacet(
+        Layout storage $,
+        FacetSelectors calldata f,
+        uint16 index,
+        bool paused,
+        IDiamondCut.FacetCut[] memory cuts,
+        uint256 cutCount
+    ) private returns (uint256) {
+        _enforceFacet(f);
+        bytes4[] memory added = _emptyWithCapacity(f.functionSelectors.length);
+        bytes4[] memory replaced = _emptyWithCapacity(f.functionSelectors.length);
+        for (uint256 j; j < f.functionSelectors.length; ++j) {
+            bytes4 sel = f.functionSelectors[j];
+            SelectorSlot storage s = $.selectors[sel];
+            if (s.facet == address(0)) {
+                _addSelector($, sel, f.facetAddress, index, paused);
+                _append(added, sel);
+            } else if (s.moduleIndex != index) {
+                _revertTaken($, sel, s.moduleIndex, index);
+            } else if (s.facet != f.facetAddress) {
+                s.facet = f.facetAddress;
+                _append(replaced, sel);
+            }
+        }
+        cutCount = _pushCut(cuts, cutCount, f.facetAddress, IDiamondCut.FacetCutAction.Add, added, added.length);
+        return _pushCut(cuts, cutCount, f.facetAddress, IDiamondCut.FacetCutAction.Replace, replaced, replaced.length);
+    }
+
+    /// @dev A zero-length array with room for `capacity` elements, for `_append`.
+    function _emptyWithCapacity(uint256 capacity) private pure returns (bytes4[] memory a) {
+        a = new bytes4[](capacity);
+        assembly {
+            mstore(a, 0)
+        }
+    }
+
+    /// @dev Appends within the capacity reserved by `_emptyWithCapacity`.
+    function _append(bytes4[] memory a, bytes4 value) private pure {
+        assembly {
+            let n := add(mload(a), 1)
+            mstore(a, n)
+            mstore(add(a, shl(5, n)), value)
+        }
+    }
+
+    function _pushCut(
+        IDiamondCut.FacetCut[] memory cuts,
+        uint256 cutCount,
+        address facet,
+        IDiamondCut.FacetCutAction action,
+        bytes4[] memory sels,
+        uint256 n
+    ) private pure returns (uint256) {
+        if (n == 0) return cutCount;
+        assembly {
+            mstore(sels, n)
+        }
+        cuts[cutCount] = IDiamondCut.FacetCut(facet, action, sels);
+        return cutCount + 1;
+    }
+}

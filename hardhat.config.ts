@@ -1,0 +1,57 @@
+import { createRequire } from "node:module";
+
+import hardhatToolboxMochaEthersPlugin from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
+import { configVariable, defineConfig } from "hardhat/config";
+
+const require = createRequire(import.meta.url);
+
+// Compile offline with the WebAssembly solc from the npm `solc` package: Hardhat cannot
+// download compilers on machines without internet access. Its version must match.
+const SOLC_VERSION: string = require("solc/package.json").version;
+const solcCompiler = {
+  version: SOLC_VERSION,
+  path: require.resolve("solc/soljson.js"),
+  settings: {
+    // cancun: transient storage for the shared reentrancy guard and timelock flag.
+    evmVersion: "cancun",
+    optimizer: { enabled: true, runs: 1000 },
+    outputSelection: { "*": { "*": ["storageLayout"] } },
+  },
+};
+
+export default defineConfig({
+  plugins: [hardhatToolboxMochaEthersPlugin],
+  solidity: {
+    // Tests, the benchmark and deployments use the same bytecode, so measured gas is
+    // the gas users pay.
+    profiles: {
+      default: solcCompiler,
+      production: solcCompiler,
+    },
+  },
+  typechain: {
+    outDir: "typechain-types",
+  },
+  test: {
+    solidity: {
+      fuzz: { runs: 256 },
+      invariant: { runs: 64, depth: 32 },
+    },
+    mocha: {
+      timeout: 120_000,
+    },
+  },
+  networks: {
+    localhost: {
+      type: "http",
+      chainType: "l1",
+      url: process.env.RPC_URL ?? "http://127.0.0.1:8545",
+    },
+    sepolia: {
+      type: "http",
+      chainType: "l1",
+      url: configVariable("SEPOLIA_RPC_URL"),
+      accounts: [configVariable("SEPOLIA_PRIVATE_KEY")],
+    },
+  },
+});
