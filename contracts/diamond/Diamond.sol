@@ -30,27 +30,26 @@ contract Diamond {
         LibTimelock.setDelay(config.timelockDelay);
     }
 
-    /// @dev One SLOAD finds the facet and the pause flag, then one DELEGATECALL.
+    /// @dev The cost every call pays: one SLOAD (no hashing) finds the facet and the pause
+    /// flag, then one DELEGATECALL. `LibDiamond.SelectorSlot` packs facet (bits 0..159),
+    /// module index (160..175), position (176..191) and paused (192..199), so a word is
+    /// routable exactly when it is non-zero and below 2^192; DELEGATECALL itself ignores
+    /// the bits above the address. The error path is ordinary Solidity.
     fallback() external payable {
-        LibDiamond.SelectorSlot storage s = LibDiamond.layout().selectors[msg.sig];
         uint256 word;
         assembly {
-            word := sload(s.slot)
-        }
-        address facet = address(uint160(word));
-        if (facet == address(0)) revert IDiamondCut.DiamondFunctionNotFound(msg.sig);
-        // Bits 192..199 hold `paused`, bits 160..175 the owning module's index.
-        if ((word >> 192) & 0xff != 0) {
-            revert IDiamondCut.DiamondModulePaused(LibDiamond.layout().modules[uint16(word >> 160)].id);
-        }
-        assembly {
-            calldatacopy(0, 0, calldatasize())
-            let ok := delegatecall(gas(), facet, 0, calldatasize(), 0, 0)
-            returndatacopy(0, 0, returndatasize())
-            if iszero(ok) {
-                revert(0, returndatasize())
+            word := sload(add(0x5489b2c8b94a4bd99c2a2cc587934e053d8b825b4c4d88b1ff91646472535c00, shr(224, calldataload(0))))
+            if lt(sub(word, 1), 0xffffffffffffffffffffffffffffffffffffffffffffffff) {
+                calldatacopy(0, 0, calldatasize())
+                let ok := delegatecall(gas(), word, 0, calldatasize(), 0, 0)
+                returndatacopy(0, 0, returndatasize())
+                if iszero(ok) {
+                    revert(0, returndatasize())
+                }
+                return(0, returndatasize())
             }
-            return(0, returndatasize())
         }
+        if (word == 0) revert IDiamondCut.DiamondFunctionNotFound(msg.sig);
+        revert IDiamondCut.DiamondModulePaused(LibDiamond.layout().modules[uint16(word >> 160)].id);
     }
 }

@@ -69,7 +69,7 @@ contract ModuleRegistryFacet is IModuleRegistry {
     /// @inheritdoc IModuleRegistry
     function moduleOfSelector(bytes4 selector) external view returns (ModuleId) {
         LibDiamond.Layout storage $ = LibDiamond.layout();
-        LibDiamond.SelectorSlot storage s = $.selectors[selector];
+        LibDiamond.SelectorSlot storage s = LibDiamond.selectorSlot(selector);
         if (s.facet == address(0)) return ModuleId.wrap(0);
         return $.modules[s.moduleIndex].id;
     }

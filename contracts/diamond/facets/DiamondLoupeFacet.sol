@@ -21,7 +21,7 @@ contract DiamondLoupeFacet is IDiamondLoupe, IERC165 {
         facetFunctionSelectors_ = new bytes4[](all.length);
         uint256 n;
         for (uint256 i; i < all.length; ++i) {
-            if ($.selectors[all[i]].facet == _facet) facetFunctionSelectors_[n++] = all[i];
+            if (LibDiamond.selectorSlot(all[i]).facet == _facet) facetFunctionSelectors_[n++] = all[i];
         }
         assembly {
             mstore(facetFunctionSelectors_, n)
@@ -39,7 +39,7 @@ contract DiamondLoupeFacet is IDiamondLoupe, IERC165 {
 
     /// @inheritdoc IDiamondLoupe
     function facetAddress(bytes4 _functionSelector) external view returns (address facetAddress_) {
-        return LibDiamond.layout().selectors[_functionSelector].facet;
+        return LibDiamond.selectorSlot(_functionSelector).facet;
     }
 
     /// @notice True for the core interfaces and every installed module's declared ones.

@@ -43,7 +43,6 @@ library LibDiamond {
 
     /// @custom:storage-location erc7201:finsuite.diamond
     struct Layout {
-        mapping(bytes4 selector => SelectorSlot) selectors;
         // Records are never deleted, so a module index stored in a selector slot stays valid.
         ModuleRecord[] modules;
         mapping(ModuleId id => uint256 indexPlusOne) moduleIndex;
@@ -55,12 +54,31 @@ library LibDiamond {
     // keccak256(abi.encode(uint256(keccak256("finsuite.diamond")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 internal constant LAYOUT_SLOT = 0x05155156a226df6078928add4eb10cd52cea332863c1015fb81fe0aba1c9ed00;
 
+    /// @dev The selector table: `SELECTORS_BASE + uint32(selector)` holds that selector's
+    /// SelectorSlot. Direct addressing instead of a mapping spares the fallback a KECCAK256.
+    /// The base is the ERC-7201 root of its own namespace; the 2^32 words after it belong
+    /// to this table alone.
+    // keccak256(abi.encode(uint256(keccak256("finsuite.diamond.selectors")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 internal constant SELECTORS_BASE = 0x5489b2c8b94a4bd99c2a2cc587934e053d8b825b4c4d88b1ff91646472535c00;
+
     uint16 internal constant CORE_INDEX = 0;
     uint16 internal constant UNMANAGED_INDEX = 1;
 
     function layout() internal pure returns (Layout storage $) {
         assembly {
             $.slot := LAYOUT_SLOT
+        }
+    }
+
+    function selectorSlot(bytes4 selector) internal pure returns (SelectorSlot storage s) {
+        assembly {
+            s.slot := add(SELECTORS_BASE, shr(224, selector))
+        }
+    }
+
+    function _clearSelector(bytes4 selector) private {
+        assembly {
+            sstore(add(SELECTORS_BASE, shr(224, selector)), 0)
         }
     }
 
@@ -134,7 +152,7 @@ library LibDiamond {
 
     /// @dev The slot of `selector`, which must exist and belong to `unmanaged`.
     function _unmanagedSlot(Layout storage $, bytes4 selector) private view returns (SelectorSlot storage s) {
-        s = $.selectors[selector];
+        s = selectorSlot(selector);
         if (s.facet == address(0)) revert IDiamondCut.DiamondSelectorNotFound(selector);
         if (s.moduleIndex != UNMANAGED_INDEX) _revertTaken($, selector, s.moduleIndex, UNMANAGED_INDEX);
     }
@@ -211,7 +229,7 @@ library LibDiamond {
         uint256 removedCount;
         for (uint256 i; i < old.length; ++i) {
             if (!_specHasSelector(spec, old[i])) {
-                _removeSelector($, $.selectors[old[i]], old[i]);
+                _removeSelector($, selectorSlot(old[i]), old[i]);
                 removed[removedCount++] = old[i];
             }
         }
@@ -244,7 +262,7 @@ library LibDiamond {
 
         bytes4[] memory sels = m.selectors;
         for (uint256 i; i < sels.length; ++i) {
-            delete $.selectors[sels[i]];
+            _clearSelector(sels[i]);
         }
         delete m.selectors;
         _setInterfaces($, m, new bytes4[](0));
@@ -267,7 +285,7 @@ library LibDiamond {
         bytes4[] storage sels = m.selectors;
         uint256 n = sels.length;
         for (uint256 i; i < n; ++i) {
-            $.selectors[sels[i]].paused = paused;
+            selectorSlot(sels[i]).paused = paused;
         }
     }
 
@@ -308,7 +326,7 @@ library LibDiamond {
     }
 
     function _addSelector(Layout storage $, bytes4 sel, address facet, uint16 index, bool paused) private {
-        SelectorSlot storage s = $.selectors[sel];
+        SelectorSlot storage s = selectorSlot(sel);
         if (s.facet != address(0)) _revertTaken($, sel, s.moduleIndex, index);
         bytes4[] storage list = $.modules[index].selectors;
         s.facet = facet;
@@ -326,10 +344,10 @@ library LibDiamond {
         if (position != last) {
             bytes4 moved = list[last];
             list[position] = moved;
-            $.selectors[moved].position = position;
+            selectorSlot(moved).position = position;
         }
         list.pop();
-        delete $.selectors[sel];
+        _clearSelector(sel);
     }
 
     function _revertTaken(Layout storage $, bytes4 sel, uint16 ownerIndex, uint16 requesterIndex) private view {
@@ -415,7 +433,7 @@ library LibDiamond {
         bytes4[] memory replaced = _emptyWithCapacity(f.functionSelectors.length);
         for (uint256 j; j < f.functionSelectors.length; ++j) {
             bytes4 sel = f.functionSelectors[j];
-            SelectorSlot storage s = $.selectors[sel];
+            SelectorSlot storage s = selectorSlot(sel);
             if (s.facet == address(0)) {
                 _addSelector($, sel, f.facetAddress, index, paused);
                 _append(added, sel);

@@ -1,0 +1,28 @@
+// Fixtures shared by the mocha suites: a real diamond built by the deploy library.
+import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+
+import { deployCoreFacets, deployDiamond, type CoreFacetAddresses } from "../scripts/lib/core.js";
+import type { IFinanceDiamond } from "../typechain-types/index.js";
+
+export interface CoreFixture {
+  diamond: IFinanceDiamond;
+  facets: CoreFacetAddresses;
+  owner: HardhatEthersSigner;
+  upgrader: HardhatEthersSigner;
+  guardian: HardhatEthersSigner;
+  alice: HardhatEthersSigner;
+  bob: HardhatEthersSigner;
+}
+
+/** A diamond whose owner is signer 0, upgrader signer 1, guardian signer 2, with delay `delay`. */
+export async function coreFixture(ethers: HardhatEthers, delay: bigint | number = 0): Promise<CoreFixture> {
+  const [owner, upgrader, guardian, alice, bob] = await ethers.getSigners();
+  const facets = await deployCoreFacets(ethers);
+  const diamond = await deployDiamond(ethers, facets, {
+    owner: owner.address,
+    upgrader: upgrader.address,
+    guardian: guardian.address,
+    timelockDelay: delay,
+  });
+  return { diamond, facets, owner, upgrader, guardian, alice, bob };
+}
