@@ -19,8 +19,13 @@ struct DiamondConfig {
 /// @title One institution's diamond (EIP-2535): the single address integrators use.
 /// @notice Holds all state; code lives in shared, stateless facets. The constructor
 /// registers the built-in `core` module; every other change goes through the timelock.
-/// @dev No `receive`: plain transfers of native currency revert, so the diamond never
-/// holds funds that no module accounts for.
+/// @dev The deployed code is not compiled from this contract: the constructor returns a
+/// 111-byte hand-assembled dispatcher (`_runtime`), because dispatch is the cost every
+/// call pays and Solidity's prologue alone would add ~20 gas. The dispatcher does one
+/// SLOAD (no hashing) and one DELEGATECALL; anything it cannot route is delegated to the
+/// loupe facet's fallback, which reverts with `DiamondFunctionNotFound` or
+/// `DiamondModulePaused`. There is no `receive`: plain transfers of native currency
+/// revert, so the diamond never holds funds that no module accounts for.
 contract Diamond {
     constructor(CoreFacets memory coreFacets, DiamondConfig memory config) {
         LibDiamond.initCore(LibCore.version(), LibCore.facets(coreFacets), LibCore.interfaceIds());
@@ -28,28 +33,40 @@ contract Diamond {
         if (config.upgrader != address(0)) LibAccess.grantRole(LibAccess.UPGRADER_ROLE, config.upgrader);
         if (config.guardian != address(0)) LibAccess.grantRole(LibAccess.GUARDIAN_ROLE, config.guardian);
         LibTimelock.setDelay(config.timelockDelay);
+
+        bytes memory code = _runtime(coreFacets.diamondLoupe);
+        assembly {
+            return(add(code, 0x20), mload(code))
+        }
     }
 
-    /// @dev The cost every call pays: one SLOAD (no hashing) finds the facet and the pause
-    /// flag, then one DELEGATECALL. `LibDiamond.SelectorSlot` packs facet (bits 0..159),
-    /// module index (160..175), position (176..191) and paused (192..199), so a word is
-    /// routable exactly when it is non-zero and below 2^192; DELEGATECALL itself ignores
-    /// the bits above the address. The error path is ordinary Solidity.
-    fallback() external payable {
-        uint256 word;
-        assembly {
-            word := sload(add(0x5489b2c8b94a4bd99c2a2cc587934e053d8b825b4c4d88b1ff91646472535c00, shr(224, calldataload(0))))
-            if lt(sub(word, 1), 0xffffffffffffffffffffffffffffffffffffffffffffffff) {
-                calldatacopy(0, 0, calldatasize())
-                let ok := delegatecall(gas(), word, 0, calldatasize(), 0, 0)
-                returndatacopy(0, 0, returndatasize())
-                if iszero(ok) {
-                    revert(0, returndatasize())
-                }
-                return(0, returndatasize())
-            }
-        }
-        if (word == 0) revert IDiamondCut.DiamondFunctionNotFound(msg.sig);
-        revert IDiamondCut.DiamondModulePaused(LibDiamond.layout().modules[uint16(word >> 160)].id);
+    /// @dev The dispatcher (111 bytes). Stack after each line on the right, top last.
+    ///
+    ///   00 PUSH0 CALLDATALOAD PUSH1 e0 SHR          [sig]
+    ///   05 PUSH32 SELECTORS_BASE ADD SLOAD          [word]  LibDiamond's SelectorWord
+    ///   28 PUSH1 1 DUP2 SLT PUSH1 48 JUMPI          [word]  word < 1 signed: absent or paused
+    ///   2f CALLDATASIZE PUSH0 PUSH0 CALLDATACOPY
+    ///   33 PUSH0 PUSH0 CALLDATASIZE PUSH0 DUP5 GAS DELEGATECALL   [word ok]  low 160 bits = facet
+    ///   3a RETURNDATASIZE PUSH0 PUSH0 RETURNDATACOPY
+    ///   3e PUSH1 44 JUMPI RETURNDATASIZE PUSH0 REVERT
+    ///   44 JUMPDEST RETURNDATASIZE PUSH0 RETURN
+    ///   48 JUMPDEST CALLDATASIZE PUSH0 PUSH0 CALLDATACOPY          unroutable: delegate to
+    ///   4d PUSH0 PUSH0 CALLDATASIZE PUSH0 PUSH20 handler GAS DELEGATECALL   the handler, which
+    ///   68 RETURNDATASIZE PUSH0 PUSH0 RETURNDATACOPY RETURNDATASIZE PUSH0 REVERT   says why
+    function _runtime(address handler) private pure returns (bytes memory) {
+        return abi.encodePacked(
+            hex"5f3560e01c7f",
+            LibDiamond.SELECTORS_BASE,
+            hex"0154" hex"6001" hex"81" hex"12" hex"6048" hex"57",
+            hex"365f5f37",
+            hex"5f5f365f845af4",
+            hex"3d5f5f3e",
+            hex"6044" hex"57" hex"3d5ffd",
+            hex"5b3d5ff3",
+            hex"5b365f5f37",
+            hex"5f5f365f73",
+            handler,
+            hex"5af4" hex"3d5f5f3e" hex"3d5ffd"
+        );
     }
 }

@@ -3,7 +3,7 @@ pragma solidity 0.8.34;
 
 import {IModuleRegistry} from "../interfaces/IModuleRegistry.sol";
 import {LibTimelock} from "../access/LibTimelock.sol";
-import {LibDiamond} from "../diamond/libraries/LibDiamond.sol";
+import {LibDiamond, SelectorWord} from "../diamond/libraries/LibDiamond.sol";
 import {LibLoupe} from "../diamond/libraries/LibLoupe.sol";
 import {ModuleId, ModuleInfo, ModuleSpec, ModuleStatus, SemVer, packVersion} from "../types/ModuleTypes.sol";
 
@@ -68,10 +68,9 @@ contract ModuleRegistryFacet is IModuleRegistry {
 
     /// @inheritdoc IModuleRegistry
     function moduleOfSelector(bytes4 selector) external view returns (ModuleId) {
-        LibDiamond.Layout storage $ = LibDiamond.layout();
-        LibDiamond.SelectorSlot storage s = LibDiamond.selectorSlot(selector);
-        if (s.facet == address(0)) return ModuleId.wrap(0);
-        return $.modules[s.moduleIndex].id;
+        SelectorWord w = LibDiamond.loadSelector(selector);
+        if (w.isEmpty()) return ModuleId.wrap(0);
+        return LibDiamond.layout().modules[w.moduleIndex()].id;
     }
 
     /// @inheritdoc IModuleRegistry

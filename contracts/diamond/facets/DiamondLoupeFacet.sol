@@ -4,7 +4,8 @@ pragma solidity 0.8.34;
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {IDiamondLoupe} from "../../interfaces/IDiamondLoupe.sol";
 import {FacetSelectors} from "../../types/ModuleTypes.sol";
-import {LibDiamond} from "../libraries/LibDiamond.sol";
+import {IDiamondCut} from "../../interfaces/IDiamondCut.sol";
+import {LibDiamond, SelectorWord} from "../libraries/LibDiamond.sol";
 import {LibLoupe} from "../libraries/LibLoupe.sol";
 
 /// @title EIP-2535 loupe and ERC-165, read from the same table the registry keeps.
@@ -21,7 +22,7 @@ contract DiamondLoupeFacet is IDiamondLoupe, IERC165 {
         facetFunctionSelectors_ = new bytes4[](all.length);
         uint256 n;
         for (uint256 i; i < all.length; ++i) {
-            if (LibDiamond.selectorSlot(all[i]).facet == _facet) facetFunctionSelectors_[n++] = all[i];
+            if (LibDiamond.loadSelector(all[i]).facet() == _facet) facetFunctionSelectors_[n++] = all[i];
         }
         assembly {
             mstore(facetFunctionSelectors_, n)
@@ -39,7 +40,15 @@ contract DiamondLoupeFacet is IDiamondLoupe, IERC165 {
 
     /// @inheritdoc IDiamondLoupe
     function facetAddress(bytes4 _functionSelector) external view returns (address facetAddress_) {
-        return LibDiamond.selectorSlot(_functionSelector).facet;
+        return LibDiamond.loadSelector(_functionSelector).facet();
+    }
+
+    /// @notice Reached only through the diamond's dispatcher, for a selector it cannot
+    /// route: explains why with the matching error. Always reverts.
+    fallback() external payable {
+        SelectorWord w = LibDiamond.loadSelector(msg.sig);
+        if (w.isEmpty()) revert IDiamondCut.DiamondFunctionNotFound(msg.sig);
+        revert IDiamondCut.DiamondModulePaused(LibDiamond.layout().modules[w.moduleIndex()].id);
     }
 
     /// @notice True for the core interfaces and every installed module's declared ones.

@@ -14,23 +14,66 @@ import {
     packVersion
 } from "../../types/ModuleTypes.sol";
 
+/// @notice One selector's entry in the selector table, one storage word read by the
+/// dispatcher with a single SLOAD: facet (bits 0..159), owning module's index (160..175),
+/// the selector's position in that module's list (176..191, for O(1) removal) and the
+/// module's effective pause flag (bit 255). With the flag in the sign bit, "present and
+/// not paused" is one signed comparison (`word > 0`), and pausing costs callers nothing.
+type SelectorWord is uint256;
+
+using SelectorWordLib for SelectorWord global;
+
+library SelectorWordLib {
+    uint256 private constant PAUSED_BIT = 1 << 255;
+
+    function pack(address facet_, uint16 moduleIndex_, uint16 position_, bool paused_)
+        internal
+        pure
+        returns (SelectorWord)
+    {
+        uint256 w = uint256(uint160(facet_)) | (uint256(moduleIndex_) << 160) | (uint256(position_) << 176);
+        return SelectorWord.wrap(paused_ ? w | PAUSED_BIT : w);
+    }
+
+    function isEmpty(SelectorWord w) internal pure returns (bool) {
+        return SelectorWord.unwrap(w) == 0;
+    }
+
+    function facet(SelectorWord w) internal pure returns (address) {
+        return address(uint160(SelectorWord.unwrap(w)));
+    }
+
+    function moduleIndex(SelectorWord w) internal pure returns (uint16) {
+        return uint16(SelectorWord.unwrap(w) >> 160);
+    }
+
+    function position(SelectorWord w) internal pure returns (uint16) {
+        return uint16(SelectorWord.unwrap(w) >> 176);
+    }
+
+    function paused(SelectorWord w) internal pure returns (bool) {
+        return SelectorWord.unwrap(w) & PAUSED_BIT != 0;
+    }
+
+    function withFacet(SelectorWord w, address facet_) internal pure returns (SelectorWord) {
+        return pack(facet_, w.moduleIndex(), w.position(), w.paused());
+    }
+
+    function withPosition(SelectorWord w, uint16 position_) internal pure returns (SelectorWord) {
+        return pack(w.facet(), w.moduleIndex(), position_, w.paused());
+    }
+
+    function withPaused(SelectorWord w, bool paused_) internal pure returns (SelectorWord) {
+        return pack(w.facet(), w.moduleIndex(), w.position(), paused_);
+    }
+}
+
 /// @title Selector table and module registry of the diamond.
 /// @notice The one place that changes which facet serves which selector. Every path —
 /// the constructor, a raw `diamondCut`, module install/upgrade/remove — goes through
 /// `_addSelector`/`_removeSelector`, which keep the selector table and each module's
 /// selector list in step, so the loupe and the registry cannot disagree.
 library LibDiamond {
-    /// @dev One storage word per selector, read by the diamond's fallback with a single
-    /// SLOAD: the facet, the owning module, the selector's index in that module's list
-    /// (for O(1) removal) and whether its module is paused (so pausing costs nothing on
-    /// the hot path).
-    struct SelectorSlot {
-        address facet;
-        uint16 moduleIndex;
-        uint16 position;
-        bool paused;
-    }
-
     struct ModuleRecord {
         ModuleId id;
         SemVer version;
@@ -55,7 +98,7 @@ library LibDiamond {
     bytes32 internal constant LAYOUT_SLOT = 0x05155156a226df6078928add4eb10cd52cea332863c1015fb81fe0aba1c9ed00;
 
     /// @dev The selector table: `SELECTORS_BASE + uint32(selector)` holds that selector's
-    /// SelectorSlot. Direct addressing instead of a mapping spares the fallback a KECCAK256.
+    /// SelectorWord. Direct addressing instead of a mapping spares the fallback a KECCAK256.
     /// The base is the ERC-7201 root of its own namespace; the 2^32 words after it belong
     /// to this table alone.
     // keccak256(abi.encode(uint256(keccak256("finsuite.diamond.selectors")) - 1)) & ~bytes32(uint256(0xff))
@@ -70,15 +113,15 @@ library LibDiamond {
         }
     }
 
-    function selectorSlot(bytes4 selector) internal pure returns (SelectorSlot storage s) {
+    function loadSelector(bytes4 selector) internal view returns (SelectorWord w) {
         assembly {
-            s.slot := add(SELECTORS_BASE, shr(224, selector))
+            w := sload(add(SELECTORS_BASE, shr(224, selector)))
         }
     }
 
-    function _clearSelector(bytes4 selector) private {
+    function _storeSelector(bytes4 selector, SelectorWord w) private {
         assembly {
-            sstore(add(SELECTORS_BASE, shr(224, selector)), 0)
+            sstore(add(SELECTORS_BASE, shr(224, selector)), w)
         }
     }
 
@@ -128,7 +171,7 @@ library LibDiamond {
             if (cut.action == IDiamondCut.FacetCutAction.Remove) {
                 if (cut.facetAddress != address(0)) revert IDiamondCut.DiamondRemoveFacetNotZero(cut.facetAddress);
                 for (uint256 j; j < sels.length; ++j) {
-                    _removeSelector($, _unmanagedSlot($, sels[j]), sels[j]);
+                    _removeSelector($, _unmanagedWord($, sels[j]), sels[j]);
                 }
                 continue;
             }
@@ -140,9 +183,9 @@ library LibDiamond {
                 }
             } else {
                 for (uint256 j; j < sels.length; ++j) {
-                    SelectorSlot storage s = _unmanagedSlot($, sels[j]);
-                    if (s.facet == cut.facetAddress) revert IDiamondCut.DiamondSelectorUnchanged(sels[j], s.facet);
-                    s.facet = cut.facetAddress;
+                    SelectorWord w = _unmanagedWord($, sels[j]);
+                    if (w.facet() == cut.facetAddress) revert IDiamondCut.DiamondSelectorUnchanged(sels[j], w.facet());
+                    _storeSelector(sels[j], w.withFacet(cut.facetAddress));
                 }
             }
         }
@@ -150,11 +193,11 @@ library LibDiamond {
         initialize(init, data);
     }
 
-    /// @dev The slot of `selector`, which must exist and belong to `unmanaged`.
-    function _unmanagedSlot(Layout storage $, bytes4 selector) private view returns (SelectorSlot storage s) {
-        s = selectorSlot(selector);
-        if (s.facet == address(0)) revert IDiamondCut.DiamondSelectorNotFound(selector);
-        if (s.moduleIndex != UNMANAGED_INDEX) _revertTaken($, selector, s.moduleIndex, UNMANAGED_INDEX);
+    /// @dev The word of `selector`, which must exist and belong to `unmanaged`.
+    function _unmanagedWord(Layout storage $, bytes4 selector) private view returns (SelectorWord w) {
+        w = loadSelector(selector);
+        if (w.isEmpty()) revert IDiamondCut.DiamondSelectorNotFound(selector);
+        if (w.moduleIndex() != UNMANAGED_INDEX) _revertTaken($, selector, w.moduleIndex(), UNMANAGED_INDEX);
     }
 
     // ------------------------------------------------------------------ modules
@@ -229,7 +272,7 @@ library LibDiamond {
         uint256 removedCount;
         for (uint256 i; i < old.length; ++i) {
             if (!_specHasSelector(spec, old[i])) {
-                _removeSelector($, selectorSlot(old[i]), old[i]);
+                _removeSelector($, loadSelector(old[i]), old[i]);
                 removed[removedCount++] = old[i];
             }
         }
@@ -262,7 +305,7 @@ library LibDiamond {
 
         bytes4[] memory sels = m.selectors;
         for (uint256 i; i < sels.length; ++i) {
-            _clearSelector(sels[i]);
+            _storeSelector(sels[i], SelectorWord.wrap(0));
         }
         delete m.selectors;
         _setInterfaces($, m, new bytes4[](0));
@@ -285,7 +328,7 @@ library LibDiamond {
         bytes4[] storage sels = m.selectors;
         uint256 n = sels.length;
         for (uint256 i; i < n; ++i) {
-            selectorSlot(sels[i]).paused = paused;
+            _storeSelector(sels[i], loadSelector(sels[i]).withPaused(paused));
         }
     }
 
@@ -326,28 +369,25 @@ library LibDiamond {
     }
 
     function _addSelector(Layout storage $, bytes4 sel, address facet, uint16 index, bool paused) private {
-        SelectorSlot storage s = selectorSlot(sel);
-        if (s.facet != address(0)) _revertTaken($, sel, s.moduleIndex, index);
+        SelectorWord w = loadSelector(sel);
+        if (!w.isEmpty()) _revertTaken($, sel, w.moduleIndex(), index);
         bytes4[] storage list = $.modules[index].selectors;
-        s.facet = facet;
-        s.moduleIndex = index;
-        s.position = uint16(list.length);
-        s.paused = paused;
+        _storeSelector(sel, SelectorWordLib.pack(facet, index, uint16(list.length), paused));
         list.push(sel);
     }
 
     /// @dev Swap-and-pop `sel` out of its module's list, then clear its slot.
-    function _removeSelector(Layout storage $, SelectorSlot storage s, bytes4 sel) private {
-        bytes4[] storage list = $.modules[s.moduleIndex].selectors;
-        uint16 position = s.position;
+    function _removeSelector(Layout storage $, SelectorWord w, bytes4 sel) private {
+        bytes4[] storage list = $.modules[w.moduleIndex()].selectors;
+        uint16 position = w.position();
         uint256 last = list.length - 1;
         if (position != last) {
             bytes4 moved = list[last];
             list[position] = moved;
-            selectorSlot(moved).position = position;
+            _storeSelector(moved, loadSelector(moved).withPosition(position));
         }
         list.pop();
-        _clearSelector(sel);
+        _storeSelector(sel, SelectorWord.wrap(0));
     }
 
     function _revertTaken(Layout storage $, bytes4 sel, uint16 ownerIndex, uint16 requesterIndex) private view {
@@ -433,14 +473,14 @@ library LibDiamond {
         bytes4[] memory replaced = _emptyWithCapacity(f.functionSelectors.length);
         for (uint256 j; j < f.functionSelectors.length; ++j) {
             bytes4 sel = f.functionSelectors[j];
-            SelectorSlot storage s = selectorSlot(sel);
-            if (s.facet == address(0)) {
+            SelectorWord w = loadSelector(sel);
+            if (w.isEmpty()) {
                 _addSelector($, sel, f.facetAddress, index, paused);
                 _append(added, sel);
-            } else if (s.moduleIndex != index) {
-                _revertTaken($, sel, s.moduleIndex, index);
-            } else if (s.facet != f.facetAddress) {
-                s.facet = f.facetAddress;
+            } else if (w.moduleIndex() != index) {
+                _revertTaken($, sel, w.moduleIndex(), index);
+            } else if (w.facet() != f.facetAddress) {
+                _storeSelector(sel, w.withFacet(f.facetAddress));
                 _append(replaced, sel);
             }
         }

@@ -33,7 +33,7 @@ library LibLoupe {
         uint256[] memory counts = new uint256[](sels.length);
         uint256 facetCount;
         for (uint256 i; i < sels.length; ++i) {
-            address facet = LibDiamond.selectorSlot(sels[i]).facet;
+            address facet = LibDiamond.loadSelector(sels[i]).facet();
             uint256 f;
             while (f < facetCount && out[f].facetAddress != facet) ++f;
             if (f == facetCount) {
