@@ -28,6 +28,8 @@ export default defineConfig({
       default: solcCompiler,
       production: solcCompiler,
     },
+    // The benchmark's peer proxy.
+    npmFilesToBuild: ["@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol"],
   },
   typechain: {
     outDir: "typechain-types",

@@ -18,7 +18,7 @@ export interface CoreFixture {
 export async function coreFixture(ethers: HardhatEthers, delay: bigint | number = 0): Promise<CoreFixture> {
   const [owner, upgrader, guardian, alice, bob] = await ethers.getSigners();
   const facets = await deployCoreFacets(ethers);
-  const diamond = await deployDiamond(ethers, facets, {
+  const { diamond } = await deployDiamond(ethers, facets, {
     owner: owner.address,
     upgrader: upgrader.address,
     guardian: guardian.address,

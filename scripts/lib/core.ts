@@ -8,6 +8,7 @@ import {
   ZeroHash,
   type ContractTransactionReceipt,
   type InterfaceAbi,
+  type TransactionReceipt,
 } from "ethers";
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 
@@ -94,22 +95,28 @@ export async function deployCoreFacets(ethers: HardhatEthers): Promise<CoreFacet
   return out as CoreFacetAddresses;
 }
 
+export interface DeployedDiamond {
+  diamond: IFinanceDiamond;
+  receipt: TransactionReceipt;
+}
+
 /** Deploys one institution's diamond over already-deployed core facets. */
 export async function deployDiamond(
   ethers: HardhatEthers,
   facets: CoreFacetAddresses,
   settings: DiamondSettings,
-): Promise<IFinanceDiamond> {
+): Promise<DeployedDiamond> {
   const config = {
     owner: settings.owner,
     upgrader: settings.upgrader ?? ZeroAddress,
     guardian: settings.guardian ?? ZeroAddress,
     timelockDelay: BigInt(settings.timelockDelay ?? 0),
   };
-  const diamond = await ethers.deployContract("Diamond", [facets, config]);
-  await diamond.waitForDeployment();
+  const deployed = await ethers.deployContract("Diamond", [facets, config]);
+  const receipt = await deployed.deploymentTransaction()?.wait();
+  if (!receipt) throw new Error("diamond deployment transaction was dropped");
   const [signer] = await ethers.getSigners();
-  return IFinanceDiamond__factory.connect(await diamond.getAddress(), signer);
+  return { diamond: IFinanceDiamond__factory.connect(await deployed.getAddress(), signer), receipt };
 }
 
 export interface TimelockedResult {
