@@ -69,7 +69,10 @@ await runTimelocked(diamond, [
 ]);
 // OpenZeppelin 5.7's proxy must be initialised with a call, so every target gets one
 // increment first and the measured call is the second (same storage transition for all).
-const proxy = await ethers.deployContract("ERC1967Proxy", [counterAddress, counter.interface.encodeFunctionData("increment")]);
+const proxy = await ethers.deployContract("ERC1967Proxy", [
+  counterAddress,
+  counter.interface.encodeFunctionData("increment"),
+]);
 const incrementAt = (target: string) => counter.attach(target).getFunction("increment");
 await gasOf(incrementAt(counterAddress)());
 await gasOf(incrementAt(await diamond.getAddress())());

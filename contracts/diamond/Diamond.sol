@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.34;
 
-import {IDiamondCut} from "../interfaces/IDiamondCut.sol";
 import {LibAccess} from "../access/LibAccess.sol";
 import {LibTimelock} from "../access/LibTimelock.sol";
 import {CoreFacets, LibCore} from "./libraries/LibCore.sol";
@@ -43,7 +42,7 @@ contract Diamond {
     /// @dev The dispatcher (111 bytes). Stack after each line on the right, top last.
     ///
     ///   00 PUSH0 CALLDATALOAD PUSH1 e0 SHR          [sig]
-    ///   05 PUSH32 SELECTORS_BASE ADD SLOAD          [word]  LibDiamond's SelectorWord
+    ///   05 PUSH32 SELECTORS_BASE; 26 ADD SLOAD      [word]  LibDiamond's SelectorWord
     ///   28 PUSH1 1 DUP2 SLT PUSH1 48 JUMPI          [word]  word < 1 signed: absent or paused
     ///   2f CALLDATASIZE PUSH0 PUSH0 CALLDATACOPY
     ///   33 PUSH0 PUSH0 CALLDATASIZE PUSH0 DUP5 GAS DELEGATECALL   [word ok]  low 160 bits = facet
@@ -51,22 +50,25 @@ contract Diamond {
     ///   3e PUSH1 44 JUMPI RETURNDATASIZE PUSH0 REVERT
     ///   44 JUMPDEST RETURNDATASIZE PUSH0 RETURN
     ///   48 JUMPDEST CALLDATASIZE PUSH0 PUSH0 CALLDATACOPY          unroutable: delegate to
-    ///   4d PUSH0 PUSH0 CALLDATASIZE PUSH0 PUSH20 handler GAS DELEGATECALL   the handler, which
+    ///   4d PUSH0 PUSH0 CALLDATASIZE PUSH0 PUSH20 handler; 66 GAS DELEGATECALL   the handler, which
     ///   68 RETURNDATASIZE PUSH0 PUSH0 RETURNDATACOPY RETURNDATASIZE PUSH0 REVERT   says why
     function _runtime(address handler) private pure returns (bytes memory) {
-        return abi.encodePacked(
-            hex"5f3560e01c7f",
-            LibDiamond.SELECTORS_BASE,
-            hex"0154" hex"6001" hex"81" hex"12" hex"6048" hex"57",
-            hex"365f5f37",
-            hex"5f5f365f845af4",
-            hex"3d5f5f3e",
-            hex"6044" hex"57" hex"3d5ffd",
-            hex"5b3d5ff3",
-            hex"5b365f5f37",
-            hex"5f5f365f73",
-            handler,
-            hex"5af4" hex"3d5f5f3e" hex"3d5ffd"
-        );
+        return
+            abi.encodePacked(
+                hex"5f3560e01c7f", // 00
+                LibDiamond.SELECTORS_BASE,
+                hex"0154", // 26
+                hex"60018112604857", // 28
+                hex"365f5f37", // 2f
+                hex"5f5f365f845af4", // 33
+                hex"3d5f5f3e", // 3a
+                hex"6044573d5ffd", // 3e
+                hex"5b3d5ff3", // 44
+                hex"5b365f5f37", // 48
+                hex"5f5f365f73", // 4d
+                handler,
+                hex"5af4", // 66
+                hex"3d5f5f3e3d5ffd" // 68
+            );
     }
 }

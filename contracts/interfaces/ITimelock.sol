@@ -15,7 +15,13 @@ interface ITimelock {
         Done
     }
 
-    event OperationScheduled(bytes32 indexed id, bytes[] calls, bytes32 salt, uint64 readyAt, address indexed scheduler);
+    event OperationScheduled(
+        bytes32 indexed id,
+        bytes[] calls,
+        bytes32 salt,
+        uint64 readyAt,
+        address indexed scheduler
+    );
     event OperationExecuted(bytes32 indexed id, address indexed executor);
     event OperationCancelled(bytes32 indexed id, address indexed canceller);
     event TimelockDelayChanged(uint64 previousDelay, uint64 newDelay);

@@ -80,6 +80,7 @@ contract MockInit {
     }
 
     function rejectSilently() external pure {
+        // solhint-disable-next-line gas-custom-errors
         revert();
     }
 }

@@ -45,7 +45,9 @@ contract ModuleRegistryFacet is IModuleRegistry {
         info.id = id;
         info.version = m.version;
         info.status = m.status;
-        info.paused = indexPlusOne - 1 != LibDiamond.CORE_INDEX && m.status == ModuleStatus.Installed &&
+        info.paused =
+            indexPlusOne - 1 != LibDiamond.CORE_INDEX &&
+            m.status == ModuleStatus.Installed &&
             ($.globalPaused || m.paused);
         info.facets = LibLoupe.groupByFacet(m.selectors);
         info.interfaceIds = m.interfaceIds;

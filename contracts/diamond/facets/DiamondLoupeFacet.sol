@@ -17,7 +17,6 @@ contract DiamondLoupeFacet is IDiamondLoupe, IERC165 {
 
     /// @inheritdoc IDiamondLoupe
     function facetFunctionSelectors(address _facet) external view returns (bytes4[] memory facetFunctionSelectors_) {
-        LibDiamond.Layout storage $ = LibDiamond.layout();
         bytes4[] memory all = LibLoupe.allSelectors();
         facetFunctionSelectors_ = new bytes4[](all.length);
         uint256 n;

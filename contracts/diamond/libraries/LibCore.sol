@@ -42,6 +42,7 @@ library LibCore {
         ids[7] = type(IModuleRegistry).interfaceId;
     }
 
+    // solhint-disable-next-line function-max-lines
     function facets(CoreFacets memory f) internal pure returns (FacetSelectors[] memory out) {
         out = new FacetSelectors[](7);
 

@@ -26,11 +26,12 @@ using SelectorWordLib for SelectorWord global;
 library SelectorWordLib {
     uint256 private constant PAUSED_BIT = 1 << 255;
 
-    function pack(address facet_, uint16 moduleIndex_, uint16 position_, bool paused_)
-        internal
-        pure
-        returns (SelectorWord)
-    {
+    function pack(
+        address facet_,
+        uint16 moduleIndex_,
+        uint16 position_,
+        bool paused_
+    ) internal pure returns (SelectorWord) {
         uint256 w = uint256(uint160(facet_)) | (uint256(moduleIndex_) << 160) | (uint256(position_) << 176);
         return SelectorWord.wrap(paused_ ? w | PAUSED_BIT : w);
     }
@@ -263,10 +264,11 @@ library LibDiamond {
     /// @dev Removes the module's selectors that `spec` no longer lists, adds new ones and
     /// repoints kept ones whose facet changed. Returns the cuts made: up to an Add and a
     /// Replace per facet, and one Remove.
-    function _upgradeSelectors(Layout storage $, ModuleSpec calldata spec, uint16 index)
-        private
-        returns (IDiamondCut.FacetCut[] memory cuts)
-    {
+    function _upgradeSelectors(
+        Layout storage $,
+        ModuleSpec calldata spec,
+        uint16 index
+    ) private returns (IDiamondCut.FacetCut[] memory cuts) {
         bytes4[] memory old = $.modules[index].selectors;
         bytes4[] memory removed = new bytes4[](old.length);
         uint256 removedCount;
@@ -452,9 +454,13 @@ library LibDiamond {
         m.interfaceIds = ids;
     }
 
-    function _initModule(Layout storage $, ModuleId id, SemVer calldata version, address init, bytes calldata data)
-        private
-    {
+    function _initModule(
+        Layout storage $,
+        ModuleId id,
+        SemVer calldata version,
+        address init,
+        bytes calldata data
+    ) private {
         if (init != address(0)) $.initRun[id][packVersion(version)] = true;
         initialize(init, data);
     }

@@ -28,7 +28,6 @@ library LibLoupe {
 
     /// @dev Groups `sels` by the facet serving each, in first-seen order.
     function groupByFacet(bytes4[] memory sels) internal view returns (FacetSelectors[] memory out) {
-        LibDiamond.Layout storage $ = LibDiamond.layout();
         out = new FacetSelectors[](sels.length);
         uint256[] memory counts = new uint256[](sels.length);
         uint256 facetCount;
