@@ -9,6 +9,7 @@ import {
   CORE_FACET_CONTRACTS,
   coreCalls,
   deployCoreFacets,
+  deployDiamond,
   FacetCutAction,
   moduleId,
   ROLES,
@@ -252,14 +253,7 @@ async function deployWith(config: {
   timelockDelay: bigint;
 }): Promise<DeployResult> {
   const facets = await deployCoreFacets(ethers);
-  const deployed = await ethers.deployContract("Diamond", [facets, config]);
-  await deployed.waitForDeployment();
-  const tx = deployed.deploymentTransaction();
-  if (tx === null) throw new Error("no deployment transaction");
-  const receipt = await tx.wait();
-  if (receipt === null) throw new Error("no deployment receipt");
-  const [signer] = await ethers.getSigners();
-  return { diamond: IFinanceDiamond__factory.connect(await deployed.getAddress(), signer), facets, receipt };
+  return { ...(await deployDiamond(ethers, facets, config)), facets };
 }
 
 /** Deployed by signer 0, but run by alice (owner), bob (upgrader), signer 2 (guardian), delay 1 hour. */

@@ -8,7 +8,6 @@ import {
   ZeroHash,
   type ContractTransactionReceipt,
   type InterfaceAbi,
-  type TransactionReceipt,
 } from "ethers";
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 
@@ -97,7 +96,7 @@ export async function deployCoreFacets(ethers: HardhatEthers): Promise<CoreFacet
 
 export interface DeployedDiamond {
   diamond: IFinanceDiamond;
-  receipt: TransactionReceipt;
+  receipt: ContractTransactionReceipt;
 }
 
 /** Deploys one institution's diamond over already-deployed core facets. */
