@@ -607,6 +607,35 @@ describe("ModuleRegistry", function () {
       expect(await f.diamond.facetAddress(SEL.mockPing)).to.equal(f.v1);
     });
 
+    it("reverts when the new spec lists a selector twice, even under two facets", async function () {
+      const before = await registryState(f.diamond);
+      await expect(
+        runTimelocked(f.asUpgrader, [
+          coreCalls.upgradeModule(
+            mockV2Spec(f, {
+              facets: [
+                { facetAddress: f.v2, functionSelectors: V2_SELECTORS },
+                { facetAddress: f.other, functionSelectors: [SEL.mockValue] },
+              ],
+            }),
+          ),
+        ]),
+      )
+        .to.be.revertedWithCustomError(f.diamond, "DiamondSelectorTaken")
+        .withArgs(SEL.mockValue, MOCK_ID, MOCK_ID);
+      expect(await registryState(f.diamond)).to.deep.equal(before);
+    });
+
+    it("accepts two upgrades of the same module in one operation", async function () {
+      await runTimelocked(f.asUpgrader, [
+        coreCalls.upgradeModule(mockV2Spec(f)),
+        coreCalls.upgradeModule(mockV1Spec(f, { version: [3, 0, 0] })),
+      ]);
+      expect(plain(await f.diamond.moduleVersion(MOCK_ID))).to.deep.equal(semverOut([3, 0, 0]));
+      expect(await f.diamond.facetAddress(SEL.mockPing)).to.equal(f.v1);
+      expect(await f.diamond.facetAddress(SEL.mockPong)).to.equal(ZeroAddress);
+    });
+
     it("reverts when the init of the new version already ran", async function () {
       await runTimelocked(f.asUpgrader, [
         coreCalls.upgradeModule(mockV2Spec(f), f.initAddress, initCall(1)),

@@ -105,6 +105,11 @@ library LibDiamond {
     // keccak256(abi.encode(uint256(keccak256("finsuite.diamond.selectors")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 internal constant SELECTORS_BASE = 0x5489b2c8b94a4bd99c2a2cc587934e053d8b825b4c4d88b1ff91646472535c00;
 
+    /// @dev Transient marks of the selectors an upgrade has processed, to refuse a spec that
+    /// lists one twice (install refuses it through the selector table itself).
+    // keccak256(abi.encode(uint256(keccak256("finsuite.diamond.upgrade-seen")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 private constant UPGRADE_SEEN_BASE = 0x679d552594f8a9189e1a4b30871d3d23035339e4cd9f55d30ec291dbc9eefb00;
+
     uint16 internal constant CORE_INDEX = 0;
     uint16 internal constant UNMANAGED_INDEX = 1;
 
@@ -285,6 +290,7 @@ library LibDiamond {
         for (uint256 i; i < spec.facets.length; ++i) {
             cutCount = _upgradeFacet($, spec.facets[i], index, paused, cuts, cutCount);
         }
+        _clearSeen(spec);
         cutCount = _pushCut(cuts, cutCount, address(0), IDiamondCut.FacetCutAction.Remove, removed, removedCount);
         assembly {
             mstore(cuts, cutCount)
@@ -479,6 +485,7 @@ library LibDiamond {
         bytes4[] memory replaced = _emptyWithCapacity(f.functionSelectors.length);
         for (uint256 j; j < f.functionSelectors.length; ++j) {
             bytes4 sel = f.functionSelectors[j];
+            if (_markSeen(sel)) _revertTaken($, sel, index, index);
             SelectorWord w = loadSelector(sel);
             if (w.isEmpty()) {
                 _addSelector($, sel, f.facetAddress, index, paused);
@@ -492,6 +499,28 @@ library LibDiamond {
         }
         cutCount = _pushCut(cuts, cutCount, f.facetAddress, IDiamondCut.FacetCutAction.Add, added, added.length);
         return _pushCut(cuts, cutCount, f.facetAddress, IDiamondCut.FacetCutAction.Replace, replaced, replaced.length);
+    }
+
+    /// @dev Marks `sel` as processed by the running upgrade; returns whether it already was.
+    function _markSeen(bytes4 sel) private returns (bool seen) {
+        assembly {
+            let key := add(UPGRADE_SEEN_BASE, shr(224, sel))
+            seen := tload(key)
+            tstore(key, 1)
+        }
+    }
+
+    /// @dev Clears the marks, so a later upgrade in the same transaction starts afresh.
+    function _clearSeen(ModuleSpec calldata spec) private {
+        for (uint256 i; i < spec.facets.length; ++i) {
+            bytes4[] calldata sels = spec.facets[i].functionSelectors;
+            for (uint256 j; j < sels.length; ++j) {
+                bytes4 sel = sels[j];
+                assembly {
+                    tstore(add(UPGRADE_SEEN_BASE, shr(224, sel)), 0)
+                }
+            }
+        }
     }
 
     /// @dev A zero-length array with room for `capacity` elements, for `_append`.
