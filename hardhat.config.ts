@@ -35,9 +35,12 @@ export default defineConfig({
     outDir: "typechain-types",
   },
   test: {
+    // `default` keeps `npm test` fast; `deep` (npm run test:deep) runs long campaigns.
     solidity: {
-      fuzz: { runs: 256 },
-      invariant: { runs: 64, depth: 32 },
+      profiles: {
+        default: { fuzz: { runs: 128 }, invariant: { runs: 32, depth: 20 } },
+        deep: { fuzz: { runs: 10_000 }, invariant: { runs: 512, depth: 64 } },
+      },
     },
     mocha: {
       timeout: 120_000,
