@@ -82,3 +82,37 @@ export async function scanStorage(dir: string): Promise<StorageScan> {
   }
   return { roots, annotations };
 }
+
+/** One member of a namespace's struct, with its type written out in full. */
+export interface StorageMember {
+  label: string;
+  slot: number;
+  offset: number;
+  type: string;
+}
+
+/** Namespace → members of its struct, in declaration order. */
+export type LayoutSnapshot = Record<string, StorageMember[]>;
+
+/**
+ * Why `next` is not an append-only extension of `previous`, one line per problem:
+ * every recorded member must keep its name, slot, offset and type; new members may only
+ * follow them. Nested structs must not change at all (an array of them would shift).
+ */
+export function layoutProblems(namespace: string, previous: StorageMember[], next: StorageMember[]): string[] {
+  const problems: string[] = [];
+  previous.forEach((old, i) => {
+    const now = next[i];
+    const where = `${namespace}: member ${i} "${old.label}"`;
+    if (now === undefined) {
+      problems.push(`${where} was removed`);
+    } else if (now.label !== old.label) {
+      problems.push(`${where} is now "${now.label}"`);
+    } else if (now.slot !== old.slot || now.offset !== old.offset) {
+      problems.push(`${where} moved from slot ${old.slot}+${old.offset} to ${now.slot}+${now.offset}`);
+    } else if (now.type !== old.type) {
+      problems.push(`${where} changed type from ${old.type} to ${now.type}`);
+    }
+  });
+  return problems;
+}

@@ -1,0 +1,168 @@
+// The manifest: which modules exist, which named sets combine them, and the parameters
+// of each network. Pure types and validation; the suite's own manifest is
+// scripts/manifest.ts.
+import { isAddress } from "ethers";
+
+import type { SemVerTuple } from "./core.js";
+
+/** Parameters a module's init may read, resolved for one network. */
+export interface NetworkParams {
+  /** ERC-173 owner and sole admin of new diamonds. Default: the deploying account. */
+  owner?: string;
+  /** Holder of UPGRADER_ROLE (schedules and executes timelocked operations). Default: the deployer. */
+  upgrader?: string;
+  /** Holder of GUARDIAN_ROLE (pause, cancel). Default: the deployer. */
+  guardian?: string;
+  /** Timelock delay in seconds for new diamonds. */
+  timelockDelay: number;
+  /** Token addresses by symbol, for modules that take them. */
+  tokens: Record<string, string>;
+  /** Price-feed addresses by pair, for modules that take them. */
+  oracles: Record<string, string>;
+}
+
+export interface InitSpec {
+  /** Contract deployed (like a facet) and delegatecalled with `function(args)`. */
+  contract: string;
+  function: string;
+  args?: (params: NetworkParams) => unknown[];
+}
+
+export interface ModuleDefinition {
+  /** Semantic version; raise it whenever a facet or the selector list changes. */
+  version: SemVerTuple;
+  /** Facet contract names. The module serves every external function of each. */
+  facets: string[];
+  /** Interface contract names whose ERC-165 id the module declares (XOR of their functions). */
+  interfaces?: string[];
+  /** Modules that must be installed first and stay while this one is. */
+  dependencies?: string[];
+  /** Runs once when the module is installed at this version. */
+  init?: InitSpec;
+  /** Runs once when an installed module is upgraded to this version. */
+  upgradeInit?: InitSpec;
+  /**
+   * ERC-7201 namespaces the module owns, each mapped to a layout-probe contract that
+   * declares the namespace's struct as its only state variable (solc reports its layout).
+   */
+  storage?: Record<string, string>;
+}
+
+export interface Manifest {
+  modules: Record<string, ModuleDefinition>;
+  /** Named module sets. Every set implicitly contains the built-in `core` module. */
+  sets: Record<string, string[]>;
+  /** Per-network overrides of `defaults`, keyed by Hardhat network name. */
+  networks: Record<string, Partial<NetworkParams>>;
+  defaults: NetworkParams;
+  /** Layout probes of the core module's namespaces. */
+  coreStorage: Record<string, string>;
+}
+
+/** Reserved by the diamond: cannot be declared. */
+export const RESERVED_MODULE_IDS = ["core", "unmanaged"] as const;
+
+const MODULE_ID = /^[a-z][a-z0-9-]{0,30}$/;
+
+/** What is wrong with a manifest, one line per problem; empty when it is usable. */
+export function validateManifest(manifest: Manifest): string[] {
+  const problems: string[] = [];
+  for (const [id, def] of Object.entries(manifest.modules)) {
+    const where = `module "${id}"`;
+    if (!MODULE_ID.test(id)) {
+      problems.push(`${where}: id must be 1-31 characters of a-z, 0-9 and '-', starting with a letter`);
+    }
+    if ((RESERVED_MODULE_IDS as readonly string[]).includes(id)) problems.push(`${where}: the id is reserved`);
+    if (def.version.length !== 3 || def.version.some((n) => !Number.isInteger(n) || n < 0 || n > 0xffff)) {
+      problems.push(`${where}: version must be [major, minor, patch], each 0..65535`);
+    }
+    if (def.facets.length === 0) problems.push(`${where}: lists no facets`);
+    if (new Set(def.facets).size !== def.facets.length) problems.push(`${where}: lists a facet twice`);
+    for (const dep of def.dependencies ?? []) {
+      if (dep === id) problems.push(`${where}: depends on itself`);
+      else if (!(dep in manifest.modules)) problems.push(`${where}: depends on unknown module "${dep}"`);
+    }
+  }
+  for (const [name, members] of Object.entries(manifest.sets)) {
+    for (const m of members) {
+      if (!(m in manifest.modules)) problems.push(`set "${name}": unknown module "${m}"`);
+    }
+  }
+  const cycle = findDependencyCycle(manifest);
+  if (cycle) problems.push(`dependency cycle: ${cycle.join(" -> ")}`);
+  for (const [network, params] of Object.entries({ defaults: manifest.defaults, ...manifest.networks })) {
+    for (const role of ["owner", "upgrader", "guardian"] as const) {
+      const value = params[role];
+      if (value !== undefined && !isAddress(value)) problems.push(`network "${network}": ${role} is not an address`);
+    }
+    const delay = params.timelockDelay;
+    if (delay !== undefined && (!Number.isInteger(delay) || delay < 0 || delay > 30 * 24 * 3600)) {
+      problems.push(`network "${network}": timelockDelay must be whole seconds from 0 to 2592000 (30 days)`);
+    }
+  }
+  return problems;
+}
+
+function findDependencyCycle(manifest: Manifest): string[] | null {
+  const state = new Map<string, "visiting" | "done">();
+  const stack: string[] = [];
+  const visit = (id: string): string[] | null => {
+    if (state.get(id) === "done") return null;
+    if (state.get(id) === "visiting") return [...stack.slice(stack.indexOf(id)), id];
+    state.set(id, "visiting");
+    stack.push(id);
+    for (const dep of manifest.modules[id]?.dependencies ?? []) {
+      if (dep === id || !(dep in manifest.modules)) continue;
+      const found = visit(dep);
+      if (found) return found;
+    }
+    stack.pop();
+    state.set(id, "done");
+    return null;
+  };
+  for (const id of Object.keys(manifest.modules)) {
+    const found = visit(id);
+    if (found) return found;
+  }
+  return null;
+}
+
+/** The network's parameters: defaults, then the network's overrides. */
+export function networkParams(manifest: Manifest, network: string): NetworkParams {
+  const own = manifest.networks[network] ?? {};
+  return {
+    ...manifest.defaults,
+    ...own,
+    tokens: { ...manifest.defaults.tokens, ...own.tokens },
+    oracles: { ...manifest.defaults.oracles, ...own.oracles },
+  };
+}
+
+/** Modules of a set, or an error naming the known sets. */
+export function modulesOfSet(manifest: Manifest, set: string): string[] {
+  const members = manifest.sets[set];
+  if (members === undefined) {
+    throw new Error(`Unknown module set "${set}". Known sets: ${Object.keys(manifest.sets).join(", ")}.`);
+  }
+  return [...members];
+}
+
+/** Orders `ids` so that every module comes after its dependencies. */
+export function dependencyOrder(manifest: Manifest, ids: readonly string[]): string[] {
+  const wanted = new Set(ids);
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const visit = (id: string) => {
+    if (seen.has(id)) return;
+    seen.add(id);
+    for (const dep of manifest.modules[id]?.dependencies ?? []) if (wanted.has(dep)) visit(dep);
+    out.push(id);
+  };
+  [...ids].sort().forEach(visit);
+  return out;
+}
+
+/** Identity function that type-checks a manifest literal. */
+export function defineManifest(manifest: Manifest): Manifest {
+  return manifest;
+}
