@@ -3,6 +3,8 @@ import { createRequire } from "node:module";
 import hardhatToolboxMochaEthersPlugin from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
 import { configVariable, defineConfig } from "hardhat/config";
 
+import { modulesTasks } from "./scripts/tasks/modules.js";
+
 const require = createRequire(import.meta.url);
 
 // Compile offline with the WebAssembly solc from the npm `solc` package: Hardhat cannot
@@ -21,6 +23,7 @@ const solcCompiler = {
 
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthersPlugin],
+  tasks: modulesTasks,
   solidity: {
     // Tests, the benchmark and deployments use the same bytecode, so measured gas is
     // the gas users pay.

@@ -156,3 +156,8 @@ contract TenSelectorFacet {
         return 9;
     }
 }
+
+/// @dev Layout probe of the mock module's namespace (see contracts/layout/CoreStorageLayouts.sol).
+contract MockStorageLayouts {
+    MockStorage.Layout internal finsuite_mock;
+}

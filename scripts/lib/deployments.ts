@@ -1,0 +1,587 @@
+// Puts module sets on a chain and changes them later: gathers the planner's input
+// (records, chain, artifacts), plans, and applies the plan step by step with a journal,
+// so that a run killed at any point finishes when the same command runs again.
+import {
+  ContractFactory,
+  Interface,
+  keccak256,
+  toUtf8Bytes,
+  type Fragment,
+  type JsonFragment,
+  type Signer,
+  type TransactionReceipt,
+  type TransactionResponse,
+} from "ethers";
+import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
+import type { ArtifactManager } from "hardhat/types/artifacts";
+
+import { IFinanceDiamond__factory } from "../../typechain-types/index.js";
+import { interfaceIdOf, loadContracts, loadLayouts, type ContractInfo } from "./artifacts.js";
+import { readChainState, readModules } from "./chain.js";
+import { CORE_FACET_CONTRACTS, ROLES, coreCalls, type CoreFacetAddresses } from "./core.js";
+import {
+  modulesOfSet,
+  networkParams,
+  validateManifest,
+  type InitSpec,
+  type Manifest,
+  type NetworkParams,
+} from "./manifest.js";
+import {
+  contractsNeeded,
+  describeAction,
+  layoutProbes,
+  plan as makePlan,
+  type ChainState,
+  type DeployedContract,
+  type Plan,
+  type PlanAction,
+} from "./plan.js";
+import {
+  DEPLOYMENT_SCHEMA,
+  RecordStore,
+  versionString,
+  type ContractsRecord,
+  type DeploymentRecord,
+  type Journal,
+  type RecordedTransaction,
+} from "./records.js";
+import type { LayoutSnapshot } from "./storage.js";
+
+/** A mistake of the caller: printed as is, without a stack trace. Nothing was sent. */
+export class UserError extends Error {}
+
+export interface SuiteContext {
+  ethers: HardhatEthers;
+  artifacts: ArtifactManager;
+  networkName: string;
+  manifest: Manifest;
+  store: RecordStore;
+  /** In-process networks start empty every run: records of a vanished diamond are ignored there. */
+  ephemeral: boolean;
+  log: (line: string) => void;
+}
+
+export type Request =
+  | { kind: "deploy"; name: string; set: string }
+  | { kind: "upgrade"; name: string }
+  | { kind: "add"; name: string; module: string }
+  | { kind: "remove"; name: string; module: string }
+  | { kind: "plan"; name: string; set?: string };
+
+export interface Prepared {
+  request: Request;
+  name: string;
+  set: string;
+  modules: string[];
+  chainId: number;
+  record: DeploymentRecord | null;
+  signer: Signer;
+  params: NetworkParams;
+  contracts: Record<string, ContractInfo>;
+  registry: ContractsRecord;
+  journal: Journal;
+  chain: ChainState;
+  currentLayouts: LayoutSnapshot;
+  plan: Plan;
+}
+
+const CORE_FACET_NAMES = Object.values(CORE_FACET_CONTRACTS);
+const CORE_FACET_KEYS = Object.keys(CORE_FACET_CONTRACTS) as (keyof CoreFacetAddresses)[];
+
+/** Everything the planner needs, checked; sends nothing and writes nothing. */
+export async function prepare(ctx: SuiteContext, request: Request): Promise<Prepared> {
+  const problems = validateManifest(ctx.manifest);
+  if (problems.length > 0) throw new UserError(`The manifest is invalid:\n  - ${problems.join("\n  - ")}`);
+  const provider = ctx.ethers.provider;
+  const chainId = Number((await provider.getNetwork()).chainId);
+  const [signer] = await ctx.ethers.getSigners();
+  if (signer === undefined) throw new UserError(`Network "${ctx.networkName}" has no account configured to sign with.`);
+
+  let record = await ctx.store.readDeployment(request.name);
+  if (record !== null && record.chainId !== chainId) {
+    throw new UserError(
+      `Record "${request.name}" belongs to chain ${record.chainId}, but network "${ctx.networkName}" is chain ${chainId}.`,
+    );
+  }
+  if (record !== null && (await provider.getCode(record.address)) === "0x") {
+    if (!ctx.ephemeral) {
+      throw new UserError(
+        `Record "${request.name}" says the diamond is at ${record.address}, but chain ${chainId} has no code there ` +
+          `(was the chain reset?). Delete ${ctx.store.deploymentFile(request.name)} or choose another --name.`,
+      );
+    }
+    record = null;
+  }
+
+  let set: string;
+  let modules: string[];
+  switch (request.kind) {
+    case "deploy":
+      if (record !== null && record.set !== request.set) {
+        throw new UserError(
+          `Deployment "${request.name}" exists with set "${record.set}". Use "modules upgrade", or another --name.`,
+        );
+      }
+      set = request.set;
+      modules = record?.modules ?? modulesOfSetChecked(ctx.manifest, request.set);
+      break;
+    case "plan":
+      set = request.set ?? record?.set ?? request.name;
+      modules = request.set !== undefined || record === null ? modulesOfSetChecked(ctx.manifest, set) : record.modules;
+      break;
+    default: {
+      if (record === null) {
+        throw new UserError(`No deployment "${request.name}" on network "${ctx.networkName}". Deploy it first.`);
+      }
+      set = record.set;
+      modules = [...record.modules];
+      if (request.kind === "add" || request.kind === "remove") {
+        if (ctx.manifest.modules[request.module] === undefined) {
+          throw new UserError(
+            `Unknown module "${request.module}". Known modules: ${Object.keys(ctx.manifest.modules).join(", ") || "none"}.`,
+          );
+        }
+        if (request.kind === "add") {
+          if (modules.includes(request.module))
+            throw new UserError(`Module "${request.module}" is already part of "${request.name}".`);
+          modules.push(request.module);
+        } else {
+          if (!modules.includes(request.module))
+            throw new UserError(`Module "${request.module}" is not part of "${request.name}".`);
+          modules = modules.filter((m) => m !== request.module);
+        }
+      }
+    }
+  }
+
+  const contracts = await loadContracts(ctx.artifacts, contractsNeeded(ctx.manifest, modules, CORE_FACET_NAMES));
+  const currentLayouts = await loadLayouts(ctx.artifacts, layoutProbes(ctx.manifest, modules));
+  const registry = await ctx.store.readContracts(chainId);
+  const journal = await ctx.store.readJournal(request.name, chainId);
+  await verifyRegistry(ctx, registry);
+
+  const chain = await readChainState(
+    provider,
+    record?.address ?? null,
+    Object.values(registry.contracts).map((c) => c.address),
+  );
+  const plan = makePlan({
+    manifest: ctx.manifest,
+    modules,
+    contracts,
+    coreFacets: CORE_FACET_NAMES,
+    chain,
+    deployed: registry.contracts,
+    recordedLayouts: record?.storageLayouts ?? {},
+    currentLayouts,
+  });
+  return {
+    request,
+    name: request.name,
+    set,
+    modules,
+    chainId,
+    record,
+    signer,
+    params: networkParams(ctx.manifest, ctx.networkName),
+    contracts,
+    registry,
+    journal,
+    chain,
+    currentLayouts,
+    plan,
+  };
+}
+
+function modulesOfSetChecked(manifest: Manifest, set: string): string[] {
+  try {
+    return modulesOfSet(manifest, set);
+  } catch (e) {
+    throw new UserError((e as Error).message);
+  }
+}
+
+/** Drops registry entries whose address no longer holds the recorded code (in memory only). */
+async function verifyRegistry(ctx: SuiteContext, registry: ContractsRecord): Promise<void> {
+  for (const [name, entry] of Object.entries(registry.contracts)) {
+    const code = await ctx.ethers.provider.getCode(entry.address);
+    if (code === "0x" || keccak256(code) !== entry.codeHash) {
+      ctx.log(
+        `note: recorded ${name} at ${entry.address} is not on chain with the recorded code; it will be redeployed`,
+      );
+      delete registry.contracts[name];
+    }
+  }
+}
+
+export function formatPlan(prepared: Prepared): string {
+  const { plan } = prepared;
+  const lines = [
+    `Plan for "${prepared.name}" (set "${prepared.set}": core${prepared.modules.map((m) => ", " + m).join("")})`,
+  ];
+  if (plan.actions.length === 0) lines.push("  nothing to do: the chain matches the manifest and the artifacts");
+  plan.actions.forEach((a, i) => lines.push(`  ${i + 1}. ${describeAction(a)}`));
+  if (prepared.record?.pendingOperation) {
+    const p = prepared.record.pendingOperation;
+    lines.push(`  pending timelocked operation ${p.id} (ready at ${new Date(p.readyAt * 1000).toISOString()})`);
+  }
+  plan.notes.forEach((n) => lines.push(`  note: ${n}`));
+  plan.problems.forEach((p) => lines.push(`  REFUSED: ${p}`));
+  return lines.join("\n");
+}
+
+export type ApplyStatus = "done" | "nothing-to-do" | "scheduled";
+
+/**
+ * Applies a prepared plan. Each transaction is journaled when sent and its outcome
+ * recorded when confirmed, before the next one starts.
+ */
+export async function apply(ctx: SuiteContext, prepared: Prepared): Promise<ApplyStatus> {
+  if (prepared.plan.problems.length > 0) {
+    throw new UserError(`Refusing to apply:\n  - ${prepared.plan.problems.join("\n  - ")}`);
+  }
+  const run = new Run(ctx, prepared);
+  await run.resolveJournal();
+  await run.preflight();
+  return run.execute();
+}
+
+class Run {
+  private readonly transactions: RecordedTransaction[] = [];
+  private step = 0;
+  private readonly total: number;
+  private readonly crashAfter = Number(process.env.FINSUITE_CRASH_AFTER_STEP ?? "0");
+
+  constructor(
+    private readonly ctx: SuiteContext,
+    private readonly p: Prepared,
+  ) {
+    this.total = p.plan.actions.filter((a) => a.kind === "deploy" || a.kind === "deployDiamond").length + 2;
+  }
+
+  private get provider() {
+    return this.ctx.ethers.provider;
+  }
+
+  /** Finishes what a killed run left in the journal: records mined transactions, forgets dropped ones. */
+  async resolveJournal(): Promise<void> {
+    let recovered = false;
+    for (const [key, entry] of Object.entries(this.p.journal.sent)) {
+      let receipt = await this.provider.getTransactionReceipt(entry.hash);
+      if (receipt === null && (await this.provider.getTransaction(entry.hash)) !== null) {
+        this.ctx.log(`waiting for ${entry.step} (${entry.hash}) sent by an earlier run`);
+        receipt = await this.provider.waitForTransaction(entry.hash);
+      }
+      if (receipt !== null && receipt.status === 1) {
+        this.ctx.log(`recovered ${entry.step}: tx ${entry.hash} confirmed in block ${receipt.blockNumber}`);
+        if (key.startsWith("deploy:")) await this.recordContract(key.slice("deploy:".length), receipt);
+        if (key === "diamond") await this.recordDiamond(receipt);
+        recovered = true;
+      }
+      delete this.p.journal.sent[key];
+    }
+    await this.ctx.store.writeJournal(this.p.name, this.p.journal);
+    if (recovered) {
+      // What the earlier run completed is on record now: plan again from there.
+      Object.assign(this.p, await prepare(this.ctx, this.p.request));
+      if (this.p.plan.problems.length > 0) {
+        throw new UserError(`Refusing to apply:\n  - ${this.p.plan.problems.join("\n  - ")}`);
+      }
+    }
+  }
+
+  /** Checks that would otherwise fail half-way: roles and funds. */
+  async preflight(): Promise<void> {
+    const address = await this.p.signer.getAddress();
+    const hasModuleOps = this.p.plan.actions.some((a) => ["install", "upgrade", "remove"].includes(a.kind));
+    if (this.p.record !== null && hasModuleOps) {
+      const diamond = IFinanceDiamond__factory.connect(this.p.record.address, this.provider);
+      if (!(await diamond.hasRole(ROLES.UPGRADER, address))) {
+        throw new UserError(
+          `Account ${address} lacks UPGRADER_ROLE on diamond ${this.p.record.address}: ask its owner to grant it, ` +
+            "or sign with the upgrader's account.",
+        );
+      }
+    }
+    const fee = await this.provider.getFeeData();
+    const price = fee.maxFeePerGas ?? fee.gasPrice ?? 0n;
+    if (price === 0n) return; // permissioned chains with free gas
+    let gas = 0n;
+    for (const action of this.p.plan.actions) {
+      if (action.kind === "deploy") {
+        const tx = await this.factory(action.contract).getDeployTransaction();
+        gas += await this.provider.estimateGas({ ...tx, from: address });
+      } else {
+        gas += action.kind === "deployDiamond" ? 2_500_000n : 800_000n; // headroom per diamond / module operation
+      }
+    }
+    const need = gas * price;
+    const balance = await this.provider.getBalance(address);
+    if (balance < need) {
+      throw new UserError(
+        `Insufficient funds: ${address} holds ${balance} wei; this plan needs about ${need} wei ` +
+          `(${gas} gas at ${price} wei). Fund the account and run the same command again.`,
+      );
+    }
+  }
+
+  async execute(): Promise<ApplyStatus> {
+    const { plan } = this.p;
+    const pendingBefore = this.p.record?.pendingOperation ?? null;
+    if (plan.actions.length === 0 && pendingBefore === null) {
+      if (this.p.record !== null) await this.syncRecord([]);
+      this.ctx.log("Nothing to do: the chain already matches the manifest and the artifacts.");
+      return "nothing-to-do";
+    }
+    for (const action of plan.actions) {
+      if (action.kind === "deploy") await this.deployContract(action.contract);
+      if (action.kind === "deployDiamond") await this.deployDiamond();
+    }
+    const moduleActions = plan.actions.filter(
+      (a) => a.kind === "install" || a.kind === "upgrade" || a.kind === "remove",
+    );
+    if (moduleActions.length === 0) {
+      await this.syncRecord(plan.actions.map(describeAction));
+      return "done";
+    }
+    return this.runOperation(moduleActions);
+  }
+
+  private factory(name: string): ContractFactory {
+    const info = this.p.contracts[name];
+    return new ContractFactory(info.abi, info.bytecode, this.p.signer);
+  }
+
+  private async send(
+    key: string,
+    label: string,
+    send: () => Promise<TransactionResponse>,
+  ): Promise<TransactionReceipt> {
+    const tx = await send();
+    this.p.journal.sent[key] = { hash: tx.hash, step: label };
+    await this.ctx.store.writeJournal(this.p.name, this.p.journal);
+    const receipt = await tx.wait();
+    if (receipt === null || receipt.status !== 1) throw new Error(`${label} failed: tx ${tx.hash}`);
+    return receipt;
+  }
+
+  /** After a step's outcome is recorded: forget it in the journal, print it, maybe crash (tests). */
+  private async confirmed(key: string, label: string, receipt: TransactionReceipt): Promise<void> {
+    delete this.p.journal.sent[key];
+    await this.ctx.store.writeJournal(this.p.name, this.p.journal);
+    this.transactions.push({ step: label, hash: receipt.hash, gasUsed: receipt.gasUsed.toString() });
+    this.step += 1;
+    this.ctx.log(
+      `[${this.step}/${this.total}] ${label.padEnd(44)} tx ${receipt.hash} gas ${receipt.gasUsed.toLocaleString("en-US")}`,
+    );
+    if (this.crashAfter > 0 && this.step >= this.crashAfter) {
+      this.ctx.log(`FINSUITE_CRASH_AFTER_STEP=${this.crashAfter}: killing the process (test hook)`);
+      process.kill(process.pid, "SIGKILL");
+    }
+  }
+
+  private async deployContract(name: string): Promise<void> {
+    const key = `deploy:${name}`;
+    const label = `deploy ${name}`;
+    const receipt = await this.send(key, label, async () => {
+      const tx = await this.factory(name).getDeployTransaction();
+      return this.p.signer.sendTransaction(tx);
+    });
+    await this.recordContract(name, receipt);
+    await this.confirmed(key, label, receipt);
+  }
+
+  private async recordContract(name: string, receipt: TransactionReceipt): Promise<void> {
+    const address = receipt.contractAddress;
+    if (!address) throw new Error(`deploy ${name}: receipt ${receipt.hash} has no contract address`);
+    this.p.registry.contracts[name] = {
+      address,
+      codeHash: this.p.contracts[name].codeHash,
+      txHash: receipt.hash,
+      blockNumber: receipt.blockNumber,
+    };
+    await this.ctx.store.writeContracts(this.p.registry);
+  }
+
+  private deployed(name: string): string {
+    const entry = this.p.registry.contracts[name];
+    if (entry === undefined) throw new Error(`contract ${name} should have been deployed by now`);
+    return entry.address;
+  }
+
+  private diamondConfig(signerAddress: string) {
+    const params = this.p.params;
+    return {
+      owner: params.owner ?? signerAddress,
+      upgrader: params.upgrader ?? signerAddress,
+      guardian: params.guardian ?? signerAddress,
+      timelockDelay: BigInt(params.timelockDelay),
+    };
+  }
+
+  private async deployDiamond(): Promise<void> {
+    const facets = Object.fromEntries(
+      CORE_FACET_KEYS.map((k) => [k, this.deployed(CORE_FACET_CONTRACTS[k])]),
+    ) as CoreFacetAddresses;
+    const config = this.diamondConfig(await this.p.signer.getAddress());
+    const factory = await this.ctx.ethers.getContractFactory("Diamond", this.p.signer);
+    const receipt = await this.send("diamond", "deploy the diamond", async () =>
+      this.p.signer.sendTransaction(await factory.getDeployTransaction(facets, config)),
+    );
+    await this.recordDiamond(receipt);
+    await this.confirmed("diamond", "deploy the diamond", receipt);
+  }
+
+  private async recordDiamond(receipt: TransactionReceipt): Promise<void> {
+    const address = receipt.contractAddress;
+    if (!address) throw new Error(`diamond deployment ${receipt.hash} has no contract address`);
+    const record: DeploymentRecord = {
+      schema: DEPLOYMENT_SCHEMA,
+      name: this.p.name,
+      network: this.ctx.networkName,
+      chainId: this.p.chainId,
+      address,
+      owner: "",
+      timelock: { delay: 0 },
+      blockNumber: receipt.blockNumber,
+      set: this.p.set,
+      modules: this.p.modules,
+      installed: [],
+      abi: "",
+      storageLayouts: {},
+      pendingOperation: null,
+      history: [],
+    };
+    this.p.record = record;
+    await this.writeRecordFromChain(record);
+  }
+
+  /** The timelocked operation carrying every module change of the plan, all or nothing. */
+  private async runOperation(actions: PlanAction[]): Promise<ApplyStatus> {
+    const record = this.p.record!;
+    const diamond = IFinanceDiamond__factory.connect(record.address, this.p.signer);
+    const calls = actions.map((a) => this.callFor(a));
+    const salt = keccak256(toUtf8Bytes(`finsuite:${record.name}:${record.history.length}`));
+    const id = await diamond.hashOperation(calls, salt);
+    const descriptions = actions.map(describeAction);
+    const stale = record.pendingOperation;
+    if (stale !== null && stale.id !== id) {
+      this.ctx.log(
+        `note: operation ${stale.id} scheduled earlier no longer matches the plan; cancel it with the upgrader ` +
+          "or guardian (cancel(id)) if it should not run",
+      );
+    }
+    let state = Number(await diamond.getOperationState(id));
+    if (state === 0) {
+      const receipt = await this.send(`schedule:${id}`, "schedule module operation", () =>
+        diamond.schedule(calls, salt),
+      );
+      await this.confirmed(`schedule:${id}`, `schedule (${descriptions.length} module changes)`, receipt);
+      state = Number(await diamond.getOperationState(id));
+      if (state === 1) {
+        const readyAt = Number(await diamond.getOperationReadyAt(id));
+        record.pendingOperation = { id, salt, calls, readyAt, actions: descriptions, scheduleTx: receipt.hash };
+        await this.ctx.store.writeDeployment(record);
+      }
+    }
+    if (state === 1) {
+      const readyAt = Number(await diamond.getOperationReadyAt(id));
+      this.ctx.log(
+        `Scheduled operation ${id}; it can execute from ${new Date(readyAt * 1000).toISOString()}. ` +
+          "Run the same command again then.",
+      );
+      return "scheduled";
+    }
+    if (state === 2) {
+      const receipt = await this.send(`execute:${id}`, "execute module operation", () => diamond.execute(calls, salt));
+      await this.confirmed(`execute:${id}`, `execute (${descriptions.length} module changes)`, receipt);
+    }
+    await this.syncRecord([...this.p.plan.actions.map(describeAction)]);
+    return "done";
+  }
+
+  private callFor(action: PlanAction): string {
+    const manifest = this.ctx.manifest;
+    if (action.kind === "remove") return coreCalls.removeModule(action.module);
+    if (action.kind !== "install" && action.kind !== "upgrade") throw new Error(`not a module action: ${action.kind}`);
+    const def = manifest.modules[action.module];
+    const spec = {
+      id: action.module,
+      version: def.version,
+      facets: def.facets.map((f) => ({
+        facetAddress: this.deployed(f),
+        functionSelectors: this.p.contracts[f].selectors,
+      })),
+      interfaceIds: (def.interfaces ?? []).map((i) => interfaceIdOf(this.p.contracts[i])),
+      dependencies: def.dependencies ?? [],
+    };
+    const [init, data] = this.initCall(action.init);
+    return action.kind === "install"
+      ? coreCalls.installModule(spec, init, data)
+      : coreCalls.upgradeModule(spec, init, data);
+  }
+
+  private initCall(init: InitSpec | undefined): [string, string] {
+    if (init === undefined) return ["0x0000000000000000000000000000000000000000", "0x"];
+    const iface = new Interface(this.p.contracts[init.contract].abi);
+    return [this.deployed(init.contract), iface.encodeFunctionData(init.function, init.args?.(this.p.params) ?? [])];
+  }
+
+  /** Rewrites the record from the chain and appends this run to its history. */
+  private async syncRecord(actions: string[]): Promise<void> {
+    const record = this.p.record!;
+    record.modules = this.p.modules;
+    record.pendingOperation = null;
+    if (actions.length > 0 || this.transactions.length > 0) {
+      record.history.push({ at: new Date().toISOString(), actions, transactions: this.transactions });
+    }
+    await this.writeRecordFromChain(record);
+  }
+
+  private async writeRecordFromChain(record: DeploymentRecord): Promise<void> {
+    const diamond = IFinanceDiamond__factory.connect(record.address, this.provider);
+    record.owner = await diamond.owner();
+    record.timelock = { delay: Number(await diamond.timelockDelay()) };
+    const names = new Map(Object.entries(this.p.registry.contracts).map(([n, c]) => [c.address.toLowerCase(), n]));
+    const modules = await readModules(this.provider, record.address);
+    record.installed = modules.map((m) => ({
+      id: m.id,
+      version: versionString(m.version),
+      facets: m.facets.map((f) => ({
+        name: names.get(f.address.toLowerCase()) ?? "unknown",
+        address: f.address,
+        selectors: f.selectors,
+      })),
+    }));
+    const installedIds = new Set(modules.map((m) => m.id));
+    const layouts: LayoutSnapshot = {};
+    for (const [ns, members] of Object.entries(this.p.currentLayouts)) {
+      const owner = Object.entries(this.ctx.manifest.modules).find(([, d]) => ns in (d.storage ?? {}))?.[0] ?? "core";
+      if (installedIds.has(owner)) layouts[ns] = members;
+    }
+    record.storageLayouts = layouts;
+    record.abi = await this.ctx.store.writeAbi(record.name, combinedAbi(record, this.p.contracts));
+    await this.ctx.store.writeDeployment(record);
+  }
+}
+
+/** The diamond's ABI: every function, event and error of every installed facet, once. */
+export function combinedAbi(record: DeploymentRecord, contracts: Record<string, ContractInfo>): JsonFragment[] {
+  const seen = new Set<string>();
+  const out: JsonFragment[] = [];
+  const add = (fragment: Fragment) => {
+    if (fragment.type !== "function" && fragment.type !== "event" && fragment.type !== "error") return;
+    const key = `${fragment.type}:${fragment.format("sighash")}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push(JSON.parse(fragment.format("json")) as JsonFragment);
+  };
+  for (const m of record.installed) {
+    for (const f of m.facets) {
+      const info = contracts[f.name];
+      if (info !== undefined) new Interface(info.abi).fragments.forEach(add);
+    }
+  }
+  return out;
+}

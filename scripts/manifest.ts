@@ -1,0 +1,33 @@
+// The suite's manifest: its modules, the named sets that combine them, and the
+// parameters of each network. `npx hardhat modules …` reads it (or --manifest FILE).
+import { defineManifest } from "./lib/manifest.js";
+
+export default defineManifest({
+  // Module id -> definition. Each module issue adds its entry here.
+  modules: {},
+
+  // Named sets; `core` (the diamond alone) is in every set implicitly.
+  sets: {
+    core: [],
+    full: [],
+  },
+
+  // Defaults for every network; roles default to the deploying account.
+  defaults: {
+    timelockDelay: 0,
+    tokens: {},
+    oracles: {},
+  },
+
+  // Per-network overrides, keyed by Hardhat network name. Public networks get a real delay.
+  networks: {
+    sepolia: { timelockDelay: 24 * 3600 },
+  },
+
+  // Layout probes of the core module's ERC-7201 namespaces (append-only check on upgrade).
+  coreStorage: {
+    "finsuite.diamond": "CoreStorageLayouts",
+    "finsuite.access": "CoreStorageLayouts",
+    "finsuite.timelock": "CoreStorageLayouts",
+  },
+});
