@@ -26,3 +26,20 @@ export async function coreFixture(ethers: HardhatEthers, delay: bigint | number 
   });
   return { diamond, facets, owner, upgrader, guardian, alice, bob };
 }
+
+/** Awaits `promise`, expecting it to reject with an instance of `type` whose message matches `message`. */
+export async function expectRejection(
+  promise: Promise<unknown>,
+  type: abstract new (...args: never[]) => Error,
+  message: RegExp,
+): Promise<void> {
+  let error: unknown;
+  try {
+    await promise;
+  } catch (e) {
+    error = e;
+  }
+  if (error === undefined) throw new Error(`expected a rejection matching ${message}, but the promise resolved`);
+  if (!(error instanceof type)) throw error;
+  if (!message.test(error.message)) throw new Error(`rejection "${error.message}" does not match ${message}`);
+}

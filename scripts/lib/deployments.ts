@@ -87,6 +87,7 @@ export interface Prepared {
 }
 
 const CORE_FACET_NAMES = Object.values(CORE_FACET_CONTRACTS);
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
 const CORE_FACET_KEYS = Object.keys(CORE_FACET_CONTRACTS) as (keyof CoreFacetAddresses)[];
 
 /** Everything the planner needs, checked; sends nothing and writes nothing. */
@@ -257,7 +258,8 @@ class Run {
     private readonly ctx: SuiteContext,
     private readonly p: Prepared,
   ) {
-    this.total = p.plan.actions.filter((a) => a.kind === "deploy" || a.kind === "deployDiamond").length + 2;
+    const deploys = p.plan.actions.filter((a) => a.kind === "deploy" || a.kind === "deployDiamond").length;
+    this.total = deploys + (p.plan.actions.length > deploys || p.record?.pendingOperation ? 2 : 0);
   }
 
   private get provider() {
@@ -373,7 +375,7 @@ class Run {
     this.transactions.push({ step: label, hash: receipt.hash, gasUsed: receipt.gasUsed.toString() });
     this.step += 1;
     this.ctx.log(
-      `[${this.step}/${this.total}] ${label.padEnd(44)} tx ${receipt.hash} gas ${receipt.gasUsed.toLocaleString("en-US")}`,
+      `${`[${this.step}/${this.total}]`.padEnd(8)}${label.padEnd(40)} tx ${receipt.hash} gas ${receipt.gasUsed.toLocaleString("en-US")}`,
     );
     if (this.crashAfter > 0 && this.step >= this.crashAfter) {
       this.ctx.log(`FINSUITE_CRASH_AFTER_STEP=${this.crashAfter}: killing the process (test hook)`);
@@ -477,7 +479,7 @@ class Run {
       const receipt = await this.send(`schedule:${id}`, "schedule module operation", () =>
         diamond.schedule(calls, salt),
       );
-      await this.confirmed(`schedule:${id}`, `schedule (${descriptions.length} module changes)`, receipt);
+      await this.confirmed(`schedule:${id}`, `schedule ${plural(descriptions.length, "module change")}`, receipt);
       state = Number(await diamond.getOperationState(id));
       if (state === 1) {
         const readyAt = Number(await diamond.getOperationReadyAt(id));
@@ -495,7 +497,7 @@ class Run {
     }
     if (state === 2) {
       const receipt = await this.send(`execute:${id}`, "execute module operation", () => diamond.execute(calls, salt));
-      await this.confirmed(`execute:${id}`, `execute (${descriptions.length} module changes)`, receipt);
+      await this.confirmed(`execute:${id}`, `execute ${plural(descriptions.length, "module change")}`, receipt);
     }
     await this.syncRecord([...this.p.plan.actions.map(describeAction)]);
     return "done";

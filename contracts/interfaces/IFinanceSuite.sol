@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.34;
+
+import {IFinanceDiamond} from "./IFinanceDiamond.sol";
+
+/// @title The whole diamond as one interface: the core and every module of the suite.
+/// @notice Integrators connect it to a deployment record's address
+/// (`IFinanceSuite__factory.connect(record.address, signer)`) and get every module's
+/// functions, events and custom errors typed. Each module adds its interface here; a test
+/// checks that this interface equals the combined ABI of the manifest's `full` set.
+interface IFinanceSuite is IFinanceDiamond {}
