@@ -30,6 +30,7 @@ import {
 import {
   contractsNeeded,
   describeAction,
+  plural,
   layoutProbes,
   plan as makePlan,
   type ChainState,
@@ -87,7 +88,7 @@ export interface Prepared {
 }
 
 const CORE_FACET_NAMES = Object.values(CORE_FACET_CONTRACTS);
-const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
+
 const CORE_FACET_KEYS = Object.keys(CORE_FACET_CONTRACTS) as (keyof CoreFacetAddresses)[];
 
 /** Everything the planner needs, checked; sends nothing and writes nothing. */

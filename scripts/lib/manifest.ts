@@ -147,15 +147,24 @@ export function modulesOfSet(manifest: Manifest, set: string): string[] {
   return [...members];
 }
 
-/** Orders `ids` so that every module comes after its dependencies. */
-export function dependencyOrder(manifest: Manifest, ids: readonly string[]): string[] {
+/**
+ * Orders `ids` so that every module comes after its dependencies among `ids`.
+ * `dependencies` is the manifest, or a function giving each module's dependencies
+ * (e.g. the ones recorded on chain).
+ */
+export function dependencyOrder(
+  dependencies: Manifest | ((id: string) => readonly string[]),
+  ids: readonly string[],
+): string[] {
+  const depsOf =
+    typeof dependencies === "function" ? dependencies : (id: string) => dependencies.modules[id]?.dependencies ?? [];
   const wanted = new Set(ids);
   const out: string[] = [];
   const seen = new Set<string>();
   const visit = (id: string) => {
     if (seen.has(id)) return;
     seen.add(id);
-    for (const dep of manifest.modules[id]?.dependencies ?? []) if (wanted.has(dep)) visit(dep);
+    for (const dep of depsOf(id)) if (wanted.has(dep)) visit(dep);
     out.push(id);
   };
   [...ids].sort().forEach(visit);

@@ -71,13 +71,14 @@ export interface Plan {
 const BUILT_IN = new Set(["core", "unmanaged"]);
 
 export const formatVersion = (v: SemVerTuple) => v.join(".");
+export const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
 
 function compareVersions(a: SemVerTuple, b: SemVerTuple): number {
   for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] - b[i];
   return 0;
 }
 
-/** Contracts a set of modules needs compiled: facets, inits, interfaces, layout probes. */
+/** Contracts a set of modules needs compiled: core facets, module facets, inits, interfaces. */
 export function contractsNeeded(manifest: Manifest, modules: readonly string[], coreFacets: readonly string[]) {
   const names = new Set<string>(coreFacets);
   for (const id of modules) {
@@ -123,7 +124,7 @@ export function plan(input: PlanInput): Plan {
     });
   };
 
-  const desired = input.modules.filter((id) => {
+  const desired = [...new Set(input.modules)].filter((id) => {
     if (manifest.modules[id] !== undefined) return true;
     problems.push(`Module "${id}" is not in the manifest.`);
     return false;
@@ -153,9 +154,11 @@ export function plan(input: PlanInput): Plan {
 
   // -- selector clashes: between desired modules, with core, with modules the plan keeps
   const owners = new Map<string, string>(); // selector -> "module (Facet)"
+  const contested = new Set<string>();
   const claim = (selector: string, owner: string, signature?: string) => {
     const prior = owners.get(selector);
     if (prior !== undefined && prior !== owner) {
+      contested.add(selector);
       problems.push(
         `Selector ${selector}${signature ? ` (${signature})` : ""} is claimed by both ${prior} and ${owner}.`,
       );
@@ -163,8 +166,11 @@ export function plan(input: PlanInput): Plan {
       owners.set(selector, owner);
     }
   };
-  input.coreFacets.forEach((n) => contract(n).selectors.forEach((s) => claim(s, `core (${n})`)));
   const onChain = new Map((chain.diamond?.modules ?? []).map((m) => [m.id, m]));
+  // An existing diamond keeps the core it was built with; a new one gets the compiled core.
+  const chainCore = onChain.get("core");
+  if (chainCore !== undefined) chainCore.facets.forEach((f) => f.selectors.forEach((s) => claim(s, "core")));
+  else input.coreFacets.forEach((n) => contract(n).selectors.forEach((s) => claim(s, `core (${n})`)));
   for (const m of onChain.values()) {
     if (m.id === "core" || manifest.modules[m.id] !== undefined) continue;
     m.facets.forEach((f) => f.selectors.forEach((s) => claim(s, `${m.id} (on chain, not in the manifest)`)));
@@ -204,18 +210,20 @@ export function plan(input: PlanInput): Plan {
       }
     }
   }
-  const removals: PlanAction[] = dependencyOrder(manifest, toRemove)
+  // Dependents first, by the dependencies the registry enforces: those recorded on chain.
+  const removals: PlanAction[] = dependencyOrder((id) => onChain.get(id)?.dependencies ?? [], toRemove)
     .reverse()
     .map((id) => ({ kind: "remove", module: id, version: onChain.get(id)!.version }));
-  const changes: PlanAction[] = [];
-  for (const id of dependencyOrder(manifest, desired)) {
+  const upgrades: PlanAction[] = [];
+  const installs: PlanAction[] = [];
+  for (const id of dependencyOrder((m) => manifest.modules[m]?.dependencies ?? [], desired)) {
     const def = manifest.modules[id];
-    def.facets.forEach(ensureDeployed);
     const selectors = def.facets.flatMap((f) => contract(f).selectors);
     const current = onChain.get(id);
     if (current === undefined) {
+      def.facets.forEach(ensureDeployed);
       if (def.init) ensureDeployed(def.init.contract);
-      changes.push({ kind: "install", module: id, version: def.version, selectors, init: def.init });
+      installs.push({ kind: "install", module: id, version: def.version, selectors, init: def.init });
       continue;
     }
     // Which compiled facet serves each selector now, and is its code the compiled one?
@@ -228,19 +236,21 @@ export function plan(input: PlanInput): Plan {
     const added = selectors.filter((s) => !served.has(s));
     const removed = [...served.keys()].filter((s) => !wantedHash.has(s));
     const replaced = selectors.filter((s) => served.has(s) && served.get(s) !== wantedHash.get(s));
-    const changed = added.length + removed.length + replaced.length > 0;
+    const sameDeps = [...current.dependencies].sort().join() === [...(def.dependencies ?? [])].sort().join();
+    const changed = added.length + removed.length + replaced.length > 0 || !sameDeps;
     const order = compareVersions(def.version, current.version);
     const versions = `${formatVersion(current.version)} on chain, ${formatVersion(def.version)} in the manifest`;
     if (order < 0) {
       problems.push(`Module "${id}" is newer on chain than in the manifest (${versions}).`);
     } else if (order === 0 && changed) {
       problems.push(
-        `Module "${id}" changed (${added.length} added, ${replaced.length} replaced, ${removed.length} removed selectors) ` +
-          `but its version was not raised (${versions}).`,
+        `Module "${id}" changed (${added.length} added, ${replaced.length} replaced, ${removed.length} removed selectors` +
+          `${sameDeps ? "" : ", dependencies"}) but its version was not raised (${versions}).`,
       );
     } else if (order > 0) {
+      def.facets.forEach(ensureDeployed);
       if (def.upgradeInit) ensureDeployed(def.upgradeInit.contract);
-      changes.push({
+      upgrades.push({
         kind: "upgrade",
         module: id,
         from: current.version,
@@ -252,7 +262,48 @@ export function plan(input: PlanInput): Plan {
       });
     }
   }
-  return { actions: [...deploys, ...removals, ...changes], problems, notes };
+  const moduleActions = [...removals, ...upgrades, ...installs];
+  problems.push(...selectorHandOverProblems(onChain, moduleActions, manifest, contract, contested));
+  return { actions: [...deploys, ...moduleActions], problems, notes };
+}
+
+/**
+ * Replays the module operations over the chain's selector owners: the registry refuses
+ * an operation that takes a selector another module still owns at that point, so the
+ * plan must not contain one (e.g. a selector moving between two modules in one plan
+ * where the taker comes first).
+ */
+function selectorHandOverProblems(
+  onChain: Map<string, ChainModule>,
+  actions: PlanAction[],
+  manifest: Manifest,
+  contract: (name: string) => ContractInfo,
+  contested: ReadonlySet<string>,
+): string[] {
+  const owner = new Map<string, string>();
+  onChain.forEach((m) => m.facets.forEach((f) => f.selectors.forEach((s) => owner.set(s, m.id))));
+  const problems: string[] = [];
+  for (const action of actions) {
+    if (action.kind === "remove" || action.kind === "upgrade") {
+      const freed =
+        action.kind === "remove" ? [...owner].filter(([, m]) => m === action.module).map(([s]) => s) : action.removed;
+      freed.forEach((s) => owner.delete(s));
+    }
+    if (action.kind === "install" || action.kind === "upgrade") {
+      const taken = manifest.modules[action.module].facets.flatMap((f) => contract(f).selectors);
+      for (const s of taken) {
+        const holder = owner.get(s);
+        if (holder !== undefined && holder !== action.module && !contested.has(s)) {
+          problems.push(
+            `Selector ${s} would move from "${holder}" to "${action.module}" before "${holder}" releases it; ` +
+              `apply the change to "${holder}" first, then run again.`,
+          );
+        }
+        owner.set(s, action.module);
+      }
+    }
+  }
+  return problems;
 }
 
 /** One line per action, for `modules plan` and for apply's progress output. */
@@ -265,7 +316,7 @@ export function describeAction(action: PlanAction): string {
     case "remove":
       return `remove module ${action.module} ${formatVersion(action.version)}`;
     case "install":
-      return `install module ${action.module} ${formatVersion(action.version)} (${action.selectors.length} selectors${
+      return `install module ${action.module} ${formatVersion(action.version)} (${plural(action.selectors.length, "selector")}${
         action.init ? `, init ${action.init.contract}.${action.init.function}` : ""
       })`;
     case "upgrade":
