@@ -50,16 +50,26 @@ export default defineConfig({
     },
   },
   networks: {
+    // A node you run yourself (hardhat node, anvil, …): RPC_URL, default http://127.0.0.1:8545.
     localhost: {
       type: "http",
       chainType: "l1",
       url: process.env.RPC_URL ?? "http://127.0.0.1:8545",
     },
+    // Public testnet: URL and key come from the Hardhat keystore or the environment.
     sepolia: {
       type: "http",
       chainType: "l1",
       url: configVariable("SEPOLIA_RPC_URL"),
       accounts: [configVariable("SEPOLIA_PRIVATE_KEY")],
+    },
+    // A permissioned EVM network (e.g. Hyperledger Besu) with free gas.
+    permissioned: {
+      type: "http",
+      chainType: "l1",
+      url: configVariable("PERMISSIONED_RPC_URL"),
+      accounts: [configVariable("PERMISSIONED_PRIVATE_KEY")],
+      gasPrice: 0,
     },
   },
 });
