@@ -104,6 +104,28 @@ describe("deployments (in process)", function () {
     expect(await ethers.provider.getBlockNumber()).to.equal(block);
   });
 
+  it("with a timelock delay, schedules and records the operation, then executes it when due", async function () {
+    const delayed: Manifest = { ...fixtureManifest, defaults: { ...fixtureManifest.defaults, timelockDelay: 3600 } };
+    const ctx = await freshContext(delayed);
+    expect(await apply(ctx, await prepare(ctx, { kind: "deploy", set: "basic", name: "slow" }))).to.equal("scheduled");
+    let record = (await ctx.store.readDeployment("slow"))!;
+    expect(record.pendingOperation).to.not.equal(null);
+    expect(record.installed.map((m) => m.id)).to.deep.equal(["core", "unmanaged"]);
+    expect(record.history.at(-1)!.transactions.map((t) => t.step)).to.include("deploy the diamond");
+
+    const block = await ethers.provider.getBlockNumber();
+    expect(await apply(ctx, await prepare(ctx, { kind: "upgrade", name: "slow" }))).to.equal("scheduled");
+    expect(await ethers.provider.getBlockNumber()).to.equal(block);
+
+    await ethers.provider.send("evm_increaseTime", [3600]);
+    await ethers.provider.send("evm_mine", []);
+    expect(await apply(ctx, await prepare(ctx, { kind: "upgrade", name: "slow" }))).to.equal("done");
+    record = (await ctx.store.readDeployment("slow"))!;
+    expect(record.pendingOperation).to.equal(null);
+    expect(record.installed.map((m) => m.id)).to.deep.equal(["core", "unmanaged", "mock"]);
+    expect(record.history.at(-1)!.transactions.map((t) => t.step)).to.deep.equal(["execute 1 module change"]);
+  });
+
   it("refuses an upgrade whose storage layout is not append-only, and changes nothing", async function () {
     const ctx = await freshContext();
     const record = await run(ctx, { kind: "deploy", set: "basic", name: "layout" });

@@ -307,6 +307,18 @@ class Run {
         );
       }
     }
+    const upgrader = this.p.params.upgrader;
+    if (
+      this.p.record === null &&
+      hasModuleOps &&
+      upgrader !== undefined &&
+      upgrader.toLowerCase() !== address.toLowerCase()
+    ) {
+      throw new UserError(
+        `The manifest makes ${upgrader} the upgrader of network "${this.ctx.networkName}", but ${address} signs: ` +
+          'the new diamond\'s modules could not be installed. Sign with the upgrader, or deploy the set "core" first.',
+      );
+    }
     const fee = await this.provider.getFeeData();
     const price = fee.maxFeePerGas ?? fee.gasPrice ?? 0n;
     if (price === 0n) return; // permissioned chains with free gas
@@ -465,11 +477,18 @@ class Run {
     const record = this.p.record!;
     const diamond = IFinanceDiamond__factory.connect(record.address, this.p.signer);
     const calls = actions.map((a) => this.callFor(a));
-    const salt = keccak256(toUtf8Bytes(`finsuite:${record.name}:${record.history.length}`));
+    // Same calls as the recorded pending operation: same operation. Otherwise a new salt per
+    // history entry, so identical calls later (remove, then add again) get a fresh id.
+    const pending = record.pendingOperation;
+    const samePending =
+      pending !== null && pending.calls.length === calls.length && pending.calls.every((c, i) => c === calls[i]);
+    const salt = samePending
+      ? pending.salt
+      : keccak256(toUtf8Bytes(`finsuite:${record.name}:${record.history.length}`));
     const id = await diamond.hashOperation(calls, salt);
     const descriptions = actions.map(describeAction);
     const stale = record.pendingOperation;
-    if (stale !== null && stale.id !== id) {
+    if (stale !== null && !samePending) {
       this.ctx.log(
         `note: operation ${stale.id} scheduled earlier no longer matches the plan; cancel it with the upgrader ` +
           "or guardian (cancel(id)) if it should not run",
@@ -485,6 +504,14 @@ class Run {
       if (state === 1) {
         const readyAt = Number(await diamond.getOperationReadyAt(id));
         record.pendingOperation = { id, salt, calls, readyAt, actions: descriptions, scheduleTx: receipt.hash };
+        record.history.push({
+          at: new Date().toISOString(),
+          actions: [
+            ...this.p.plan.actions.filter((a) => a.kind === "deploy" || a.kind === "deployDiamond").map(describeAction),
+            `scheduled operation ${id}`,
+          ],
+          transactions: this.transactions.splice(0),
+        });
         await this.ctx.store.writeDeployment(record);
       }
     }
