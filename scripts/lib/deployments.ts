@@ -45,7 +45,6 @@ import {
   type ContractsRecord,
   type DeploymentRecord,
   type Journal,
-  type RecordedTransaction,
 } from "./records.js";
 import type { LayoutSnapshot } from "./storage.js";
 
@@ -250,7 +249,6 @@ export async function apply(ctx: SuiteContext, prepared: Prepared): Promise<Appl
 }
 
 class Run {
-  private readonly transactions: RecordedTransaction[] = [];
   private step = 0;
   private readonly total: number;
   private readonly crashAfter = Number(process.env.FINSUITE_CRASH_AFTER_STEP ?? "0");
@@ -384,8 +382,8 @@ class Run {
   /** After a step's outcome is recorded: forget it in the journal, print it, maybe crash (tests). */
   private async confirmed(key: string, label: string, receipt: TransactionReceipt): Promise<void> {
     delete this.p.journal.sent[key];
+    this.p.journal.confirmed.push({ step: label, hash: receipt.hash, gasUsed: receipt.gasUsed.toString() });
     await this.ctx.store.writeJournal(this.p.name, this.p.journal);
-    this.transactions.push({ step: label, hash: receipt.hash, gasUsed: receipt.gasUsed.toString() });
     this.step += 1;
     this.ctx.log(
       `${`[${this.step}/${this.total}]`.padEnd(8)}${label.padEnd(40)} tx ${receipt.hash} gas ${receipt.gasUsed.toLocaleString("en-US")}`,
@@ -510,9 +508,10 @@ class Run {
             ...this.p.plan.actions.filter((a) => a.kind === "deploy" || a.kind === "deployDiamond").map(describeAction),
             `scheduled operation ${id}`,
           ],
-          transactions: this.transactions.splice(0),
+          transactions: this.p.journal.confirmed.splice(0),
         });
         await this.ctx.store.writeDeployment(record);
+        await this.ctx.store.writeJournal(this.p.name, this.p.journal);
       }
     }
     if (state === 1) {
@@ -563,10 +562,12 @@ class Run {
     const record = this.p.record!;
     record.modules = this.p.modules;
     record.pendingOperation = null;
-    if (actions.length > 0 || this.transactions.length > 0) {
-      record.history.push({ at: new Date().toISOString(), actions, transactions: this.transactions });
+    const transactions = this.p.journal.confirmed.splice(0);
+    if (actions.length > 0 || transactions.length > 0) {
+      record.history.push({ at: new Date().toISOString(), actions, transactions });
     }
     await this.writeRecordFromChain(record);
+    await this.ctx.store.writeJournal(this.p.name, this.p.journal);
   }
 
   private async writeRecordFromChain(record: DeploymentRecord): Promise<void> {

@@ -82,6 +82,8 @@ export interface Journal {
   chainId: number;
   /** Transactions sent whose outcome is not yet in a record, by step key. */
   sent: Record<string, { hash: string; step: string }>;
+  /** Transactions confirmed by runs that did not finish, for the history entry of the run that does. */
+  confirmed: RecordedTransaction[];
 }
 
 export class RecordError extends Error {}
@@ -204,13 +206,14 @@ export class RecordStore {
   async readJournal(name: string, chainId: number): Promise<Journal> {
     const file = this.journalFile(name);
     const raw = await readJson(file);
-    if (raw === null) return { schema: JOURNAL_SCHEMA, chainId, sent: {} };
+    if (raw === null) return { schema: JOURNAL_SCHEMA, chainId, sent: {}, confirmed: [] };
     check(file, isObject(raw) && raw.schema === JOURNAL_SCHEMA && isObject(raw.sent), "not a journal");
-    return raw as unknown as Journal;
+    const journal = raw as unknown as Journal;
+    return { ...journal, confirmed: Array.isArray(journal.confirmed) ? journal.confirmed : [] };
   }
 
   async writeJournal(name: string, journal: Journal): Promise<void> {
-    if (Object.keys(journal.sent).length === 0) {
+    if (Object.keys(journal.sent).length === 0 && journal.confirmed.length === 0) {
       await rm(this.journalFile(name), { force: true });
       return;
     }
