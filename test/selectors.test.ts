@@ -29,4 +29,20 @@ describe("core selectors", function () {
     const loupe = (await f.diamond.facets()).flatMap((facet) => [...facet.functionSelectors]);
     expect(sorted(loupe)).to.deep.equal(sorted(selectorsOf(IFinanceDiamond__factory.createInterface())));
   });
+
+  it("LibCore's facet lookup agrees with its selector lists, and knows nothing else", async function () {
+    const harness = await ethers.deployContract("LibCoreHarness");
+    const notCore = 2n ** 256n - 1n;
+    let total = 0;
+    for (let i = 0; i < 7; i++) {
+      const selectors = await harness.selectorsOf(i);
+      total += selectors.length;
+      for (const selector of selectors) expect(await harness.facetIndexOf(selector), selector).to.equal(BigInt(i));
+    }
+    expect(total).to.equal(selectorsOf(IFinanceDiamond__factory.createInterface()).length);
+    expect(await harness.selectorsOf(7)).to.deep.equal([]);
+    for (const other of ["0x00000000", "0xffffffff", "0x12345678"]) {
+      expect(await harness.facetIndexOf(other)).to.equal(notCore);
+    }
+  });
 });

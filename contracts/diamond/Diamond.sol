@@ -19,15 +19,17 @@ struct DiamondConfig {
 /// @notice Holds all state; code lives in shared, stateless facets. The constructor
 /// registers the built-in `core` module; every other change goes through the timelock.
 /// @dev The deployed code is not compiled from this contract: the constructor returns a
-/// 111-byte hand-assembled dispatcher (`_runtime`), because dispatch is the cost every
+/// 114-byte hand-assembled dispatcher (`_runtime`), because dispatch is the cost every
 /// call pays and Solidity's prologue alone would add ~20 gas. The dispatcher does one
 /// SLOAD (no hashing) and one DELEGATECALL; anything it cannot route is delegated to the
-/// loupe facet's fallback, which reverts with `DiamondFunctionNotFound` or
-/// `DiamondModulePaused`. There is no `receive`: plain transfers of native currency
-/// revert, so the diamond never holds funds that no module accounts for.
+/// loupe facet's fallback, which serves the core functions (kept in code, not in the
+/// table, so a new diamond stores 7 addresses instead of 39 selectors) and otherwise
+/// reverts with `DiamondFunctionNotFound` or `DiamondModulePaused`. There is no `receive`:
+/// plain transfers of native currency revert, so the diamond never holds funds that no
+/// module accounts for.
 contract Diamond {
     constructor(CoreFacets memory coreFacets, DiamondConfig memory config) {
-        LibDiamond.initCore(LibCore.version(), LibCore.facets(coreFacets), LibCore.interfaceIds());
+        LibDiamond.initCore(LibCore.version(), LibCore.toArray(coreFacets));
         LibAccess.setOwner(config.owner);
         if (config.upgrader != address(0)) LibAccess.grantRole(LibAccess.UPGRADER_ROLE, config.upgrader);
         if (config.guardian != address(0)) LibAccess.grantRole(LibAccess.GUARDIAN_ROLE, config.guardian);
@@ -39,7 +41,7 @@ contract Diamond {
         }
     }
 
-    /// @dev The dispatcher (111 bytes). Stack after each line on the right, top last.
+    /// @dev The dispatcher (114 bytes). Stack after each line on the right, top last.
     ///
     ///   00 PUSH0 CALLDATALOAD PUSH1 e0 SHR          [sig]
     ///   05 PUSH32 SELECTORS_BASE; 26 ADD SLOAD      [word]  LibDiamond's SelectorWord
@@ -49,9 +51,10 @@ contract Diamond {
     ///   3a RETURNDATASIZE PUSH0 PUSH0 RETURNDATACOPY
     ///   3e PUSH1 44 JUMPI RETURNDATASIZE PUSH0 REVERT
     ///   44 JUMPDEST RETURNDATASIZE PUSH0 RETURN
-    ///   48 JUMPDEST CALLDATASIZE PUSH0 PUSH0 CALLDATACOPY          unroutable: delegate to
-    ///   4d PUSH0 PUSH0 CALLDATASIZE PUSH0 PUSH20 handler; 66 GAS DELEGATECALL   the handler, which
-    ///   68 RETURNDATASIZE PUSH0 PUSH0 RETURNDATACOPY RETURNDATASIZE PUSH0 REVERT   says why
+    ///   48 JUMPDEST CALLDATASIZE PUSH0 PUSH0 CALLDATACOPY          not in the table: delegate
+    ///   4d PUSH0 PUSH0 CALLDATASIZE PUSH0 PUSH20 handler; 66 GAS DELEGATECALL   to the handler
+    ///   68 RETURNDATASIZE PUSH0 PUSH0 RETURNDATACOPY PUSH1 44 JUMPI        (core function,
+    ///   6f RETURNDATASIZE PUSH0 REVERT                                      or an error)
     function _runtime(address handler) private pure returns (bytes memory) {
         return
             abi.encodePacked(
@@ -68,7 +71,8 @@ contract Diamond {
                 hex"5f5f365f73", // 4d
                 handler,
                 hex"5af4", // 66
-                hex"3d5f5f3e3d5ffd" // 68
+                hex"3d5f5f3e604457", // 68
+                hex"3d5ffd" // 6f
             );
     }
 }

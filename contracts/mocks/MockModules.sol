@@ -2,6 +2,7 @@
 pragma solidity 0.8.34;
 
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {LibCore} from "../diamond/libraries/LibCore.sol";
 
 /// @dev Test-only module storage.
 library MockStorage {
@@ -160,4 +161,15 @@ contract TenSelectorFacet {
 /// @dev Layout probe of the mock module's namespace (see contracts/layout/CoreStorageLayouts.sol).
 contract MockStorageLayouts {
     MockStorage.Layout internal finsuite_mock;
+}
+
+/// @dev Exposes LibCore's two views of the core selectors, so a test can check they agree.
+contract LibCoreHarness {
+    function facetIndexOf(bytes4 selector) external pure returns (uint256) {
+        return LibCore.facetIndexOf(selector);
+    }
+
+    function selectorsOf(uint256 facetIndex) external pure returns (bytes4[] memory) {
+        return LibCore.selectorsOf(facetIndex);
+    }
 }

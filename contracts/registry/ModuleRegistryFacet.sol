@@ -4,8 +4,17 @@ pragma solidity 0.8.34;
 import {IModuleRegistry} from "../interfaces/IModuleRegistry.sol";
 import {LibTimelock} from "../access/LibTimelock.sol";
 import {LibDiamond, SelectorWord} from "../diamond/libraries/LibDiamond.sol";
+import {LibCore} from "../diamond/libraries/LibCore.sol";
 import {LibLoupe} from "../diamond/libraries/LibLoupe.sol";
-import {ModuleId, ModuleInfo, ModuleSpec, ModuleStatus, SemVer, packVersion} from "../types/ModuleTypes.sol";
+import {
+    CORE_MODULE,
+    ModuleId,
+    ModuleInfo,
+    ModuleSpec,
+    ModuleStatus,
+    SemVer,
+    packVersion
+} from "../types/ModuleTypes.sol";
 
 /// @title Module registry: install, upgrade and remove modules atomically; discover them.
 contract ModuleRegistryFacet is IModuleRegistry {
@@ -49,8 +58,13 @@ contract ModuleRegistryFacet is IModuleRegistry {
             indexPlusOne - 1 != LibDiamond.CORE_INDEX &&
             m.status == ModuleStatus.Installed &&
             ($.globalPaused || m.paused);
-        info.facets = LibLoupe.groupByFacet(m.selectors);
-        info.interfaceIds = m.interfaceIds;
+        if (indexPlusOne - 1 == LibDiamond.CORE_INDEX) {
+            info.facets = LibCore.facets($.coreFacets);
+            info.interfaceIds = LibCore.interfaceIds();
+        } else {
+            info.facets = LibLoupe.groupByFacet(m.selectors);
+            info.interfaceIds = m.interfaceIds;
+        }
         info.dependencies = m.dependencies;
     }
 
@@ -70,6 +84,7 @@ contract ModuleRegistryFacet is IModuleRegistry {
 
     /// @inheritdoc IModuleRegistry
     function moduleOfSelector(bytes4 selector) external view returns (ModuleId) {
+        if (LibCore.facetIndexOf(selector) != LibCore.NOT_CORE) return CORE_MODULE;
         SelectorWord w = LibDiamond.loadSelector(selector);
         if (w.isEmpty()) return ModuleId.wrap(0);
         return LibDiamond.layout().modules[w.moduleIndex()].id;

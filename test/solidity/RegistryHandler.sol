@@ -177,7 +177,7 @@ contract RegistryHandler {
     }
 
     function _initCoreGhost() private {
-        FacetSelectors[] memory groups = LibCore.facets(_core);
+        FacetSelectors[] memory groups = LibCore.facets(LibCore.toArray(_core));
         for (uint256 i; i < groups.length; ++i) {
             for (uint256 j; j < groups[i].functionSelectors.length; ++j) {
                 bytes4 sel = groups[i].functionSelectors[j];

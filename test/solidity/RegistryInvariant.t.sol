@@ -123,7 +123,7 @@ abstract contract RegistryChecks is TestBase {
     function _checkCoreUnchanged() internal view {
         ModuleInfo memory core = diamond.getModule(CORE_MODULE);
         assertEq(abi.encode(core), coreAfterDeployment, "core module as after deployment");
-        FacetSelectors[] memory expected = LibCore.facets(handler.coreFacets());
+        FacetSelectors[] memory expected = LibCore.facets(LibCore.toArray(handler.coreFacets()));
         assertEq(abi.encode(core.facets), abi.encode(expected), "core facets as LibCore lists them");
         assertEq(abi.encode(core.interfaceIds), abi.encode(LibCore.interfaceIds()), "core interfaces");
         assertEq(uint256(core.status), uint256(ModuleStatus.Installed), "core installed");

@@ -3,6 +3,7 @@ pragma solidity 0.8.34;
 
 import {IDiamondCut} from "../../interfaces/IDiamondCut.sol";
 import {IModuleRegistry} from "../../interfaces/IModuleRegistry.sol";
+import {LibCore} from "./LibCore.sol";
 import {
     CORE_MODULE,
     UNMANAGED_MODULE,
@@ -93,6 +94,8 @@ library LibDiamond {
         mapping(bytes4 interfaceId => uint256 modulesDeclaring) interfaceRefs;
         mapping(ModuleId id => mapping(uint48 version => bool)) initRun;
         bool globalPaused;
+        // The core module's facets, in `CoreFacets` order: the core is not in the selector table.
+        address[7] coreFacets;
     }
 
     // keccak256(abi.encode(uint256(keccak256("finsuite.diamond")) - 1)) & ~bytes32(uint256(0xff))
@@ -133,34 +136,37 @@ library LibDiamond {
 
     // ------------------------------------------------------------------ construction
 
-    /// @dev Registers the built-in modules and the core selectors. Constructor only.
-    function initCore(
-        SemVer memory coreVersion,
-        FacetSelectors[] memory coreFacets,
-        bytes4[] memory coreInterfaces
-    ) internal {
+    /// @dev Registers the built-in modules and the core facets. Constructor only. The core
+    /// selectors stay out of the selector table (see `LibCore`); the event still lists them.
+    function initCore(SemVer memory coreVersion, address[7] memory coreFacets) internal {
         Layout storage $ = layout();
         ModuleRecord storage core = _newRecord($, CORE_MODULE);
         core.version = coreVersion;
         core.status = ModuleStatus.Installed;
-        core.interfaceIds = coreInterfaces;
-        for (uint256 i; i < coreInterfaces.length; ++i) {
-            ++$.interfaceRefs[coreInterfaces[i]];
-        }
-        ModuleRecord storage unmanaged = _newRecord($, UNMANAGED_MODULE);
-        unmanaged.status = ModuleStatus.Installed;
-
-        IDiamondCut.FacetCut[] memory cuts = new IDiamondCut.FacetCut[](coreFacets.length);
+        _newRecord($, UNMANAGED_MODULE).status = ModuleStatus.Installed;
         for (uint256 i; i < coreFacets.length; ++i) {
-            FacetSelectors memory f = coreFacets[i];
-            _enforceHasCode(f.facetAddress);
-            for (uint256 j; j < f.functionSelectors.length; ++j) {
-                _addSelector($, f.functionSelectors[j], f.facetAddress, CORE_INDEX, false);
-            }
-            cuts[i] = IDiamondCut.FacetCut(f.facetAddress, IDiamondCut.FacetCutAction.Add, f.functionSelectors);
+            _enforceHasCode(coreFacets[i]);
+        }
+        $.coreFacets = coreFacets;
+
+        FacetSelectors[] memory listed = LibCore.facets(coreFacets);
+        IDiamondCut.FacetCut[] memory cuts = new IDiamondCut.FacetCut[](listed.length);
+        for (uint256 i; i < listed.length; ++i) {
+            cuts[i] = IDiamondCut.FacetCut(
+                listed[i].facetAddress,
+                IDiamondCut.FacetCutAction.Add,
+                listed[i].functionSelectors
+            );
         }
         emit IDiamondCut.DiamondCut(cuts, address(0), "");
         emit IModuleRegistry.ModuleInstalled(CORE_MODULE, coreVersion, address(0));
+    }
+
+    /// @dev The facet serving `selector` (core or table), or zero.
+    function facetOf(bytes4 selector) internal view returns (address) {
+        uint256 core = LibCore.facetIndexOf(selector);
+        if (core != LibCore.NOT_CORE) return layout().coreFacets[core];
+        return loadSelector(selector).facet();
     }
 
     // ------------------------------------------------------------------ raw cut
@@ -201,6 +207,7 @@ library LibDiamond {
 
     /// @dev The word of `selector`, which must exist and belong to `unmanaged`.
     function _unmanagedWord(Layout storage $, bytes4 selector) private view returns (SelectorWord w) {
+        if (LibCore.facetIndexOf(selector) != LibCore.NOT_CORE) revert IDiamondCut.DiamondImmutableFunction(selector);
         w = loadSelector(selector);
         if (w.isEmpty()) revert IDiamondCut.DiamondSelectorNotFound(selector);
         if (w.moduleIndex() != UNMANAGED_INDEX) _revertTaken($, selector, w.moduleIndex(), UNMANAGED_INDEX);
@@ -377,6 +384,7 @@ library LibDiamond {
     }
 
     function _addSelector(Layout storage $, bytes4 sel, address facet, uint16 index, bool paused) private {
+        if (LibCore.facetIndexOf(sel) != LibCore.NOT_CORE) revert IDiamondCut.DiamondImmutableFunction(sel);
         SelectorWord w = loadSelector(sel);
         if (!w.isEmpty()) _revertTaken($, sel, w.moduleIndex(), index);
         bytes4[] storage list = $.modules[index].selectors;
@@ -399,7 +407,6 @@ library LibDiamond {
     }
 
     function _revertTaken(Layout storage $, bytes4 sel, uint16 ownerIndex, uint16 requesterIndex) private view {
-        if (ownerIndex == CORE_INDEX) revert IDiamondCut.DiamondImmutableFunction(sel);
         revert IDiamondCut.DiamondSelectorTaken(sel, $.modules[ownerIndex].id, $.modules[requesterIndex].id);
     }
 
