@@ -14,6 +14,7 @@ import type { Manifest } from "../scripts/lib/manifest.js";
 import { RecordStore, type DeploymentRecord } from "../scripts/lib/records.js";
 import { expectRejection } from "./helpers.js";
 import { selectorsOf } from "../scripts/lib/core.js";
+import { MissingArtifactError } from "../scripts/lib/artifacts.js";
 import { readModules } from "../scripts/lib/chain.js";
 import { IFinanceSuite__factory } from "../typechain-types/index.js";
 
@@ -162,6 +163,23 @@ describe("deployments (in process)", function () {
       UserError,
       /set "bad": unknown module "missing"/,
     );
+  });
+
+  it("names a contract that has no compiled artifact, before sending anything", async function () {
+    const missing: Manifest = {
+      ...fixtureManifest,
+      modules: { ...fixtureManifest.modules, ghost: { version: [1, 0, 0], facets: ["NoSuchFacet"] } },
+      sets: { ...fixtureManifest.sets, ghostly: ["ghost"] },
+    };
+    const ctx = await freshContext(missing);
+    const block = await ethers.provider.getBlockNumber();
+    await expectRejection(
+      prepare(ctx, { kind: "deploy", set: "ghostly", name: "ghostly" }),
+      MissingArtifactError,
+      /No compiled artifact for contract "NoSuchFacet"/,
+    );
+    expect(await ethers.provider.getBlockNumber()).to.equal(block);
+    expect(await ctx.store.readDeployment("ghostly")).to.equal(null);
   });
 
   it("rejects a record of another chain and leaves it untouched", async function () {
