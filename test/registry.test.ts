@@ -131,27 +131,27 @@ async function deployRegistryFixture() {
 
 type Fixture = Awaited<ReturnType<typeof deployRegistryFixture>>;
 
-function mockV1Spec(f: Fixture, overrides: Partial<ModuleSpecInput> = {}): ModuleSpecInput {
+/** Module "mock" served by `facet` with `selectors` at `version`. */
+function mockSpec(
+  version: SemVerTuple,
+  facet: string,
+  selectors: string[],
+  overrides: Partial<ModuleSpecInput>,
+): ModuleSpecInput {
   return {
     id: MOCK,
-    version: [1, 0, 0],
-    facets: [{ facetAddress: f.v1, functionSelectors: V1_SELECTORS }],
+    version,
+    facets: [{ facetAddress: facet, functionSelectors: selectors }],
     interfaceIds: [MOCK_INTERFACE],
     dependencies: [],
     ...overrides,
   };
 }
 
-function mockV2Spec(f: Fixture, overrides: Partial<ModuleSpecInput> = {}): ModuleSpecInput {
-  return {
-    id: MOCK,
-    version: [2, 0, 0],
-    facets: [{ facetAddress: f.v2, functionSelectors: V2_SELECTORS }],
-    interfaceIds: [MOCK_INTERFACE],
-    dependencies: [],
-    ...overrides,
-  };
-}
+const mockV1Spec = (f: Fixture, overrides: Partial<ModuleSpecInput> = {}) =>
+  mockSpec([1, 0, 0], f.v1, V1_SELECTORS, overrides);
+const mockV2Spec = (f: Fixture, overrides: Partial<ModuleSpecInput> = {}) =>
+  mockSpec([2, 0, 0], f.v2, V2_SELECTORS, overrides);
 
 function otherSpec(f: Fixture, overrides: Partial<ModuleSpecInput> = {}): ModuleSpecInput {
   return {
