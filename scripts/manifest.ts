@@ -4,12 +4,20 @@ import { defineManifest } from "./lib/manifest.js";
 
 export default defineManifest({
   // Module id -> definition. Each module issue adds its entry here.
-  modules: {},
+  modules: {
+    payment: {
+      version: [0, 1, 0],
+      facets: ["PaymentFacet"],
+      interfaces: ["IPayment"],
+      storage: { "finsuite.payment": "PaymentStorageLayout" },
+    },
+  },
 
   // Named sets; `core` (the diamond alone) is in every set implicitly.
   sets: {
     core: [],
-    full: [],
+    payments: ["payment"],
+    full: ["payment"],
   },
 
   // Defaults for every network; roles default to the deploying account.

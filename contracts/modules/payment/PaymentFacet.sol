@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.34;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+
+import {LibAccess} from "../../access/LibAccess.sol";
+import {IPayment} from "./IPayment.sol";
+import {PaymentStorage} from "./PaymentStorage.sol";
+
+/// @title Payment module facet. Every entry point runs checks → rail and fee math →
+/// storage writes → event → transfers, under the diamond-wide reentrancy guard.
+contract PaymentFacet is IPayment, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    address private constant NATIVE = address(0);
+
+    /// @inheritdoc IPayment
+    function pay(
+        bytes32 channel,
+        address token,
+        address payee,
+        uint256 amount,
+        bytes32 paymentRef
+    ) external nonReentrant {
+        _pay(channel, token, payee, amount, paymentRef);
+    }
+
+    /// @inheritdoc IPayment
+    function payWithPermit(
+        bytes32 channel,
+        address token,
+        address payee,
+        uint256 amount,
+        bytes32 paymentRef,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external nonReentrant {
+        uint256 total = amount + _fee(token, amount);
+        // A permit front-run by someone else still leaves the allowance: ignore its failure,
+        // the transfer below fails clearly if the allowance is missing.
+        try IERC20Permit(token).permit(msg.sender, address(this), total, deadline, v, r, s) {} catch {}
+        _pay(channel, token, payee, amount, paymentRef);
+    }
+
+    /// @inheritdoc IPayment
+    function payNative(
+        bytes32 channel,
+        address payee,
+        uint256 amount,
+        bytes32 paymentRef
+    ) external payable nonReentrant {
+        _checkPayment(payee, amount);
+        _useRail(channel, NATIVE, amount);
+        uint256 fee = _fee(NATIVE, amount);
+        if (msg.value != amount + fee) revert PaymentWrongValue(amount + fee, msg.value);
+        _accrue(NATIVE, fee);
+        emit PaymentSent(paymentRef, msg.sender, payee, channel, NATIVE, amount, fee);
+        _sendNative(payee, amount);
+    }
+
+    /// @inheritdoc IPayment
+    function payBatch(
+        bytes32 channel,
+        address token,
+        address[] calldata payees,
+        uint256[] calldata amounts,
+        bytes32 paymentRef
+    ) external payable nonReentrant {
+        uint256 n = payees.length;
+        if (n != amounts.length) revert PaymentBatchLengthMismatch(n, amounts.length);
+        if (n == 0) revert PaymentBatchEmpty();
+        uint256 total;
+        for (uint256 i; i < n; ++i) {
+            if (payees[i] == address(0) || amounts[i] == 0) revert PaymentBatchEntryInvalid(i);
+            total += amounts[i];
+        }
+        _useRail(channel, token, total);
+        uint256 fee = _fee(token, total);
+        bool native = token == NATIVE;
+        if (native && msg.value != total + fee) revert PaymentWrongValue(total + fee, msg.value);
+        if (!native && msg.value != 0) revert PaymentUnexpectedValue(msg.value);
+        _accrue(token, fee);
+        emit PaymentBatchSent(paymentRef, msg.sender, channel, token, n, total, fee);
+
+        if (native) {
+            for (uint256 i; i < n; ++i) {
+                (bool ok, ) = payees[i].call{value: amounts[i]}("");
+                if (!ok) revert PaymentBatchEntryInvalid(i);
+            }
+        } else {
+            _pull(IERC20(token), msg.sender, total + fee);
+            for (uint256 i; i < n; ++i) {
+                if (!IERC20(token).trySafeTransfer(payees[i], amounts[i])) revert PaymentBatchEntryInvalid(i);
+            }
+        }
+    }
+
+    /// @inheritdoc IPayment
+    function setPaymentRail(bytes32 channel, address token, uint128 maxPerTx, uint128 maxPerDay) external {
+        LibAccess.checkRole(PaymentStorage.PAYMENT_ADMIN_ROLE);
+        if (maxPerTx != 0 && maxPerDay < maxPerTx) revert PaymentRailLimitsInvalid(maxPerTx, maxPerDay);
+        PaymentStorage.layout().rails[channel][token] = PaymentStorage.Rail(maxPerTx, maxPerDay);
+        emit PaymentRailSet(channel, token, maxPerTx, maxPerDay);
+    }
+
+    /// @inheritdoc IPayment
+    function setPaymentFee(address token, uint16 feeBps) external {
+        LibAccess.checkRole(PaymentStorage.PAYMENT_ADMIN_ROLE);
+        if (feeBps > PaymentStorage.MAX_FEE_BPS) revert PaymentFeeTooHigh(feeBps, PaymentStorage.MAX_FEE_BPS);
+        PaymentStorage.layout().feeBps[token] = feeBps;
+        emit PaymentFeeSet(token, feeBps);
+    }
+
+    /// @inheritdoc IPayment
+    function setPaymentTreasury(address treasury) external {
+        LibAccess.checkRole(PaymentStorage.PAYMENT_ADMIN_ROLE);
+        if (treasury == address(0)) revert PaymentTreasuryNotSet();
+        PaymentStorage.layout().treasury = treasury;
+        emit PaymentTreasurySet(treasury);
+    }
+
+    /// @inheritdoc IPayment
+    function withdrawPaymentFees(address token) external nonReentrant {
+        PaymentStorage.Layout storage $ = PaymentStorage.layout();
+        address treasury = $.treasury;
+        if (treasury == address(0)) revert PaymentTreasuryNotSet();
+        uint256 amount = $.accruedFees[token];
+        if (amount == 0) revert PaymentNoFeesAccrued(token);
+        $.accruedFees[token] = 0;
+        emit PaymentFeesWithdrawn(token, treasury, amount);
+        if (token == NATIVE) _sendNative(treasury, amount);
+        else IERC20(token).safeTransfer(treasury, amount);
+    }
+
+    /// @inheritdoc IPayment
+    function paymentRail(
+        bytes32 channel,
+        address token
+    ) external view returns (uint128 maxPerTx, uint128 maxPerDay, uint256 spentToday) {
+        PaymentStorage.Layout storage $ = PaymentStorage.layout();
+        PaymentStorage.Rail memory rail = $.rails[channel][token];
+        PaymentStorage.Usage memory usage = $.usage[channel][token];
+        return (rail.maxPerTx, rail.maxPerDay, usage.day == _today() ? usage.spent : 0);
+    }
+
+    /// @inheritdoc IPayment
+    function paymentFee(address token) external view returns (uint16) {
+        return PaymentStorage.layout().feeBps[token];
+    }
+
+    /// @inheritdoc IPayment
+    function paymentTreasury() external view returns (address) {
+        return PaymentStorage.layout().treasury;
+    }
+
+    /// @inheritdoc IPayment
+    function accruedPaymentFees(address token) external view returns (uint256) {
+        return PaymentStorage.layout().accruedFees[token];
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    function _pay(bytes32 channel, address token, address payee, uint256 amount, bytes32 paymentRef) private {
+        _checkPayment(payee, amount);
+        if (token == NATIVE) revert PaymentRailDisabled(channel, NATIVE);
+        _useRail(channel, token, amount);
+        uint256 fee = _fee(token, amount);
+        _accrue(token, fee);
+        emit PaymentSent(paymentRef, msg.sender, payee, channel, token, amount, fee);
+
+        // The payee must receive exactly `amount`: measure it, so a token that delivers
+        // less is refused instead of mis-reported.
+        IERC20 t = IERC20(token);
+        uint256 before = t.balanceOf(payee);
+        t.safeTransferFrom(msg.sender, payee, amount);
+        uint256 received = t.balanceOf(payee) - before;
+        if (received != amount) revert PaymentTokenShortfall(token, amount, received);
+        if (fee != 0) _pull(t, msg.sender, fee);
+    }
+
+    function _checkPayment(address payee, uint256 amount) private pure {
+        if (payee == address(0)) revert PaymentZeroPayee();
+        if (amount == 0) revert PaymentZeroAmount();
+    }
+
+    /// @dev Refuses a disabled rail or a limit breach; counts the amount against today's limit.
+    function _useRail(bytes32 channel, address token, uint256 amount) private {
+        PaymentStorage.Layout storage $ = PaymentStorage.layout();
+        PaymentStorage.Rail memory rail = $.rails[channel][token];
+        if (rail.maxPerTx == 0) revert PaymentRailDisabled(channel, token);
+        if (amount > rail.maxPerTx) revert PaymentRailTxLimit(channel, token, amount, rail.maxPerTx);
+        PaymentStorage.Usage storage usage = $.usage[channel][token];
+        uint64 today = _today();
+        // amount <= maxPerTx < 2^128, and spent <= maxPerDay < 2^128: the sum cannot overflow.
+        uint256 spent = (usage.day == today ? usage.spent : 0) + amount;
+        if (spent > rail.maxPerDay) revert PaymentRailDailyLimit(channel, token, spent, rail.maxPerDay);
+        usage.day = today;
+        usage.spent = uint192(spent);
+    }
+
+    function _fee(address token, uint256 amount) private view returns (uint256) {
+        return (amount * PaymentStorage.layout().feeBps[token]) / 10_000;
+    }
+
+    function _accrue(address token, uint256 fee) private {
+        if (fee != 0) PaymentStorage.layout().accruedFees[token] += fee;
+    }
+
+    /// @dev Pulls `amount` into the diamond and refuses a token that delivers less.
+    function _pull(IERC20 token, address from, uint256 amount) private {
+        uint256 before = token.balanceOf(address(this));
+        token.safeTransferFrom(from, address(this), amount);
+        uint256 received = token.balanceOf(address(this)) - before;
+        if (received != amount) revert PaymentTokenShortfall(address(token), amount, received);
+    }
+
+    function _sendNative(address to, uint256 amount) private {
+        (bool ok, ) = to.call{value: amount}("");
+        if (!ok) revert PaymentNativeTransferFailed(to, amount);
+    }
+
+    function _today() private view returns (uint64) {
+        return uint64(block.timestamp / 1 days);
+    }
+}

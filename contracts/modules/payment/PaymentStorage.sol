@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.34;
+
+/// @title Storage of the payment module (ERC-7201 namespace `finsuite.payment`). Append-only.
+library PaymentStorage {
+    /// @dev Manages rails, fees and the treasury.
+    bytes32 internal constant PAYMENT_ADMIN_ROLE = keccak256("finsuite.role.payment-admin");
+    /// @dev Fee cap: 5 %.
+    uint16 internal constant MAX_FEE_BPS = 500;
+
+    /// @dev `maxPerTx == 0` means the rail is disabled.
+    struct Rail {
+        uint128 maxPerTx;
+        uint128 maxPerDay;
+    }
+
+    struct Usage {
+        uint64 day;
+        uint192 spent;
+    }
+
+    /// @custom:storage-location erc7201:finsuite.payment
+    struct Layout {
+        address treasury;
+        mapping(address token => uint16 feeBps) feeBps;
+        // Fees the diamond holds for the treasury: with open escrows, all it may hold.
+        mapping(address token => uint256 amount) accruedFees;
+        mapping(bytes32 channel => mapping(address token => Rail)) rails;
+        mapping(bytes32 channel => mapping(address token => Usage)) usage;
+    }
+
+    // keccak256(abi.encode(uint256(keccak256("finsuite.payment")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 internal constant LAYOUT_SLOT = 0x56e5ae7dde0407dec00046e73ada30b5c1716dfc260441e18f7dad7e43f25d00;
+
+    function layout() internal pure returns (Layout storage $) {
+        assembly {
+            $.slot := LAYOUT_SLOT
+        }
+    }
+}
+
+/// @title Storage-layout probe of `finsuite.payment` (see contracts/layout/). Never deployed.
+contract PaymentStorageLayout {
+    PaymentStorage.Layout internal finsuite_payment;
+}
