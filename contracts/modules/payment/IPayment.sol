@@ -36,7 +36,10 @@ interface IPayment {
     event PaymentFeesWithdrawn(address indexed token, address indexed treasury, uint256 amount);
 
     error PaymentZeroAmount();
+    /// @notice The payee is the zero address or the diamond itself.
     error PaymentZeroPayee();
+    /// @notice Paying oneself moves nothing.
+    error PaymentPayeeIsPayer(address payee);
     /// @notice The rail (channel, token) is not enabled: the admin must call `setPaymentRail`.
     error PaymentRailDisabled(bytes32 channel, address token);
     error PaymentRailTxLimit(bytes32 channel, address token, uint256 amount, uint256 maxPerTx);
@@ -49,7 +52,7 @@ interface IPayment {
     error PaymentNoFeesAccrued(address token);
     /// @notice A native payment must carry exactly amount + fee.
     error PaymentWrongValue(uint256 expected, uint256 sent);
-    /// @notice Native currency sent with an ERC-20 payment, or to a function that takes none.
+    /// @notice Native currency sent with an ERC-20 payment.
     error PaymentUnexpectedValue(uint256 sent);
     /// @notice The native-currency recipient refused the transfer.
     error PaymentNativeTransferFailed(address to, uint256 amount);
@@ -57,12 +60,13 @@ interface IPayment {
     error PaymentTokenShortfall(address token, uint256 expected, uint256 received);
     error PaymentBatchLengthMismatch(uint256 payees, uint256 amounts);
     error PaymentBatchEmpty();
-    /// @notice Entry `index` of a batch has a zero payee or amount, or its transfer failed.
+    /// @notice Entry `index` of a batch has a zero amount, a payee that is zero, the payer
+    /// or the diamond, or its transfer failed.
     error PaymentBatchEntryInvalid(uint256 index);
 
     /// @notice Pays `amount` of ERC-20 `token` to `payee` over `channel`; the payer also pays
     /// the fee. Needs an allowance of amount + fee for the diamond.
-    function pay(bytes32 channel, address token, address payee, uint256 amount, bytes32 paymentRef) external;
+    function pay(bytes32 channel, address token, address payee, uint256 amount, bytes32 paymentRef) external payable;
 
     /// @notice `pay` with an EIP-2612 permit for amount + fee, in one transaction.
     function payWithPermit(
@@ -75,7 +79,7 @@ interface IPayment {
         uint8 v,
         bytes32 r,
         bytes32 s
-    ) external;
+    ) external payable;
 
     /// @notice Pays `amount` of the native currency to `payee`; `msg.value` must be amount + fee.
     function payNative(bytes32 channel, address payee, uint256 amount, bytes32 paymentRef) external payable;

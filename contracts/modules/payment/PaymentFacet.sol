@@ -24,8 +24,9 @@ contract PaymentFacet is IPayment, ReentrancyGuardTransient {
         address payee,
         uint256 amount,
         bytes32 paymentRef
-    ) external nonReentrant {
-        _pay(channel, token, payee, amount, paymentRef);
+    ) external payable nonReentrant {
+        uint256 fee = _preparePay(channel, token, payee, amount, paymentRef);
+        _settlePay(IERC20(token), payee, amount, fee);
     }
 
     /// @inheritdoc IPayment
@@ -39,12 +40,15 @@ contract PaymentFacet is IPayment, ReentrancyGuardTransient {
         uint8 v,
         bytes32 r,
         bytes32 s
-    ) external nonReentrant {
-        uint256 total = amount + _fee(token, amount);
+    ) external payable nonReentrant {
+        uint256 fee = _preparePay(channel, token, payee, amount, paymentRef);
         // A permit front-run by someone else still leaves the allowance: ignore its failure,
-        // the transfer below fails clearly if the allowance is missing.
-        try IERC20Permit(token).permit(msg.sender, address(this), total, deadline, v, r, s) {} catch {}
-        _pay(channel, token, payee, amount, paymentRef);
+        // the transfer below fails clearly if the allowance is missing. (No code: skip, as
+        // a call to it would revert in a way `catch` cannot handle.)
+        if (token.code.length != 0) {
+            try IERC20Permit(token).permit(msg.sender, address(this), amount + fee, deadline, v, r, s) {} catch {}
+        }
+        _settlePay(IERC20(token), payee, amount, fee);
     }
 
     /// @inheritdoc IPayment
@@ -76,7 +80,10 @@ contract PaymentFacet is IPayment, ReentrancyGuardTransient {
         if (n == 0) revert PaymentBatchEmpty();
         uint256 total;
         for (uint256 i; i < n; ++i) {
-            if (payees[i] == address(0) || amounts[i] == 0) revert PaymentBatchEntryInvalid(i);
+            address payee = payees[i];
+            if (payee == address(0) || payee == address(this) || payee == msg.sender || amounts[i] == 0) {
+                revert PaymentBatchEntryInvalid(i);
+            }
             total += amounts[i];
         }
         _useRail(channel, token, total);
@@ -165,26 +172,38 @@ contract PaymentFacet is IPayment, ReentrancyGuardTransient {
 
     // ------------------------------------------------------------------ internals
 
-    function _pay(bytes32 channel, address token, address payee, uint256 amount, bytes32 paymentRef) private {
+    /// @dev Checks, rail, fee and event of an ERC-20 payment; returns the fee.
+    function _preparePay(
+        bytes32 channel,
+        address token,
+        address payee,
+        uint256 amount,
+        bytes32 paymentRef
+    ) private returns (uint256 fee) {
+        if (msg.value != 0) revert PaymentUnexpectedValue(msg.value);
         _checkPayment(payee, amount);
         if (token == NATIVE) revert PaymentRailDisabled(channel, NATIVE);
         _useRail(channel, token, amount);
-        uint256 fee = _fee(token, amount);
+        fee = _fee(token, amount);
         _accrue(token, fee);
         emit PaymentSent(paymentRef, msg.sender, payee, channel, token, amount, fee);
-
-        // The payee must receive exactly `amount`: measure it, so a token that delivers
-        // less is refused instead of mis-reported.
-        IERC20 t = IERC20(token);
-        uint256 before = t.balanceOf(payee);
-        t.safeTransferFrom(msg.sender, payee, amount);
-        uint256 received = t.balanceOf(payee) - before;
-        if (received != amount) revert PaymentTokenShortfall(token, amount, received);
-        if (fee != 0) _pull(t, msg.sender, fee);
     }
 
-    function _checkPayment(address payee, uint256 amount) private pure {
-        if (payee == address(0)) revert PaymentZeroPayee();
+    /// @dev Moves an ERC-20 payment. The payee must receive exactly `amount`: measure it,
+    /// so a token that delivers less is refused instead of mis-reported.
+    function _settlePay(IERC20 token, address payee, uint256 amount, uint256 fee) private {
+        uint256 before = token.balanceOf(payee);
+        token.safeTransferFrom(msg.sender, payee, amount);
+        uint256 received = token.balanceOf(payee) - before;
+        if (received != amount) revert PaymentTokenShortfall(address(token), amount, received);
+        if (fee != 0) _pull(token, msg.sender, fee);
+    }
+
+    /// @dev A payee must be a real third party: not zero, not the payer (nothing would
+    /// move), not the diamond (the funds would be held by no module's books).
+    function _checkPayment(address payee, uint256 amount) private view {
+        if (payee == address(0) || payee == address(this)) revert PaymentZeroPayee();
+        if (payee == msg.sender) revert PaymentPayeeIsPayer(payee);
         if (amount == 0) revert PaymentZeroAmount();
     }
 

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.34;
+
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
+
+/// @dev Test-only stablecoin: 6 decimals, EIP-2612 permit, open mint.
+contract MockStablecoin is ERC20, ERC20Permit {
+    constructor() ERC20("Mock USD", "mUSD") ERC20Permit("Mock USD") {}
+
+    function decimals() public pure override returns (uint8) {
+        return 6;
+    }
+
+    function mint(address to, uint256 amount) external {
+        _mint(to, amount);
+    }
+}
+
+/// @dev Test-only token that burns 1 % of every transfer (mints and burns are exact).
+contract MockFeeOnTransferToken is ERC20 {
+    constructor() ERC20("Fee On Transfer", "FOT") {}
+
+    function mint(address to, uint256 amount) external {
+        _mint(to, amount);
+    }
+
+    function _update(address from, address to, uint256 value) internal override {
+        if (from == address(0) || to == address(0)) {
+            super._update(from, to, value);
+            return;
+        }
+        uint256 burned = value / 100;
+        super._update(from, to, value - burned);
+        if (burned != 0) super._update(from, address(0), burned);
+    }
+}
+
+/// @dev Records the outcome of a call into a target (the diamond): whether it succeeded,
+/// the revert selector if it did not, and how many attempts were made.
+abstract contract ReentryRecorder {
+    address public reentryTarget;
+    bytes public reentryData;
+    uint256 public reentryValue;
+    bool public reentryArmed;
+
+    uint256 public reentryAttempts;
+    bool public lastReentrySucceeded;
+    bytes4 public lastReentryError;
+
+    function _configure(address target, bytes calldata data, uint256 value) internal {
+        reentryTarget = target;
+        reentryData = data;
+        reentryValue = value;
+        reentryArmed = true;
+    }
+
+    function disarm() external {
+        reentryArmed = false;
+    }
+
+    /// @dev Calls the target; returns the success flag and the revert data.
+    function _reenter() internal returns (bool ok, bytes memory ret) {
+        ++reentryAttempts;
+        (ok, ret) = reentryTarget.call{value: reentryValue}(reentryData);
+        lastReentrySucceeded = ok;
+        lastReentryError = !ok && ret.length >= 4 ? bytes4(ret) : bytes4(0);
+    }
+}
+
+/// @dev Test-only token whose `transfer`/`transferFrom` first try to call a configured
+/// target (e.g. the diamond's `pay`) with configured calldata, record the outcome, and
+/// then carry on with the transfer.
+contract MockReentrantToken is ERC20, ReentryRecorder {
+    constructor() ERC20("Reentrant", "RE") {}
+
+    function mint(address to, uint256 amount) external {
+        _mint(to, amount);
+    }
+
+    function arm(address target, bytes calldata data) external {
+        _configure(target, data, 0);
+    }
+
+    function transfer(address to, uint256 value) public override returns (bool) {
+        if (reentryArmed) _reenter();
+        return super.transfer(to, value);
+    }
+
+    function transferFrom(address from, address to, uint256 value) public override returns (bool) {
+        if (reentryArmed) _reenter();
+        return super.transferFrom(from, to, value);
+    }
+}
+
+/// @dev Test-only native-currency receiver: accepts, rejects (revert without data), or
+/// calls back into a target on receipt, either recording the outcome and accepting, or
+/// bubbling the callback's revert up.
+contract MockNativeReceiver is ReentryRecorder {
+    enum Mode {
+        Accept,
+        Reject,
+        ReenterAndRecord,
+        ReenterAndBubble
+    }
+
+    Mode public mode;
+    uint256 public received;
+
+    function setMode(Mode newMode) external {
+        mode = newMode;
+    }
+
+    /// @dev Re-enters `target` with `data` (and `value` wei from this contract's balance).
+    function setReentry(address target, bytes calldata data, uint256 value, bool bubble) external {
+        _configure(target, data, value);
+        mode = bubble ? Mode.ReenterAndBubble : Mode.ReenterAndRecord;
+    }
+
+    receive() external payable {
+        Mode m = mode;
+        if (m == Mode.Reject) {
+            assembly {
+                revert(0, 0)
+            }
+        }
+        if (m == Mode.ReenterAndRecord || m == Mode.ReenterAndBubble) {
+            (bool ok, bytes memory ret) = _reenter();
+            if (!ok && m == Mode.ReenterAndBubble) {
+                assembly {
+                    revert(add(ret, 0x20), mload(ret))
+                }
+            }
+        }
+        received += msg.value;
+    }
+}
