@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 
 import { network, artifacts } from "hardhat";
-import { encodeBytes32String, type ContractTransactionResponse } from "ethers";
+import { encodeBytes32String, id, type ContractTransactionResponse } from "ethers";
 
 import suiteManifest from "./manifest.js";
 import fixtureManifest from "../test/fixtures/manifest.js";
@@ -14,7 +14,7 @@ import { apply, prepare, type Request, type SuiteContext } from "./lib/deploymen
 import type { Manifest } from "./lib/manifest.js";
 import { RecordStore } from "./lib/records.js";
 import { ROLES } from "./lib/core.js";
-import { IFinanceDiamond__factory, MockFacetV2__factory } from "../typechain-types/index.js";
+import { IFinanceDiamond__factory, IFinanceSuite__factory, MockFacetV2__factory } from "../typechain-types/index.js";
 
 const { ethers, networkName } = await network.getOrCreate();
 const [admin, , customer] = await ethers.getSigners();
@@ -62,7 +62,93 @@ for (const m of await diamond.getModules()) {
 }
 
 // ---------------------------------------------------------------------------------------
-chapter("2. A second institution reuses the shared facets");
+chapter("2. Payments: rails, fees, a payment with a reference, a batch payout");
+{
+  const [, , , merchant, treasury, ...staff] = await ethers.getSigners();
+  const payment = IFinanceSuite__factory.connect(bank.address, admin);
+  const usd = await ethers.deployContract("MockStablecoin");
+  const usdAddress = await usd.getAddress();
+  const sepa = encodeBytes32String("SEPA-EUR");
+  const units = (n: number) => BigInt(Math.round(n * 1e6));
+  const mUSD = (v: bigint) => `${ethers.formatUnits(v, 6)} mUSD`;
+  await gas(
+    "owner grants PAYMENT_ADMIN_ROLE to itself",
+    diamond.grantRole(id("finsuite.role.payment-admin"), admin.address),
+  );
+  await gas(
+    "admin enables mUSD on SEPA-EUR: 10k per payment, 50k per day",
+    payment.setPaymentRail(sepa, usdAddress, units(10_000), units(50_000)),
+  );
+  await gas("admin sets a 25 bps fee on mUSD and a treasury", payment.setPaymentFee(usdAddress, 25));
+  await (await payment.setPaymentTreasury(treasury.address)).wait();
+  await (await usd.mint(customer.address, units(100_000))).wait();
+
+  // One transaction, no prior approve: an EIP-2612 permit for amount + fee.
+  const amount = units(1_250);
+  const fee = (amount * 25n) / 10_000n;
+  const deadline = BigInt((await ethers.provider.getBlock("latest"))!.timestamp + 3600);
+  const signature = ethers.Signature.from(
+    await customer.signTypedData(
+      {
+        name: "Mock USD",
+        version: "1",
+        chainId: (await ethers.provider.getNetwork()).chainId,
+        verifyingContract: usdAddress,
+      },
+      {
+        Permit: [
+          { name: "owner", type: "address" },
+          { name: "spender", type: "address" },
+          { name: "value", type: "uint256" },
+          { name: "nonce", type: "uint256" },
+          { name: "deadline", type: "uint256" },
+        ],
+      },
+      {
+        owner: customer.address,
+        spender: bank.address,
+        value: amount + fee,
+        nonce: await usd.nonces(customer.address),
+        deadline,
+      },
+    ),
+  );
+  const ref = id("invoice-2026-0042");
+  const receipt = await gas(
+    "customer pays invoice-2026-0042 (1,250 mUSD) with a permit",
+    payment
+      .connect(customer)
+      .payWithPermit(sepa, usdAddress, merchant.address, amount, ref, deadline, signature.v, signature.r, signature.s),
+  );
+  const sent = receipt.logs.map((l) => payment.interface.parseLog(l)).find((l) => l?.name === "PaymentSent")!;
+  console.log(
+    `  PaymentSent: ref ${sent.args.paymentRef.slice(0, 10)}… amount ${mUSD(sent.args.amount)} fee ${mUSD(sent.args.fee)}; merchant holds ${mUSD(await usd.balanceOf(merchant.address))}`,
+  );
+
+  await (await usd.connect(customer).approve(bank.address, units(20_000))).wait();
+  const payroll = staff.slice(0, 5).map((s) => s.address);
+  await gas(
+    "customer pays 5 salaries in one batch",
+    payment.connect(customer).payBatch(
+      sepa,
+      usdAddress,
+      payroll,
+      payroll.map(() => units(2_000)),
+      id("payroll-2026-11"),
+    ),
+  );
+  try {
+    await payment.connect(customer).pay(sepa, usdAddress, merchant.address, units(10_001), id("too-big"));
+  } catch (e) {
+    const err = payment.interface.parseError((e as { data?: string }).data ?? "0x");
+    console.log(`  a 10,001 mUSD payment is refused: ${err?.name} (limit ${mUSD(err?.args[3] as bigint)})`);
+  }
+  await gas("anyone sends the accrued fees to the treasury", payment.withdrawPaymentFees(usdAddress));
+  console.log(`  treasury holds ${mUSD(await usd.balanceOf(treasury.address))} (0.25 % of 11,250 mUSD)`);
+}
+
+// ---------------------------------------------------------------------------------------
+chapter("3. A second institution reuses the shared facets");
 const second = await run(suiteManifest, { kind: "deploy", set: "core", name: "bank-b" });
 const secondGas = second.history.flatMap((h) => h.transactions).map((t) => BigInt(t.gasUsed));
 console.log(
@@ -71,7 +157,7 @@ console.log(
 console.log("  (bank A paid for the 7 core facets too; bank B paid for its diamond only)");
 
 // ---------------------------------------------------------------------------------------
-chapter("3. Module lifecycle through the timelock (test modules from test/fixtures)");
+chapter("4. Module lifecycle through the timelock (test modules from test/fixtures)");
 const lab = await run(fixtureManifest, { kind: "deploy", set: "basic", name: "lab" });
 const labDiamond = IFinanceDiamond__factory.connect(lab.address, admin);
 const mock = MockFacetV2__factory.connect(lab.address, customer);
@@ -84,7 +170,7 @@ console.log(
 );
 
 // ---------------------------------------------------------------------------------------
-chapter("4. Guardian pause, admin unpause");
+chapter("5. Guardian pause, admin unpause");
 await gas('guardian pauses module "mock"', labDiamond.pauseModule(encodeBytes32String("mock")));
 try {
   await mock.mockValue();
@@ -102,7 +188,7 @@ await gas("admin unpauses it", labDiamond.unpauseModule(encodeBytes32String("moc
 console.log(`  mockValue() = ${await mock.mockValue()} again`);
 
 // ---------------------------------------------------------------------------------------
-chapter("5. Timelock: raising the delay is immediate, every change then waits");
+chapter("6. Timelock: raising the delay is immediate, every change then waits");
 await gas("admin raises the delay to 1 day", labDiamond.setTimelockDelay(24 * 3600));
 const pending = await run(fixtureManifestV2, { kind: "remove", name: "lab", module: "ten" });
 console.log(`  removing "ten" is scheduled (operation ${pending.pendingOperation?.id.slice(0, 18)}…), not executed`);
