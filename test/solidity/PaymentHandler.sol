@@ -1,0 +1,659 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.34;
+
+// A test handler: many ghost variables, named like ordinary fields.
+// solhint-disable max-states-count, immutable-vars-naming
+
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+
+import {Diamond, DiamondConfig} from "../../contracts/diamond/Diamond.sol";
+import {CoreFacets} from "../../contracts/diamond/libraries/LibCore.sol";
+import {DiamondCutFacet} from "../../contracts/diamond/facets/DiamondCutFacet.sol";
+import {DiamondLoupeFacet} from "../../contracts/diamond/facets/DiamondLoupeFacet.sol";
+import {OwnershipFacet} from "../../contracts/diamond/facets/OwnershipFacet.sol";
+import {AccessControlFacet} from "../../contracts/access/AccessControlFacet.sol";
+import {PauseFacet} from "../../contracts/access/PauseFacet.sol";
+import {TimelockFacet} from "../../contracts/access/TimelockFacet.sol";
+import {ModuleRegistryFacet} from "../../contracts/registry/ModuleRegistryFacet.sol";
+import {IFinanceDiamond} from "../../contracts/interfaces/IFinanceDiamond.sol";
+import {IModuleRegistry} from "../../contracts/interfaces/IModuleRegistry.sol";
+import {IPayment} from "../../contracts/modules/payment/IPayment.sol";
+import {PaymentFacet} from "../../contracts/modules/payment/PaymentFacet.sol";
+import {FacetSelectors, ModuleId, ModuleSpec, SemVer} from "../../contracts/types/ModuleTypes.sol";
+
+/// @dev The cheatcodes the payment handler uses (TestBase's `Vm` has no `deal`).
+// solhint-disable-next-line interface-starts-with-i
+interface PaymentVm {
+    function prank(address msgSender) external;
+
+    function deal(address account, uint256 newBalance) external;
+
+    function warp(uint256 newTimestamp) external;
+
+    function label(address account, string calldata newLabel) external;
+}
+
+/// @dev A plain OpenZeppelin ERC-20 with an open mint, for tests only.
+contract PaymentTestToken is ERC20 {
+    constructor(string memory name_, string memory symbol_) ERC20(name_, symbol_) {}
+
+    function mint(address to, uint256 amount) external {
+        _mint(to, amount);
+    }
+}
+
+/// @dev `x` if it lies in [lo, hi], else `x` wrapped into it (uniformly enough for fuzzing).
+function boundPayment(uint256 x, uint256 lo, uint256 hi) pure returns (uint256) {
+    if (hi <= lo) return lo;
+    if (x >= lo && x <= hi) return x;
+    uint256 span = hi - lo;
+    if (span == type(uint256).max) return x;
+    return lo + (x % (span + 1));
+}
+
+/// @dev Every selector of IPayment (= every external function of PaymentFacet).
+function paymentSelectors() pure returns (bytes4[] memory s) {
+    s = new bytes4[](12);
+    s[0] = IPayment.pay.selector;
+    s[1] = IPayment.payWithPermit.selector;
+    s[2] = IPayment.payNative.selector;
+    s[3] = IPayment.payBatch.selector;
+    s[4] = IPayment.setPaymentRail.selector;
+    s[5] = IPayment.setPaymentFee.selector;
+    s[6] = IPayment.setPaymentTreasury.selector;
+    s[7] = IPayment.withdrawPaymentFees.selector;
+    s[8] = IPayment.paymentRail.selector;
+    s[9] = IPayment.paymentFee.selector;
+    s[10] = IPayment.paymentTreasury.selector;
+    s[11] = IPayment.accruedPaymentFees.selector;
+}
+
+/// @title Drives the payment module of a fresh diamond through random payments, batch
+/// payouts, fee changes, withdrawals and time warps, and models the result.
+/// @notice Owner, upgrader and guardian of its own diamond (delay 0). Four actors pay
+/// each other (never themselves: payer and payee roles must stay apart for the measured
+/// "taken from payers" and "paid to payees" totals) over channel "main", in two ERC-20
+/// tokens and the native currency. Before each call the handler predicts from its model
+/// whether it must succeed (and every balance delta it must cause) or revert (and with
+/// which error); a disagreement is counted in `mismatches` and fails the invariant.
+/// @dev Actions take seeds; fields come from fixed bit ranges. A 5-bit mode field picks
+/// the kind of call: 0-25 valid (so small seeds, which fuzzers like, describe valid calls),
+/// 26 tiny amounts (the fee rounds down), 27-31 one invalid call each, so expected
+/// reverts are exercised too.
+contract PaymentHandler {
+    /// @dev Balances of one asset at the accounts the handler watches.
+    struct Snapshot {
+        uint256[4] actors;
+        uint256 treasury;
+        uint256 diamond;
+        uint256 admin;
+        uint256 accrued;
+    }
+
+    /// @dev Expected balance changes of one call (everything not listed must not move).
+    struct Delta {
+        int256[4] actors;
+        int256 treasury;
+        int256 diamond;
+        int256 accrued;
+    }
+
+    /// @dev A payment call being prepared: who, what, how much, and what must happen.
+    struct Call {
+        bytes32 action;
+        address caller;
+        address asset;
+        uint256 value;
+        bytes data;
+        bytes expectedError;
+        uint256 payerIndex;
+        uint256 total;
+        uint256 fee;
+        Delta delta;
+    }
+
+    PaymentVm internal constant VM = PaymentVm(address(uint160(uint256(keccak256("hevm cheat code")))));
+
+    bytes32 public constant CHANNEL = "main";
+    bytes32 public constant CLOSED_CHANNEL = "closed";
+    ModuleId public constant PAYMENT_MODULE = ModuleId.wrap("payment");
+    bytes32 public constant PAYMENT_ADMIN_ROLE = keccak256("finsuite.role.payment-admin");
+    address public constant NATIVE = address(0);
+    uint16 public constant MAX_FEE_BPS = 500;
+    uint128 public constant MAX_PER_TX = 1_000e18;
+    uint128 public constant MAX_PER_DAY = 2_500e18;
+    /// @dev What every actor starts with, of each token and of the native currency.
+    uint256 public constant INITIAL_BALANCE = 1e30;
+
+    bytes32 public constant ACT_PAY = "pay";
+    bytes32 public constant ACT_PAY_NATIVE = "payNative";
+    bytes32 public constant ACT_PAY_BATCH = "payBatch";
+    bytes32 public constant ACT_SET_FEE = "setPaymentFee";
+    bytes32 public constant ACT_WITHDRAW = "withdrawPaymentFees";
+    bytes32 public constant ACT_WARP = "warpTime";
+
+    IFinanceDiamond public immutable diamond;
+    IPayment public immutable payment;
+    address public immutable paymentFacet;
+    PaymentTestToken public immutable tokenA;
+    PaymentTestToken public immutable tokenB;
+    address public immutable admin;
+    address public immutable treasury;
+    address[4] internal _actors;
+
+    // ------------------------------------------------------------------ model
+    /// @dev The handler's clock: every action starts by warping to it, so time only moves
+    /// through `warpTime`, whatever the runner does with the block between calls.
+    uint256 public ghostTime;
+    mapping(address asset => uint16) public ghostFeeBps;
+    mapping(address asset => uint256) public ghostAccrued;
+    mapping(address asset => uint64) public ghostRailDay;
+    mapping(address asset => uint256) public ghostRailSpent;
+    /// @dev Measured: what payers' balances dropped by in successful payments.
+    mapping(address asset => uint256) public ghostTakenFromPayers;
+    /// @dev Measured: what payees' balances rose by in successful payments.
+    mapping(address asset => uint256) public ghostPaidToPayees;
+    /// @dev Modelled: the fee of every successful payment (amount * bps / 10 000).
+    mapping(address asset => uint256) public ghostFeesCharged;
+    /// @dev Measured: what the treasury's balance rose by in successful withdrawals.
+    mapping(address asset => uint256) public ghostWithdrawn;
+    /// @dev Modelled, per actor: amounts received as payee, and amount + fee paid as payer.
+    mapping(address asset => mapping(address actor => uint256)) public ghostReceived;
+    mapping(address asset => mapping(address actor => uint256)) public ghostSpent;
+
+    // ------------------------------------------------------------------ bookkeeping
+    uint256 public mismatches;
+    bytes public lastMismatch;
+    mapping(bytes32 action => uint256) public attempts;
+    mapping(bytes32 action => uint256) public successes;
+    mapping(bytes32 action => uint256) public expectedReverts;
+    uint256 public warps;
+    uint256 public dayChanges;
+    uint256 public dailyLimitHits;
+
+    constructor() {
+        CoreFacets memory core = CoreFacets({
+            diamondCut: address(new DiamondCutFacet()),
+            diamondLoupe: address(new DiamondLoupeFacet()),
+            ownership: address(new OwnershipFacet()),
+            accessControl: address(new AccessControlFacet()),
+            pause: address(new PauseFacet()),
+            timelock: address(new TimelockFacet()),
+            moduleRegistry: address(new ModuleRegistryFacet())
+        });
+        diamond = IFinanceDiamond(
+            address(new Diamond(core, DiamondConfig(address(this), address(this), address(this), 0)))
+        );
+        payment = IPayment(address(diamond));
+        paymentFacet = address(new PaymentFacet());
+        _installPaymentModule();
+
+        tokenA = new PaymentTestToken("Token A", "TKA");
+        tokenB = new PaymentTestToken("Token B", "TKB");
+        admin = address(uint160(uint256(keccak256("finsuite.test.payment.admin"))));
+        treasury = address(uint160(uint256(keccak256("finsuite.test.payment.treasury"))));
+        VM.label(address(tokenA), "TokenA");
+        VM.label(address(tokenB), "TokenB");
+        VM.label(admin, "PaymentAdmin");
+        VM.label(treasury, "Treasury");
+
+        _fundActors();
+
+        diamond.grantRole(PAYMENT_ADMIN_ROLE, admin);
+        VM.prank(admin);
+        payment.setPaymentTreasury(treasury);
+        address[3] memory all = assets();
+        uint16[3] memory fees = [uint16(30), uint16(100), uint16(50)];
+        for (uint256 i; i < 3; ++i) {
+            VM.prank(admin);
+            payment.setPaymentRail(CHANNEL, all[i], MAX_PER_TX, MAX_PER_DAY);
+            VM.prank(admin);
+            payment.setPaymentFee(all[i], fees[i]);
+            ghostFeeBps[all[i]] = fees[i];
+        }
+        ghostTime = block.timestamp;
+    }
+
+    /// @dev Four actors, each with INITIAL_BALANCE of both tokens and of native currency,
+    /// and an unlimited allowance for the diamond.
+    function _fundActors() private {
+        for (uint256 i; i < 4; ++i) {
+            address a = address(uint160(uint256(keccak256(abi.encode("finsuite.test.payment.actor", i)))));
+            _actors[i] = a;
+            VM.label(a, string.concat("Actor", _digit(i)));
+            tokenA.mint(a, INITIAL_BALANCE);
+            tokenB.mint(a, INITIAL_BALANCE);
+            VM.deal(a, INITIAL_BALANCE);
+            VM.prank(a);
+            tokenA.approve(address(diamond), type(uint256).max);
+            VM.prank(a);
+            tokenB.approve(address(diamond), type(uint256).max);
+        }
+    }
+
+    function _installPaymentModule() private {
+        ModuleSpec memory spec;
+        spec.id = PAYMENT_MODULE;
+        spec.version = SemVer(0, 1, 0);
+        spec.facets = new FacetSelectors[](1);
+        spec.facets[0] = FacetSelectors(paymentFacet, paymentSelectors());
+        spec.interfaceIds = new bytes4[](1);
+        spec.interfaceIds[0] = type(IPayment).interfaceId;
+        bytes[] memory calls = new bytes[](1);
+        calls[0] = abi.encodeCall(IModuleRegistry.installModule, (spec, address(0), ""));
+        diamond.schedule(calls, bytes32("payment-install"));
+        diamond.execute(calls, bytes32("payment-install"));
+    }
+
+    // ================================================================== actions
+
+    /// @notice ERC-20 `pay`. seed: [0,2) payer; [8,16) payee offset (never the payer);
+    /// [16] token; [24,29) mode: 26 tiny amount, 27 closed channel, 28 native token through
+    /// `pay`, 29 over the per-tx limit, 30 zero payee, 31 zero amount, else an amount in
+    /// [1, maxPerTx].
+    function pay(uint256 seed, uint256 amount, bytes32 paymentRef) external returns (bool) {
+        _syncTime();
+        Call memory c;
+        c.action = ACT_PAY;
+        c.payerIndex = seed % 4;
+        uint256 payeeIndex = (c.payerIndex + 1 + (((seed >> 8) & 0xff) % 3)) % 4;
+        address payee = _actors[payeeIndex];
+        c.asset = ((seed >> 16) & 1) == 0 ? address(tokenA) : address(tokenB);
+        uint256 mode = (seed >> 24) % 32;
+        bytes32 channel = CHANNEL;
+        amount = _amount(mode, amount);
+        if (mode == 27) channel = CLOSED_CHANNEL;
+        if (mode == 28) c.asset = NATIVE;
+        if (mode == 30) payee = address(0);
+        if (mode == 31) amount = 0;
+
+        c.caller = _actors[c.payerIndex];
+        c.data = abi.encodeCall(IPayment.pay, (channel, c.asset, payee, amount, paymentRef));
+        c.total = amount;
+        if (payee == address(0)) c.expectedError = abi.encodeWithSelector(IPayment.PaymentZeroPayee.selector);
+        else if (amount == 0) c.expectedError = abi.encodeWithSelector(IPayment.PaymentZeroAmount.selector);
+        else if (c.asset == NATIVE) c.expectedError = _railDisabled(channel, NATIVE);
+        else c.expectedError = _predictRail(channel, c.asset, amount);
+        if (c.expectedError.length == 0) {
+            c.fee = _fee(c.asset, amount);
+            c.delta.actors[c.payerIndex] = -int256(amount + c.fee);
+            c.delta.actors[payeeIndex] = int256(amount);
+            c.delta.diamond = int256(c.fee);
+            c.delta.accrued = int256(c.fee);
+            ghostReceived[c.asset][payee] += amount;
+        }
+        return _runPayment(c);
+    }
+
+    /// @notice `payNative`. seed: [0,2) payer; [8,16) payee offset; [24,29) mode: 26 tiny
+    /// amount, 27 one wei too little, 28 one wei too much, 29 over the per-tx limit, 30 zero
+    /// payee, 31 zero amount, else an amount in [1, maxPerTx].
+    function payNative(uint256 seed, uint256 amount, bytes32 paymentRef) external returns (bool) {
+        _syncTime();
+        Call memory c;
+        c.action = ACT_PAY_NATIVE;
+        c.asset = NATIVE;
+        c.payerIndex = seed % 4;
+        uint256 payeeIndex = (c.payerIndex + 1 + (((seed >> 8) & 0xff) % 3)) % 4;
+        address payee = _actors[payeeIndex];
+        uint256 mode = (seed >> 24) % 32;
+        amount = _amount(mode, amount);
+        if (mode == 30) payee = address(0);
+        if (mode == 31) amount = 0;
+        uint256 fee = _fee(NATIVE, amount);
+        c.value = amount + fee;
+        if (mode == 27) c.value -= 1;
+        if (mode == 28) c.value += 1;
+
+        c.caller = _actors[c.payerIndex];
+        c.data = abi.encodeCall(IPayment.payNative, (CHANNEL, payee, amount, paymentRef));
+        c.total = amount;
+        if (payee == address(0)) c.expectedError = abi.encodeWithSelector(IPayment.PaymentZeroPayee.selector);
+        else if (amount == 0) c.expectedError = abi.encodeWithSelector(IPayment.PaymentZeroAmount.selector);
+        else c.expectedError = _predictRail(CHANNEL, NATIVE, amount);
+        if (c.expectedError.length == 0 && c.value != amount + fee) {
+            c.expectedError = abi.encodeWithSelector(IPayment.PaymentWrongValue.selector, amount + fee, c.value);
+        }
+        if (c.expectedError.length == 0) {
+            c.fee = fee;
+            c.delta.actors[c.payerIndex] = -int256(amount + fee);
+            c.delta.actors[payeeIndex] = int256(amount);
+            c.delta.diamond = int256(fee);
+            c.delta.accrued = int256(fee);
+            ghostReceived[NATIVE][payee] += amount;
+        }
+        return _runPayment(c);
+    }
+
+    /// @notice `payBatch` of 1-5 entries, in token A, token B or native. seed: [0,2) asset
+    /// (3 = native); [4,6) payer; [8,16) count; [16,21) mode: 26 tiny amounts, 27 length
+    /// mismatch, 28 empty, 29 wrong value (native: one wei too much; ERC-20: one wei at
+    /// all), 30 over the per-tx limit, 31 an invalid entry ([24,32) index, [32] zero payee
+    /// or zero amount), else valid. amountsSeed: payee offsets and amounts per entry.
+    function payBatch(uint256 seed, uint256 amountsSeed, bytes32 paymentRef) external returns (bool) {
+        _syncTime();
+        Call memory c;
+        c.action = ACT_PAY_BATCH;
+        c.asset = _asset(seed);
+        c.payerIndex = (seed >> 4) % 4;
+        c.caller = _actors[c.payerIndex];
+        uint256 mode = (seed >> 16) % 32;
+        uint256 n = mode == 28 ? 0 : 1 + (((seed >> 8) & 0xff) % 5);
+        (address[] memory payees, uint256[] memory amounts, uint256[] memory payeeIdx) = _batchEntries(
+            c.payerIndex,
+            n,
+            amountsSeed,
+            mode
+        );
+        if (mode == 31) {
+            uint256 bad = ((seed >> 24) & 0xff) % n;
+            if (((seed >> 32) & 1) == 0) payees[bad] = address(0);
+            else amounts[bad] = 0;
+        }
+        if (mode == 30) amounts[0] = MAX_PER_TX + 1;
+        if (mode == 27) {
+            uint256[] memory longer = new uint256[](n + 1);
+            for (uint256 i; i < n; ++i) longer[i] = amounts[i];
+            longer[n] = 1;
+            amounts = longer;
+        }
+        for (uint256 i; i < amounts.length && i < n; ++i) c.total += amounts[i];
+        uint256 fee = _fee(c.asset, c.total);
+        if (c.asset == NATIVE) c.value = c.total + fee;
+        if (mode == 29) c.value += 1;
+        c.data = abi.encodeCall(IPayment.payBatch, (CHANNEL, c.asset, payees, amounts, paymentRef));
+
+        c.expectedError = _predictBatch(c, payees, amounts, fee);
+        if (c.expectedError.length == 0) {
+            c.fee = fee;
+            c.delta.actors[c.payerIndex] = -int256(c.total + fee);
+            for (uint256 i; i < n; ++i) {
+                c.delta.actors[payeeIdx[i]] += int256(amounts[i]);
+                ghostReceived[c.asset][payees[i]] += amounts[i];
+            }
+            c.delta.diamond = int256(fee);
+            c.delta.accrued = int256(fee);
+        }
+        return _runPayment(c);
+    }
+
+    /// @notice `setPaymentFee` as the admin. seed: [0,2) asset; [8,11) mode: 7 above the
+    /// cap, 6 called by an actor ([12,14)) without the role, else bps in [0, 500].
+    function setPaymentFee(uint256 seed, uint256 bps) external returns (bool ok) {
+        _syncTime();
+        address asset = _asset(seed);
+        uint256 mode = (seed >> 8) % 8;
+        uint16 feeBps = uint16(boundPayment(bps, 0, MAX_FEE_BPS));
+        address caller = admin;
+        bytes memory expectedError;
+        if (mode == 7) {
+            feeBps = uint16(boundPayment(bps, MAX_FEE_BPS + 1, type(uint16).max));
+            expectedError = abi.encodeWithSelector(IPayment.PaymentFeeTooHigh.selector, feeBps, MAX_FEE_BPS);
+        } else if (mode == 6) {
+            caller = _actors[(seed >> 12) % 4];
+            expectedError = abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector,
+                caller,
+                PAYMENT_ADMIN_ROLE
+            );
+        }
+        Delta memory none;
+        (ok, , ) = _run(
+            ACT_SET_FEE,
+            caller,
+            asset,
+            0,
+            abi.encodeCall(IPayment.setPaymentFee, (asset, feeBps)),
+            expectedError,
+            none
+        );
+        if (ok) ghostFeeBps[asset] = feeBps;
+    }
+
+    /// @notice `withdrawPaymentFees`, called by any actor. seed: [0,2) asset; [8,10) caller.
+    function withdrawPaymentFees(uint256 seed) external returns (bool ok) {
+        _syncTime();
+        address asset = _asset(seed);
+        address caller = _actors[(seed >> 8) % 4];
+        uint256 accrued = ghostAccrued[asset];
+        bytes memory expectedError;
+        Delta memory d;
+        if (accrued == 0) {
+            expectedError = abi.encodeWithSelector(IPayment.PaymentNoFeesAccrued.selector, asset);
+        } else {
+            d.treasury = int256(accrued);
+            d.diamond = -int256(accrued);
+            d.accrued = -int256(accrued);
+        }
+        Snapshot memory before;
+        Snapshot memory afterCall;
+        (ok, before, afterCall) = _run(
+            ACT_WITHDRAW,
+            caller,
+            asset,
+            0,
+            abi.encodeCall(IPayment.withdrawPaymentFees, (asset)),
+            expectedError,
+            d
+        );
+        if (ok) {
+            ghostAccrued[asset] = 0;
+            ghostWithdrawn[asset] += afterCall.treasury - before.treasury;
+        }
+    }
+
+    /// @notice Moves the clock forward by 1 minute to 36 hours (often past a day boundary).
+    function warpTime(uint256 secondsForward) external {
+        _syncTime();
+        uint256 dayBefore = ghostTime / 1 days;
+        ghostTime += boundPayment(secondsForward, 1 minutes, 36 hours);
+        VM.warp(ghostTime);
+        ++warps;
+        if (ghostTime / 1 days != dayBefore) ++dayChanges;
+    }
+
+    // ================================================================== views for the checks
+
+    function actors() external view returns (address[4] memory) {
+        return _actors;
+    }
+
+    function actor(uint256 i) external view returns (address) {
+        return _actors[i];
+    }
+
+    /// @dev Token A, token B, native.
+    function assets() public view returns (address[3] memory) {
+        return [address(tokenA), address(tokenB), NATIVE];
+    }
+
+    function balanceOf(address asset, address account) public view returns (uint256) {
+        return asset == NATIVE ? account.balance : IERC20(asset).balanceOf(account);
+    }
+
+    /// @dev What the rail must report as spent today, at the current block time.
+    function ghostSpentToday(address asset) public view returns (uint256) {
+        return ghostRailDay[asset] == block.timestamp / 1 days ? ghostRailSpent[asset] : 0;
+    }
+
+    /// @dev The fee the model charges on `amount` of `asset` now.
+    function feeOf(address asset, uint256 amount) external view returns (uint256) {
+        return _fee(asset, amount);
+    }
+
+    // ================================================================== internals
+
+    function _syncTime() private {
+        VM.warp(ghostTime);
+    }
+
+    function _asset(uint256 seed) private view returns (address) {
+        uint256 k = seed % 4;
+        if (k == 0 || k == 3) return NATIVE;
+        return k == 1 ? address(tokenA) : address(tokenB);
+    }
+
+    function _amount(uint256 mode, uint256 raw) private pure returns (uint256) {
+        if (mode == 29) return boundPayment(raw, uint256(MAX_PER_TX) + 1, uint256(MAX_PER_TX) * 3);
+        if (mode == 26) return boundPayment(raw, 1, 20_000);
+        return boundPayment(raw, 1, MAX_PER_TX);
+    }
+
+    function _fee(address asset, uint256 amount) private view returns (uint256) {
+        return (amount * ghostFeeBps[asset]) / 10_000;
+    }
+
+    /// @dev Entries paid by actor `payerIndex` to the other three actors (repeats allowed).
+    function _batchEntries(
+        uint256 payerIndex,
+        uint256 n,
+        uint256 amountsSeed,
+        uint256 mode
+    ) private view returns (address[] memory payees, uint256[] memory amounts, uint256[] memory idx) {
+        payees = new address[](n);
+        amounts = new uint256[](n);
+        idx = new uint256[](n);
+        for (uint256 i; i < n; ++i) {
+            uint256 r = uint256(keccak256(abi.encode(amountsSeed, i)));
+            idx[i] = (payerIndex + 1 + (r % 3)) % 4;
+            payees[i] = _actors[idx[i]];
+            amounts[i] = mode == 26 ? boundPayment(r >> 8, 1, 20_000) : boundPayment(r >> 8, 1, MAX_PER_TX / 5);
+        }
+    }
+
+    function _predictBatch(
+        Call memory c,
+        address[] memory payees,
+        uint256[] memory amounts,
+        uint256 fee
+    ) private view returns (bytes memory) {
+        uint256 n = payees.length;
+        if (n != amounts.length) {
+            return abi.encodeWithSelector(IPayment.PaymentBatchLengthMismatch.selector, n, amounts.length);
+        }
+        if (n == 0) return abi.encodeWithSelector(IPayment.PaymentBatchEmpty.selector);
+        for (uint256 i; i < n; ++i) {
+            if (payees[i] == address(0) || amounts[i] == 0) {
+                return abi.encodeWithSelector(IPayment.PaymentBatchEntryInvalid.selector, i);
+            }
+        }
+        bytes memory railError = _predictRail(CHANNEL, c.asset, c.total);
+        if (railError.length != 0) return railError;
+        if (c.asset == NATIVE && c.value != c.total + fee) {
+            return abi.encodeWithSelector(IPayment.PaymentWrongValue.selector, c.total + fee, c.value);
+        }
+        if (c.asset != NATIVE && c.value != 0) {
+            return abi.encodeWithSelector(IPayment.PaymentUnexpectedValue.selector, c.value);
+        }
+        return "";
+    }
+
+    function _railDisabled(bytes32 channel, address asset) private pure returns (bytes memory) {
+        return abi.encodeWithSelector(IPayment.PaymentRailDisabled.selector, channel, asset);
+    }
+
+    /// @dev The rail error `amount` must cause now, or empty.
+    function _predictRail(bytes32 channel, address asset, uint256 amount) private view returns (bytes memory) {
+        if (channel != CHANNEL) return _railDisabled(channel, asset);
+        if (amount > MAX_PER_TX) {
+            return abi.encodeWithSelector(IPayment.PaymentRailTxLimit.selector, channel, asset, amount, MAX_PER_TX);
+        }
+        uint256 spent = ghostSpentToday(asset) + amount;
+        if (spent > MAX_PER_DAY) {
+            return abi.encodeWithSelector(IPayment.PaymentRailDailyLimit.selector, channel, asset, spent, MAX_PER_DAY);
+        }
+        return "";
+    }
+
+    /// @dev Runs a prepared payment; on success updates the model and the measured totals.
+    function _runPayment(Call memory c) private returns (bool ok) {
+        Snapshot memory before;
+        Snapshot memory afterCall;
+        (ok, before, afterCall) = _run(c.action, c.caller, c.asset, c.value, c.data, c.expectedError, c.delta);
+        if (bytes4(c.expectedError) == IPayment.PaymentRailDailyLimit.selector) ++dailyLimitHits;
+        if (!ok || c.expectedError.length != 0) return ok;
+        uint256 p = c.payerIndex;
+        if (before.actors[p] >= afterCall.actors[p]) {
+            ghostTakenFromPayers[c.asset] += before.actors[p] - afterCall.actors[p];
+        }
+        for (uint256 i; i < 4; ++i) {
+            if (i != p && afterCall.actors[i] > before.actors[i]) {
+                ghostPaidToPayees[c.asset] += afterCall.actors[i] - before.actors[i];
+            }
+        }
+        ghostFeesCharged[c.asset] += c.fee;
+        ghostAccrued[c.asset] += c.fee;
+        ghostSpent[c.asset][_actors[p]] += c.total + c.fee;
+        uint64 today = uint64(block.timestamp / 1 days);
+        ghostRailSpent[c.asset] = ghostSpentToday(c.asset) + c.total;
+        ghostRailDay[c.asset] = today;
+    }
+
+    /// @dev Calls the diamond as `caller` and compares the outcome with the prediction:
+    /// `expectedError` empty means success with exactly `d` (and nothing else) moving;
+    /// otherwise a revert with exactly that error data (and nothing moving).
+    function _run(
+        bytes32 action,
+        address caller,
+        address asset,
+        uint256 value,
+        bytes memory data,
+        bytes memory expectedError,
+        Delta memory d
+    ) private returns (bool ok, Snapshot memory before, Snapshot memory afterCall) {
+        ++attempts[action];
+        before = _snapshot(asset);
+        VM.prank(caller);
+        bytes memory ret;
+        (ok, ret) = address(diamond).call{value: value}(data);
+        afterCall = _snapshot(asset);
+        if (ok) ++successes[action];
+        else if (expectedError.length != 0) ++expectedReverts[action];
+
+        if (expectedError.length == 0 && !ok) {
+            _mismatch(action, "expected success, reverted", ret);
+            return (ok, before, afterCall);
+        }
+        if (expectedError.length != 0) {
+            if (ok) _mismatch(action, "expected a revert, succeeded", expectedError);
+            else if (keccak256(ret) != keccak256(expectedError)) _mismatch(action, "wrong revert", ret);
+            Delta memory none;
+            d = none;
+        }
+        string memory what = _compare(before, afterCall, d);
+        if (bytes(what).length != 0) _mismatch(action, what, ret);
+    }
+
+    /// @dev The first account whose change differs from `d`, or empty.
+    function _compare(Snapshot memory b, Snapshot memory a, Delta memory d) private pure returns (string memory) {
+        for (uint256 i; i < 4; ++i) {
+            if (int256(a.actors[i]) - int256(b.actors[i]) != d.actors[i]) {
+                return string.concat("actor", _digit(i), " balance change");
+            }
+        }
+        if (int256(a.treasury) - int256(b.treasury) != d.treasury) return "treasury balance change";
+        if (int256(a.diamond) - int256(b.diamond) != d.diamond) return "diamond balance change";
+        if (int256(a.accrued) - int256(b.accrued) != d.accrued) return "accrued fees change";
+        if (a.admin != b.admin) return "admin balance change";
+        return "";
+    }
+
+    function _snapshot(address asset) private view returns (Snapshot memory s) {
+        for (uint256 i; i < 4; ++i) s.actors[i] = balanceOf(asset, _actors[i]);
+        s.treasury = balanceOf(asset, treasury);
+        s.diamond = balanceOf(asset, address(diamond));
+        s.admin = balanceOf(asset, admin);
+        s.accrued = payment.accruedPaymentFees(asset);
+    }
+
+    function _mismatch(bytes32 action, string memory what, bytes memory data) private {
+        ++mismatches;
+        lastMismatch = abi.encode(action, what, data);
+    }
+
+    function _digit(uint256 i) private pure returns (string memory) {
+        return string(abi.encodePacked(bytes1(uint8(48 + i))));
+    }
+}

@@ -1,0 +1,517 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.34;
+
+import {TestBase} from "./TestBase.sol";
+import {PaymentHandler, PaymentTestToken, boundPayment, paymentSelectors} from "./PaymentHandler.sol";
+import {IFinanceDiamond} from "../../contracts/interfaces/IFinanceDiamond.sol";
+import {IPayment} from "../../contracts/modules/payment/IPayment.sol";
+import {ModuleInfo} from "../../contracts/types/ModuleTypes.sol";
+
+/// @dev Checks shared by the invariant campaign, the plain tests and the fuzz tests: the
+/// diamond's balances, accrued fees, rails and fees must be what the handler's model says,
+/// and the measured totals must balance.
+abstract contract PaymentChecks is TestBase {
+    PaymentHandler internal handler;
+    IFinanceDiamond internal diamond;
+    IPayment internal payment;
+    PaymentTestToken internal tokenA;
+    PaymentTestToken internal tokenB;
+    address internal treasury;
+    address internal admin;
+    address[4] internal actors;
+
+    bytes32 internal constant CHANNEL = "main";
+    address internal constant NATIVE = address(0);
+
+    function _deploy() internal {
+        // The test chain starts at timestamp 1, which is also the timelock's DONE marker:
+        // with delay 0 an operation scheduled there would read as already executed.
+        vm.warp(1_700_000_000);
+        handler = new PaymentHandler();
+        diamond = handler.diamond();
+        payment = handler.payment();
+        tokenA = handler.tokenA();
+        tokenB = handler.tokenB();
+        treasury = handler.treasury();
+        admin = handler.admin();
+        actors = handler.actors();
+        vm.label(address(handler), "PaymentHandler");
+        vm.label(address(diamond), "Diamond");
+    }
+
+    // ------------------------------------------------------------------ the properties
+
+    /// @dev Every call the handler made did exactly what the model predicted.
+    function _checkHandlerPredictions() internal view {
+        if (handler.mismatches() == 0) return;
+        (bytes32 action, string memory what, bytes memory data) = abi.decode(
+            handler.lastMismatch(),
+            (bytes32, string, bytes)
+        );
+        fail(
+            string.concat(
+                "handler outcome differs from model (",
+                _dec(handler.mismatches()),
+                "x), last: ",
+                _actionName(action),
+                ": ",
+                what,
+                " ",
+                _shortBytes(data)
+            )
+        );
+    }
+
+    /// @dev For each asset: the diamond holds exactly its accrued fees; what payers lost is
+    /// what payees got plus the fees; the fees are what is accrued plus what the treasury
+    /// got; every actor's balance is its start plus what it received as payee minus what it
+    /// paid; nothing exists outside the watched accounts.
+    function _checkAccounting() internal view {
+        address[3] memory all = handler.assets();
+        for (uint256 k; k < 3; ++k) _checkAsset(all[k]);
+    }
+
+    function _checkAsset(address asset) internal view {
+        string memory tag = _assetName(asset);
+        uint256 accrued = payment.accruedPaymentFees(asset);
+        uint256 held = handler.balanceOf(asset, address(diamond));
+        assertEq(held, accrued, string.concat(tag, ": diamond balance == accruedPaymentFees"));
+        assertEq(accrued, handler.ghostAccrued(asset), string.concat(tag, ": accrued as modelled"));
+
+        uint256 taken = handler.ghostTakenFromPayers(asset);
+        uint256 paid = handler.ghostPaidToPayees(asset);
+        uint256 fees = handler.ghostFeesCharged(asset);
+        uint256 withdrawn = handler.ghostWithdrawn(asset);
+        assertEq(taken, paid + fees, string.concat(tag, ": taken from payers == paid to payees + fees"));
+        assertEq(fees, accrued + withdrawn, string.concat(tag, ": fees == accrued + withdrawn"));
+        assertEq(
+            handler.balanceOf(asset, treasury),
+            withdrawn,
+            string.concat(tag, ": treasury holds exactly what was withdrawn")
+        );
+        assertEq(handler.balanceOf(asset, admin), 0, string.concat(tag, ": admin holds nothing"));
+
+        uint256 sumActors = _checkActors(asset, tag, taken, paid);
+        // Nothing outside the actors, the treasury and the diamond.
+        uint256 supply = asset == NATIVE ? 4 * handler.INITIAL_BALANCE() : PaymentTestToken(asset).totalSupply();
+        assertEq(sumActors + held + withdrawn, supply, string.concat(tag, ": supply all accounted for"));
+        _checkRailAndFee(asset, tag);
+    }
+
+    /// @dev Each actor holds its start + received as payee - paid as payer; returns the sum.
+    function _checkActors(
+        address asset,
+        string memory tag,
+        uint256 taken,
+        uint256 paid
+    ) internal view returns (uint256 sumActors) {
+        uint256 initial = handler.INITIAL_BALANCE();
+        uint256 sumReceived;
+        uint256 sumSpent;
+        for (uint256 i; i < 4; ++i) {
+            uint256 bal = handler.balanceOf(asset, actors[i]);
+            uint256 received = handler.ghostReceived(asset, actors[i]);
+            uint256 spent = handler.ghostSpent(asset, actors[i]);
+            assertTrue(bal <= initial + received, string.concat(tag, ": an actor gained other than as payee"));
+            assertEq(
+                bal + spent,
+                initial + received,
+                string.concat(tag, ": actor balance == start + received - spent")
+            );
+            sumActors += bal;
+            sumReceived += received;
+            sumSpent += spent;
+        }
+        assertEq(sumSpent, taken, string.concat(tag, ": modelled spending == measured taken"));
+        assertEq(sumReceived, paid, string.concat(tag, ": modelled receipts == measured paid"));
+    }
+
+    function _checkRailAndFee(address asset, string memory tag) internal view {
+        assertEq(payment.paymentFee(asset), handler.ghostFeeBps(asset), string.concat(tag, ": fee as modelled"));
+        (uint128 maxPerTx, uint128 maxPerDay, uint256 spentToday) = payment.paymentRail(CHANNEL, asset);
+        assertEq(maxPerTx, handler.MAX_PER_TX(), string.concat(tag, ": maxPerTx unchanged"));
+        assertEq(maxPerDay, handler.MAX_PER_DAY(), string.concat(tag, ": maxPerDay unchanged"));
+        assertEq(spentToday, handler.ghostSpentToday(asset), string.concat(tag, ": spentToday as modelled"));
+        assertTrue(spentToday <= maxPerDay, string.concat(tag, ": spentToday within the daily limit"));
+    }
+
+    function _checkAll() internal view {
+        _checkHandlerPredictions();
+        _checkAccounting();
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /// @dev A left-aligned bytes32 name without its zero padding.
+    function _actionName(bytes32 action) internal pure returns (string memory name) {
+        uint256 len;
+        while (len < 32 && action[len] != 0) ++len;
+        name = new string(len);
+        for (uint256 i; i < len; ++i) bytes(name)[i] = action[i];
+    }
+
+    function _assetName(address asset) internal view returns (string memory) {
+        if (asset == NATIVE) return "native";
+        return asset == address(tokenA) ? "tokenA" : "tokenB";
+    }
+
+    function _bal(address asset, address account) internal view returns (uint256) {
+        return handler.balanceOf(asset, account);
+    }
+
+    /// @dev A handler seed for `pay`/`payNative` with the given fields.
+    function _paySeed(
+        uint256 payer,
+        uint256 payeeOffset,
+        uint256 tokenBit,
+        uint256 mode
+    ) internal pure returns (uint256) {
+        return payer | (payeeOffset << 8) | (tokenBit << 16) | (mode << 24);
+    }
+
+    /// @dev A handler seed for `payBatch` with the given fields.
+    function _batchSeed(uint256 assetSel, uint256 payer, uint256 count, uint256 mode) internal pure returns (uint256) {
+        return assetSel | (payer << 4) | ((count - 1) << 8) | (mode << 16);
+    }
+}
+
+/// @title Invariants of the payment module under random payments, batch payouts, fee
+/// changes, withdrawals and time warps.
+contract PaymentInvariantTest is PaymentChecks {
+    function setUp() public {
+        _deploy();
+        _addTargetContract(address(handler));
+        bytes4[] memory actions = new bytes4[](6);
+        actions[0] = PaymentHandler.pay.selector;
+        actions[1] = PaymentHandler.payNative.selector;
+        actions[2] = PaymentHandler.payBatch.selector;
+        actions[3] = PaymentHandler.setPaymentFee.selector;
+        actions[4] = PaymentHandler.withdrawPaymentFees.selector;
+        actions[5] = PaymentHandler.warpTime.selector;
+        _addTargetSelectors(address(handler), actions);
+    }
+
+    /// @dev One campaign checks every property (a campaign per property would multiply the
+    /// run time without exploring different sequences).
+    function invariant_PaymentFundsAllAccountedFor() public view {
+        _checkHandlerPredictions();
+        _checkAccounting();
+    }
+}
+
+/// @title Each handler action once, by hand: the invariants above are not vacuous.
+contract PaymentHandlerTest is PaymentChecks {
+    function setUp() public {
+        _deploy();
+    }
+
+    function test_PaymentModuleInstalledWithEveryFacetSelector() public view {
+        bytes4[] memory sels = paymentSelectors();
+        bytes4 x;
+        for (uint256 i; i < sels.length; ++i) {
+            x ^= sels[i];
+            assertEq(diamond.facetAddress(sels[i]), handler.paymentFacet(), "selector served by PaymentFacet");
+            assertTrue(diamond.moduleOfSelector(sels[i]) == handler.PAYMENT_MODULE(), "selector owned by payment");
+        }
+        assertEq(uint256(uint32(x)), uint256(uint32(type(IPayment).interfaceId)), "selectors are all of IPayment");
+        ModuleInfo memory info = diamond.getModule(handler.PAYMENT_MODULE());
+        assertEq(info.facets.length, 1, "one facet");
+        assertEq(info.facets[0].functionSelectors.length, sels.length, "all selectors listed");
+        assertTrue(diamond.supportsInterface(type(IPayment).interfaceId), "IPayment declared");
+        assertEq(payment.paymentTreasury(), treasury, "treasury set");
+        assertEq(uint256(payment.paymentFee(address(tokenA))), 30, "fee A");
+        assertEq(uint256(payment.paymentFee(address(tokenB))), 100, "fee B");
+        assertEq(uint256(payment.paymentFee(NATIVE)), 50, "fee native");
+        _checkAll();
+    }
+
+    function test_PaymentHandlerEveryActionSucceedsOnce() public {
+        assertTrue(handler.pay(_paySeed(0, 0, 0, 0), 500e18, "inv-1"), "pay A");
+        assertTrue(handler.pay(_paySeed(1, 2, 1, 0), 7e18, "inv-2"), "pay B");
+        assertTrue(handler.payNative(_paySeed(2, 1, 0, 0), 3e18, "inv-3"), "payNative");
+        assertTrue(handler.payBatch(_batchSeed(1, 3, 5, 0), 11, "batch-A"), "payBatch A x5");
+        assertTrue(handler.payBatch(_batchSeed(2, 0, 2, 0), 12, "batch-B"), "payBatch B x2");
+        assertTrue(handler.payBatch(_batchSeed(0, 1, 3, 0), 13, "batch-native"), "payBatch native x3");
+        assertTrue(handler.setPaymentFee(1 | (5 << 8), 250), "setPaymentFee A");
+        assertTrue(handler.pay(_paySeed(3, 0, 0, 0), 100e18, "inv-4"), "pay A at the new fee");
+        handler.warpTime(1 days);
+        assertTrue(handler.withdrawPaymentFees(1), "withdraw A");
+        assertTrue(handler.withdrawPaymentFees(2 | (3 << 8)), "withdraw B");
+        assertTrue(handler.withdrawPaymentFees(0 | (1 << 8)), "withdraw native");
+
+        assertEq(handler.successes(handler.ACT_PAY()), 3, "pay successes");
+        assertEq(handler.successes(handler.ACT_PAY_NATIVE()), 1, "payNative successes");
+        assertEq(handler.successes(handler.ACT_PAY_BATCH()), 3, "payBatch successes");
+        assertEq(handler.successes(handler.ACT_SET_FEE()), 1, "setPaymentFee successes");
+        assertEq(handler.successes(handler.ACT_WITHDRAW()), 3, "withdraw successes");
+        assertEq(handler.dayChanges(), 1, "the warp crossed a day");
+        assertEq(uint256(payment.paymentFee(address(tokenA))), 250, "new fee");
+        // 500e18 * 30 bps + 100e18 * 250 bps, plus the batch's fee at 30 bps.
+        assertTrue(handler.ghostWithdrawn(address(tokenA)) > 1.5e18 + 2.5e18, "fees of A reached the treasury");
+        assertTrue(_bal(NATIVE, treasury) > 0, "native fees reached the treasury");
+        for (uint256 k; k < 3; ++k) {
+            assertEq(payment.accruedPaymentFees(handler.assets()[k]), 0, "all withdrawn");
+        }
+        _checkAll();
+    }
+
+    function test_PaymentHandlerExpectedRevertsMatchTheModel() public {
+        assertFalse(handler.pay(_paySeed(0, 0, 0, 31), 1, "zero amount"), "pay zero amount");
+        assertFalse(handler.pay(_paySeed(0, 0, 0, 30), 1, "zero payee"), "pay zero payee");
+        assertFalse(handler.pay(_paySeed(0, 0, 0, 29), 1, "tx limit"), "pay over tx limit");
+        assertFalse(handler.pay(_paySeed(0, 0, 0, 28), 1, "native"), "pay in native");
+        assertFalse(handler.pay(_paySeed(0, 0, 0, 27), 1, "closed"), "pay on a closed channel");
+        assertFalse(handler.payNative(_paySeed(1, 0, 0, 28), 1e18, "too much"), "payNative too much");
+        assertFalse(handler.payNative(_paySeed(1, 0, 0, 27), 1e18, "too little"), "payNative too little");
+        assertFalse(handler.payBatch(_batchSeed(1, 0, 4, 31) | (2 << 24), 1, "bad"), "batch invalid entry");
+        assertFalse(handler.payBatch(_batchSeed(0, 0, 3, 31) | (1 << 24) | (1 << 32), 1, "bad"), "batch zero amount");
+        assertFalse(handler.payBatch(_batchSeed(2, 0, 2, 30), 1, "over"), "batch over tx limit");
+        assertFalse(handler.payBatch(_batchSeed(2, 0, 2, 29), 1, "value"), "ERC-20 batch with value");
+        assertFalse(handler.payBatch(_batchSeed(0, 0, 2, 29), 1, "value"), "native batch wrong value");
+        assertFalse(handler.payBatch(_batchSeed(0, 0, 1, 28), 1, "empty"), "empty batch");
+        assertFalse(handler.payBatch(_batchSeed(1, 0, 2, 27), 1, "mismatch"), "length mismatch");
+        assertFalse(handler.setPaymentFee(1 | (7 << 8), 9_999), "fee above the cap");
+        assertFalse(handler.setPaymentFee(1 | (6 << 8), 10), "fee by a non-admin");
+        assertFalse(handler.withdrawPaymentFees(1), "nothing accrued");
+        assertEq(handler.successes(handler.ACT_PAY()), 0, "no pay succeeded");
+        assertEq(handler.expectedReverts(handler.ACT_PAY()), 5, "pay reverts");
+        assertEq(handler.expectedReverts(handler.ACT_PAY_NATIVE()), 2, "payNative reverts");
+        assertEq(handler.expectedReverts(handler.ACT_PAY_BATCH()), 7, "payBatch reverts");
+        assertEq(handler.expectedReverts(handler.ACT_SET_FEE()), 2, "setPaymentFee reverts");
+        assertEq(handler.expectedReverts(handler.ACT_WITHDRAW()), 1, "withdraw reverts");
+        _checkAll();
+    }
+
+    function test_PaymentDailyLimitHoldsAndResetsAfterTheDayBoundary() public {
+        uint256 maxPerTx = handler.MAX_PER_TX();
+        uint256 maxPerDay = handler.MAX_PER_DAY();
+        assertTrue(handler.pay(_paySeed(0, 0, 1, 0), maxPerTx, "fill-1"), "within the daily limit (1)");
+        assertTrue(handler.pay(_paySeed(1, 0, 1, 0), maxPerTx, "fill-2"), "within the daily limit (2)");
+        assertTrue(handler.pay(_paySeed(2, 0, 1, 0), maxPerDay - 2 * maxPerTx, "fill-3"), "up to the daily limit");
+        (, , uint256 spentToday) = payment.paymentRail(CHANNEL, address(tokenB));
+        assertEq(spentToday, maxPerDay, "spent today == daily limit");
+        assertFalse(handler.pay(_paySeed(3, 0, 1, 0), 1, "over"), "daily limit refuses one more wei");
+        assertEq(handler.dailyLimitHits(), 1, "the model expected the daily limit");
+        // Another token's rail is separate.
+        assertTrue(handler.pay(_paySeed(0, 0, 0, 0), 5, "other rail"), "token A's rail is unaffected");
+        // Still the same day: 1 minute, then up to just before midnight.
+        handler.warpTime(60);
+        assertFalse(handler.pay(_paySeed(3, 0, 1, 0), 1, "same day"), "same day, still refused");
+        handler.warpTime(1 days - ((block.timestamp % 1 days) + 1));
+        assertFalse(handler.pay(_paySeed(3, 0, 1, 0), 1, "last second"), "last second of the day, still refused");
+        assertEq(handler.dayChanges(), 0, "no day boundary crossed yet");
+        handler.warpTime(60);
+        assertEq(handler.dayChanges(), 1, "day boundary crossed");
+        (, , spentToday) = payment.paymentRail(CHANNEL, address(tokenB));
+        assertEq(spentToday, 0, "nothing spent on the new day");
+        assertTrue(handler.pay(_paySeed(3, 0, 1, 0), maxPerTx, "next day"), "new day, new limit");
+        (, , spentToday) = payment.paymentRail(CHANNEL, address(tokenB));
+        assertEq(spentToday, maxPerTx, "spent today after the boundary");
+        assertEq(handler.dailyLimitHits(), 3, "three refusals, all predicted");
+        _checkAll();
+    }
+
+    /// @dev Paying yourself moves nothing, so it is refused (PaymentPayeeIsPayer) and
+    /// changes nothing, rather than mistaken for a short delivery.
+    function test_PaymentPayToSelfIsRefused() public {
+        address a = actors[0];
+        uint256 before = tokenA.balanceOf(a);
+        uint256 accrued = payment.accruedPaymentFees(address(tokenA));
+        vm.prank(a);
+        (bool ok, bytes memory ret) = address(payment).call(
+            abi.encodeCall(IPayment.pay, (CHANNEL, address(tokenA), a, 100e18, "self"))
+        );
+        assertFalse(ok, "pay to self accepted");
+        assertEq(ret, abi.encodeWithSelector(IPayment.PaymentPayeeIsPayer.selector, a), "revert data");
+        assertEq(tokenA.balanceOf(a), before, "payer balance unchanged");
+        assertEq(payment.accruedPaymentFees(address(tokenA)), accrued, "no fee accrued");
+    }
+
+    /// @dev Naming the diamond itself as payee must not leave tokens in it that no one can
+    /// ever move: whatever `pay`/`payBatch` do, the diamond holds only accrued fees.
+    function test_PaymentToTheDiamondItselfLeavesNothingUnaccounted() public {
+        address a = actors[1];
+        vm.prank(a);
+        (bool ok, ) = address(payment).call(
+            abi.encodeCall(IPayment.pay, (CHANNEL, address(tokenA), address(diamond), 10e18, "to diamond"))
+        );
+        ok; // Refusing is fine; accepting and keeping the amount is not.
+        assertEq(
+            tokenA.balanceOf(address(diamond)),
+            payment.accruedPaymentFees(address(tokenA)),
+            "pay: diamond holds only accrued fees"
+        );
+        address[] memory payees = new address[](1);
+        payees[0] = address(diamond);
+        uint256[] memory amounts = new uint256[](1);
+        amounts[0] = 10e18;
+        vm.prank(a);
+        (ok, ) = address(payment).call(
+            abi.encodeCall(IPayment.payBatch, (CHANNEL, address(tokenB), payees, amounts, "to diamond"))
+        );
+        assertEq(
+            tokenB.balanceOf(address(diamond)),
+            payment.accruedPaymentFees(address(tokenB)),
+            "payBatch: diamond holds only accrued fees"
+        );
+        // Native: the diamond has no receive, so the payment is refused.
+        vm.prank(a);
+        (ok, ) = address(payment).call{value: 10e18 + (10e18 * 50) / 10_000}(
+            abi.encodeCall(IPayment.payNative, (CHANNEL, address(diamond), 10e18, "to diamond"))
+        );
+        assertFalse(ok, "payNative to the diamond refused");
+        assertEq(address(diamond).balance, payment.accruedPaymentFees(NATIVE), "native: only accrued fees");
+    }
+}
+
+/// @title Fuzzed single operations with exact expectations.
+contract PaymentFuzzTest is PaymentChecks {
+    function setUp() public {
+        _deploy();
+    }
+
+    /// @dev payer -(amount + amount*bps/10000), payee +amount, accrued and diamond +fee.
+    function testFuzz_PaymentPayChargesExactFee(uint256 amount, uint256 bps, uint8 who, bool useB) public {
+        address token = useB ? address(tokenB) : address(tokenA);
+        amount = boundPayment(amount, 1, handler.MAX_PER_TX());
+        uint16 feeBps = uint16(boundPayment(bps, 0, 500));
+        vm.prank(admin);
+        payment.setPaymentFee(token, feeBps);
+        address payer = actors[who % 4];
+        address payee = actors[((who % 4) + 1 + ((who >> 2) % 3)) % 4];
+        uint256 fee = (amount * feeBps) / 10_000;
+        uint256[4] memory before = [_bal(token, payer), _bal(token, payee), _bal(token, address(diamond)), 0];
+        before[3] = payment.accruedPaymentFees(token);
+
+        vm.prank(payer);
+        payment.pay(CHANNEL, token, payee, amount, "fuzz");
+
+        assertEq(before[0] - _bal(token, payer), amount + fee, "payer pays amount + fee");
+        assertEq(_bal(token, payee) - before[1], amount, "payee receives amount");
+        assertEq(payment.accruedPaymentFees(token) - before[3], fee, "accrued += fee");
+        assertEq(_bal(token, address(diamond)) - before[2], fee, "diamond holds the fee");
+        assertEq(_bal(token, address(diamond)), payment.accruedPaymentFees(token), "diamond == accrued");
+        (, , uint256 spentToday) = payment.paymentRail(CHANNEL, token);
+        assertEq(spentToday, amount, "rail counts the amount, not the fee");
+    }
+
+    /// @dev The same for the native currency: msg.value must be exactly amount + fee.
+    function testFuzz_PaymentNativeChargesExactFee(uint256 amount, uint256 bps, uint8 who) public {
+        amount = boundPayment(amount, 1, handler.MAX_PER_TX());
+        uint16 feeBps = uint16(boundPayment(bps, 0, 500));
+        vm.prank(admin);
+        payment.setPaymentFee(NATIVE, feeBps);
+        address payer = actors[who % 4];
+        address payee = actors[((who % 4) + 1 + ((who >> 2) % 3)) % 4];
+        uint256 fee = (amount * feeBps) / 10_000;
+        uint256 payerBefore = payer.balance;
+        uint256 payeeBefore = payee.balance;
+
+        vm.prank(payer);
+        payment.payNative{value: amount + fee}(CHANNEL, payee, amount, "fuzz");
+
+        assertEq(payerBefore - payer.balance, amount + fee, "payer pays amount + fee");
+        assertEq(payee.balance - payeeBefore, amount, "payee receives amount");
+        assertEq(payment.accruedPaymentFees(NATIVE), fee, "accrued == fee");
+        assertEq(address(diamond).balance, fee, "diamond holds the fee");
+    }
+
+    /// @dev A batch with one invalid entry (zero payee, zero amount or, for native, a payee
+    /// that refuses the transfer) at a random index reverts with PaymentBatchEntryInvalid
+    /// (index) and moves nothing, in any asset.
+    function testFuzz_PaymentBatchAllOrNothing(
+        uint256 seed,
+        uint256 count,
+        uint256 badIndex,
+        uint8 assetSel,
+        uint8 kind
+    ) public {
+        address asset = handler.assets()[assetSel % 3];
+        count = boundPayment(count, 1, 5);
+        badIndex %= count;
+        (address[] memory payees, uint256[] memory amounts) = _validBatch(seed, count);
+        // A refusing payee can only be told apart for native (a contract without receive).
+        kind = asset == NATIVE ? kind % 3 : kind % 2;
+        if (kind == 0) payees[badIndex] = address(0);
+        else if (kind == 1) amounts[badIndex] = 0;
+        else payees[badIndex] = address(tokenA);
+
+        uint256[8] memory before = _batchSnapshot(asset);
+        bytes memory ret = _batchExpectingRevert(actors[seed % 4], asset, payees, amounts);
+        assertEq(ret, abi.encodeWithSelector(IPayment.PaymentBatchEntryInvalid.selector, badIndex), "names the entry");
+        uint256[8] memory afterCall = _batchSnapshot(asset);
+        for (uint256 i; i < 8; ++i) assertEq(afterCall[i], before[i], "nothing moved");
+    }
+
+    /// @dev Sends the batch as `payer` with the right value; asserts it reverts; returns the error.
+    function _batchExpectingRevert(
+        address payer,
+        address asset,
+        address[] memory payees,
+        uint256[] memory amounts
+    ) internal returns (bytes memory ret) {
+        uint256 value;
+        if (asset == NATIVE) {
+            for (uint256 i; i < amounts.length; ++i) value += amounts[i];
+            value += handler.feeOf(NATIVE, value);
+        }
+        bool ok;
+        vm.prank(payer);
+        (ok, ret) = address(payment).call{value: value}(
+            abi.encodeCall(IPayment.payBatch, (CHANNEL, asset, payees, amounts, "fuzz"))
+        );
+        assertFalse(ok, "batch with an invalid entry reverts");
+    }
+
+    /// @dev `n` entries from actor `seed % 4` to the other actors, each in [1, maxPerTx / 5].
+    function _validBatch(
+        uint256 seed,
+        uint256 n
+    ) internal view returns (address[] memory payees, uint256[] memory amounts) {
+        payees = new address[](n);
+        amounts = new uint256[](n);
+        uint256 maxEntry = handler.MAX_PER_TX() / 5;
+        for (uint256 i; i < n; ++i) {
+            uint256 r = uint256(keccak256(abi.encode(seed, i)));
+            payees[i] = actors[((seed % 4) + 1 + (r % 3)) % 4];
+            amounts[i] = boundPayment(r >> 8, 1, maxEntry);
+        }
+    }
+
+    /// @dev A valid batch charges the fee once, on the total, and pays every entry exactly.
+    function testFuzz_PaymentBatchChargesFeeOnTotal(uint256 seed, uint256 count, uint8 assetSel) public {
+        address asset = handler.assets()[assetSel % 3];
+        uint256 p = seed % 4;
+        (address[] memory payees, uint256[] memory amounts) = _validBatch(seed, boundPayment(count, 1, 5));
+        uint256[4] memory expectedGain;
+        uint256 total;
+        for (uint256 i; i < payees.length; ++i) {
+            for (uint256 j; j < 4; ++j) {
+                if (payees[i] == actors[j]) expectedGain[j] += amounts[i];
+            }
+            total += amounts[i];
+        }
+        uint256 fee = handler.feeOf(asset, total);
+        uint256[8] memory before = _batchSnapshot(asset);
+        vm.prank(actors[p]);
+        payment.payBatch{value: asset == NATIVE ? total + fee : 0}(CHANNEL, asset, payees, amounts, "fuzz");
+        uint256[8] memory afterCall = _batchSnapshot(asset);
+        for (uint256 i; i < 4; ++i) {
+            if (i == p) assertEq(before[i] - afterCall[i], total + fee, "payer pays total + fee");
+            else assertEq(afterCall[i] - before[i], expectedGain[i], "payee receives its entries");
+        }
+        assertEq(afterCall[4], before[4], "treasury unchanged");
+        assertEq(afterCall[5] - before[5], fee, "diamond += fee");
+        assertEq(afterCall[6] - before[6], fee, "accrued += fee");
+        assertEq(afterCall[7] - before[7], total, "rail counts the total");
+    }
+
+    /// @dev Actors, treasury, diamond, accrued fees, today's rail usage.
+    function _batchSnapshot(address asset) internal view returns (uint256[8] memory s) {
+        for (uint256 i; i < 4; ++i) s[i] = _bal(asset, actors[i]);
+        s[4] = _bal(asset, treasury);
+        s[5] = _bal(asset, address(diamond));
+        s[6] = payment.accruedPaymentFees(asset);
+        (, , s[7]) = payment.paymentRail(CHANNEL, asset);
+    }
+}
