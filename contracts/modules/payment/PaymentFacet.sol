@@ -8,6 +8,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 
 import {LibAccess} from "../../access/LibAccess.sol";
 import {IPayment} from "./IPayment.sol";
+import {LibPayment} from "./LibPayment.sol";
 import {PaymentStorage} from "./PaymentStorage.sol";
 
 /// @title Payment module facet. Every entry point runs checks → rail and fee math →
@@ -59,12 +60,12 @@ contract PaymentFacet is IPayment, ReentrancyGuardTransient {
         bytes32 paymentRef
     ) external payable nonReentrant {
         _checkPayment(payee, amount);
-        _useRail(channel, NATIVE, amount);
-        uint256 fee = _fee(NATIVE, amount);
+        LibPayment.useRail(channel, NATIVE, amount);
+        uint256 fee = LibPayment.fee(NATIVE, amount);
         if (msg.value != amount + fee) revert PaymentWrongValue(amount + fee, msg.value);
-        _accrue(NATIVE, fee);
+        LibPayment.accrue(NATIVE, fee);
         emit PaymentSent(paymentRef, msg.sender, payee, channel, NATIVE, amount, fee);
-        _sendNative(payee, amount);
+        LibPayment.send(NATIVE, payee, amount);
     }
 
     /// @inheritdoc IPayment
@@ -86,12 +87,12 @@ contract PaymentFacet is IPayment, ReentrancyGuardTransient {
             }
             total += amounts[i];
         }
-        _useRail(channel, token, total);
-        uint256 fee = _fee(token, total);
+        LibPayment.useRail(channel, token, total);
+        uint256 fee = LibPayment.fee(token, total);
         bool native = token == NATIVE;
         if (native && msg.value != total + fee) revert PaymentWrongValue(total + fee, msg.value);
         if (!native && msg.value != 0) revert PaymentUnexpectedValue(msg.value);
-        _accrue(token, fee);
+        LibPayment.accrue(token, fee);
         emit PaymentBatchSent(paymentRef, msg.sender, channel, token, n, total, fee);
 
         if (native) {
@@ -100,7 +101,7 @@ contract PaymentFacet is IPayment, ReentrancyGuardTransient {
                 if (!ok) revert PaymentBatchEntryInvalid(i);
             }
         } else {
-            _pull(IERC20(token), msg.sender, total + fee);
+            LibPayment.pull(IERC20(token), msg.sender, total + fee);
             for (uint256 i; i < n; ++i) {
                 if (!IERC20(token).trySafeTransfer(payees[i], amounts[i])) revert PaymentBatchEntryInvalid(i);
             }
@@ -140,8 +141,7 @@ contract PaymentFacet is IPayment, ReentrancyGuardTransient {
         if (amount == 0) revert PaymentNoFeesAccrued(token);
         $.accruedFees[token] = 0;
         emit PaymentFeesWithdrawn(token, treasury, amount);
-        if (token == NATIVE) _sendNative(treasury, amount);
-        else IERC20(token).safeTransfer(treasury, amount);
+        LibPayment.send(token, treasury, amount);
     }
 
     /// @inheritdoc IPayment
@@ -152,7 +152,7 @@ contract PaymentFacet is IPayment, ReentrancyGuardTransient {
         PaymentStorage.Layout storage $ = PaymentStorage.layout();
         PaymentStorage.Rail memory rail = $.rails[channel][token];
         PaymentStorage.Usage memory usage = $.usage[channel][token];
-        return (rail.maxPerTx, rail.maxPerDay, usage.day == _today() ? usage.spent : 0);
+        return (rail.maxPerTx, rail.maxPerDay, usage.day == LibPayment.today() ? usage.spent : 0);
     }
 
     /// @inheritdoc IPayment
@@ -183,9 +183,9 @@ contract PaymentFacet is IPayment, ReentrancyGuardTransient {
         if (msg.value != 0) revert PaymentUnexpectedValue(msg.value);
         _checkPayment(payee, amount);
         if (token == NATIVE) revert PaymentRailDisabled(channel, NATIVE);
-        _useRail(channel, token, amount);
-        fee = _fee(token, amount);
-        _accrue(token, fee);
+        LibPayment.useRail(channel, token, amount);
+        fee = LibPayment.fee(token, amount);
+        LibPayment.accrue(token, fee);
         emit PaymentSent(paymentRef, msg.sender, payee, channel, token, amount, fee);
     }
 
@@ -196,7 +196,7 @@ contract PaymentFacet is IPayment, ReentrancyGuardTransient {
         token.safeTransferFrom(msg.sender, payee, amount);
         uint256 received = token.balanceOf(payee) - before;
         if (received != amount) revert PaymentTokenShortfall(address(token), amount, received);
-        if (fee != 0) _pull(token, msg.sender, fee);
+        if (fee != 0) LibPayment.pull(token, msg.sender, fee);
     }
 
     /// @dev A payee must be a real third party: not zero, not the payer (nothing would
@@ -205,45 +205,5 @@ contract PaymentFacet is IPayment, ReentrancyGuardTransient {
         if (payee == address(0) || payee == address(this)) revert PaymentZeroPayee();
         if (payee == msg.sender) revert PaymentPayeeIsPayer(payee);
         if (amount == 0) revert PaymentZeroAmount();
-    }
-
-    /// @dev Refuses a disabled rail or a limit breach; counts the amount against today's limit.
-    function _useRail(bytes32 channel, address token, uint256 amount) private {
-        PaymentStorage.Layout storage $ = PaymentStorage.layout();
-        PaymentStorage.Rail memory rail = $.rails[channel][token];
-        if (rail.maxPerTx == 0) revert PaymentRailDisabled(channel, token);
-        if (amount > rail.maxPerTx) revert PaymentRailTxLimit(channel, token, amount, rail.maxPerTx);
-        PaymentStorage.Usage storage usage = $.usage[channel][token];
-        uint64 today = _today();
-        // amount <= maxPerTx < 2^128, and spent <= maxPerDay < 2^128: the sum cannot overflow.
-        uint256 spent = (usage.day == today ? usage.spent : 0) + amount;
-        if (spent > rail.maxPerDay) revert PaymentRailDailyLimit(channel, token, spent, rail.maxPerDay);
-        usage.day = today;
-        usage.spent = uint192(spent);
-    }
-
-    function _fee(address token, uint256 amount) private view returns (uint256) {
-        return (amount * PaymentStorage.layout().feeBps[token]) / 10_000;
-    }
-
-    function _accrue(address token, uint256 fee) private {
-        if (fee != 0) PaymentStorage.layout().accruedFees[token] += fee;
-    }
-
-    /// @dev Pulls `amount` into the diamond and refuses a token that delivers less.
-    function _pull(IERC20 token, address from, uint256 amount) private {
-        uint256 before = token.balanceOf(address(this));
-        token.safeTransferFrom(from, address(this), amount);
-        uint256 received = token.balanceOf(address(this)) - before;
-        if (received != amount) revert PaymentTokenShortfall(address(token), amount, received);
-    }
-
-    function _sendNative(address to, uint256 amount) private {
-        (bool ok, ) = to.call{value: amount}("");
-        if (!ok) revert PaymentNativeTransferFailed(to, amount);
-    }
-
-    function _today() private view returns (uint64) {
-        return uint64(block.timestamp / 1 days);
     }
 }
