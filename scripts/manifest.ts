@@ -7,8 +7,8 @@ export default defineManifest({
   modules: {
     payment: {
       version: [0, 1, 0],
-      facets: ["PaymentFacet"],
-      interfaces: ["IPayment"],
+      facets: ["PaymentFacet", "PaymentEscrowFacet"],
+      interfaces: ["IPayment", "IPaymentEscrow"],
       storage: { "finsuite.payment": "PaymentStorageLayout" },
     },
   },

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.34;
 
+import {IPaymentEscrow} from "./IPaymentEscrow.sol";
+
 /// @title Storage of the payment module (ERC-7201 namespace `finsuite.payment`). Append-only.
 library PaymentStorage {
     /// @dev Manages rails, fees and the treasury.
@@ -23,10 +25,14 @@ library PaymentStorage {
     struct Layout {
         address treasury;
         mapping(address token => uint16 feeBps) feeBps;
-        // Fees the diamond holds for the treasury: with open escrows, all it may hold.
+        // Fees the diamond holds for the treasury: with `escrowed`, all it may hold.
         mapping(address token => uint256 amount) accruedFees;
         mapping(bytes32 channel => mapping(address token => Rail)) rails;
         mapping(bytes32 channel => mapping(address token => Usage)) usage;
+        // Escrows: id (hash of the terms) -> status; totals held per token; nonce for ids.
+        mapping(bytes32 id => IPaymentEscrow.EscrowStatus) escrowStatus;
+        mapping(address token => uint256 amount) escrowed;
+        uint64 escrowNonce;
     }
 
     // keccak256(abi.encode(uint256(keccak256("finsuite.payment")) - 1)) & ~bytes32(uint256(0xff))
