@@ -7,7 +7,7 @@ import path from "node:path";
 import { network } from "hardhat";
 import { Wallet, encodeBytes32String, id, type ContractTransactionResponse } from "ethers";
 
-import { PaymentFacet__factory } from "../typechain-types/index.js";
+import { PaymentEscrowFacet__factory, PaymentFacet__factory } from "../typechain-types/index.js";
 
 import {
   CORE_FACET_CONTRACTS,
@@ -128,11 +128,15 @@ rows.push({
 {
   const [, payer, spender, holderA, holderB] = await ethers.getSigners();
   const facet = await ethers.deployContract("PaymentFacet");
+  const escrowFacet = await ethers.deployContract("PaymentEscrowFacet");
   await runTimelocked(diamond, [
     coreCalls.installModule({
       id: "payment",
       version: [0, 1, 0],
-      facets: [{ facetAddress: await facet.getAddress(), functionSelectors: selectorsOf(facet.interface) }],
+      facets: [
+        { facetAddress: await facet.getAddress(), functionSelectors: selectorsOf(facet.interface) },
+        { facetAddress: await escrowFacet.getAddress(), functionSelectors: selectorsOf(escrowFacet.interface) },
+      ],
     }),
   ]);
   const payment = PaymentFacet__factory.connect(await diamond.getAddress(), owner);
@@ -168,6 +172,48 @@ rows.push({
     budget: null,
   });
   await (await payment.setPaymentFee(tokenAddress, 0)).wait();
+
+  // Escrow: the second of two escrows (the first creates the module's counters), released
+  // to a payee that already holds tokens.
+  const escrow = PaymentEscrowFacet__factory.connect(await diamond.getAddress(), payer);
+  const deadline = BigInt((await ethers.provider.getBlock("latest"))!.timestamp + 86_400);
+  const create = () =>
+    escrow.createEscrow(channel, tokenAddress, holderA.address, 1_000_000n, deadline, holderB.address, ref);
+  await gasOf(create());
+  const [, terms] = await escrow.createEscrow.staticCall(
+    channel,
+    tokenAddress,
+    holderA.address,
+    1_000_000n,
+    deadline,
+    holderB.address,
+    ref,
+  );
+  const createGas = await gasOf(create());
+  rows.push({
+    name: "payment: create an escrow (ERC-20, with arbiter)",
+    gasUsed: createGas,
+    peer: 113_680,
+    peerName: "Sablier v2 createWithDurations (published figure, issue #4)",
+    budget: 110_000,
+  });
+  rows.push({
+    name: "payment: release an escrow",
+    gasUsed: await gasOf(
+      escrow.releaseEscrow({
+        payer: terms.payer,
+        payee: terms.payee,
+        arbiter: terms.arbiter,
+        token: terms.token,
+        amount: terms.amount,
+        deadline: terms.deadline,
+        nonce: terms.nonce,
+      }),
+    ),
+    peer: 52_197,
+    peerName: "Permit2 transferFrom (published figure, issue #4)",
+    budget: 60_000,
+  });
 
   const fresh = () => Array.from({ length: 10 }, () => Wallet.createRandom().address);
   let plainTransfers = 0;

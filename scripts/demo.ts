@@ -62,7 +62,7 @@ for (const m of await diamond.getModules()) {
 }
 
 // ---------------------------------------------------------------------------------------
-chapter("2. Payments: rails, fees, a payment with a reference, a batch payout");
+chapter("2. Payments: rails, fees, a payment with a reference, a batch payout, an escrow");
 {
   const [, , , merchant, treasury, ...staff] = await ethers.getSigners();
   const payment = IFinanceSuite__factory.connect(bank.address, admin);
@@ -142,6 +142,53 @@ chapter("2. Payments: rails, fees, a payment with a reference, a batch payout");
   } catch (e) {
     const err = payment.interface.parseError((e as { data?: string }).data ?? "0x");
     console.log(`  a 10,001 mUSD payment is refused: ${err?.name} (limit ${mUSD(err?.args[3] as bigint)})`);
+  }
+  // Escrow: the customer funds a purchase; the merchant delivers late, the customer disputes,
+  // and the arbiter (a staff member here) splits it 80 / 20.
+  const arbiter = staff[5];
+  const escrowDeadline = BigInt((await ethers.provider.getBlock("latest"))!.timestamp + 7 * 86_400);
+  const asCustomer = payment.connect(customer);
+  const [escrowId, terms] = await asCustomer.createEscrow.staticCall(
+    sepa,
+    usdAddress,
+    merchant.address,
+    units(5_000),
+    deadline,
+    arbiter.address,
+    id("order-77"),
+  );
+  const escrowTerms = {
+    payer: terms.payer,
+    payee: terms.payee,
+    arbiter: terms.arbiter,
+    token: terms.token,
+    amount: terms.amount,
+    deadline: terms.deadline,
+    nonce: terms.nonce,
+  };
+  await gas(
+    "customer funds a 5,000 mUSD escrow for order-77",
+    asCustomer.createEscrow(
+      sepa,
+      usdAddress,
+      merchant.address,
+      units(5_000),
+      deadline,
+      arbiter.address,
+      id("order-77"),
+    ),
+  );
+  console.log(`  escrow ${escrowId.slice(0, 10)}… holds ${mUSD(await payment.escrowedAmount(usdAddress))}`);
+  await gas("customer opens a dispute", asCustomer.disputeEscrow(escrowTerms));
+  await gas(
+    "arbiter resolves: 4,000 to the merchant, 1,000 back",
+    payment.connect(arbiter).resolveEscrow(escrowTerms, units(4_000)),
+  );
+  try {
+    await asCustomer.releaseEscrow(escrowTerms);
+  } catch (e) {
+    const err = payment.interface.parseError((e as { data?: string }).data ?? "0x");
+    console.log(`  releasing it again is refused: ${err?.name} (status ${err?.args[1]})`);
   }
   await gas("anyone sends the accrued fees to the treasury", payment.withdrawPaymentFees(usdAddress));
   console.log(`  treasury holds ${mUSD(await usd.balanceOf(treasury.address))} (0.25 % of 11,250 mUSD)`);
