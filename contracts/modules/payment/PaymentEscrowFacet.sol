@@ -87,6 +87,10 @@ contract PaymentEscrowFacet is IPaymentEscrow, ReentrancyGuardTransient {
         if (toPayee > terms.amount) revert PaymentEscrowSplitTooLarge(id, toPayee, terms.amount);
         uint256 toPayer = terms.amount - toPayee;
         emit EscrowResolved(id, toPayee, toPayer);
+        // Both parties are paid in this call (zero amounts are skipped). Note: a party whose
+        // address refuses the transfer (a contract without receive, a blacklisted address)
+        // blocks the resolution; pull-based claims for that case are planned.
+        // solhint-disable-next-line multiple-sends
         LibPayment.send(terms.token, terms.payee, toPayee);
         LibPayment.send(terms.token, terms.payer, toPayer);
     }
