@@ -90,8 +90,8 @@ contract PaymentEscrowFacet is IPaymentEscrow, ReentrancyGuardTransient {
         // Both parties are paid in this call (zero amounts are skipped). Note: a party whose
         // address refuses the transfer (a contract without receive, a blacklisted address)
         // blocks the resolution; pull-based claims for that case are planned.
-        // solhint-disable-next-line multiple-sends
         LibPayment.send(terms.token, terms.payee, toPayee);
+        // solhint-disable-next-line multiple-sends
         LibPayment.send(terms.token, terms.payer, toPayer);
     }
 
