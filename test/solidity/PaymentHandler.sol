@@ -20,6 +20,8 @@ import {ModuleRegistryFacet} from "../../contracts/registry/ModuleRegistryFacet.
 import {IFinanceDiamond} from "../../contracts/interfaces/IFinanceDiamond.sol";
 import {IModuleRegistry} from "../../contracts/interfaces/IModuleRegistry.sol";
 import {IPayment} from "../../contracts/modules/payment/IPayment.sol";
+import {IPaymentEscrow} from "../../contracts/modules/payment/IPaymentEscrow.sol";
+import {PaymentEscrowFacet} from "../../contracts/modules/payment/PaymentEscrowFacet.sol";
 import {PaymentFacet} from "../../contracts/modules/payment/PaymentFacet.sol";
 import {FacetSelectors, ModuleId, ModuleSpec, SemVer} from "../../contracts/types/ModuleTypes.sol";
 
@@ -70,6 +72,20 @@ function paymentSelectors() pure returns (bytes4[] memory s) {
     s[11] = IPayment.accruedPaymentFees.selector;
 }
 
+/// @dev Every selector of IPaymentEscrow (= every external function of PaymentEscrowFacet).
+function paymentEscrowSelectors() pure returns (bytes4[] memory s) {
+    s = new bytes4[](9);
+    s[0] = IPaymentEscrow.createEscrow.selector;
+    s[1] = IPaymentEscrow.releaseEscrow.selector;
+    s[2] = IPaymentEscrow.refundEscrow.selector;
+    s[3] = IPaymentEscrow.reclaimEscrow.selector;
+    s[4] = IPaymentEscrow.disputeEscrow.selector;
+    s[5] = IPaymentEscrow.resolveEscrow.selector;
+    s[6] = IPaymentEscrow.escrowStatus.selector;
+    s[7] = IPaymentEscrow.escrowId.selector;
+    s[8] = IPaymentEscrow.escrowedAmount.selector;
+}
+
 /// @title Drives the payment module of a fresh diamond through random payments, batch
 /// payouts, fee changes, withdrawals and time warps, and models the result.
 /// @notice Owner, upgrader and guardian of its own diamond (delay 0). Four actors pay
@@ -90,6 +106,7 @@ contract PaymentHandler {
         uint256 diamond;
         uint256 admin;
         uint256 accrued;
+        uint256 escrowed;
     }
 
     /// @dev Expected balance changes of one call (everything not listed must not move).
@@ -98,6 +115,7 @@ contract PaymentHandler {
         int256 treasury;
         int256 diamond;
         int256 accrued;
+        int256 escrowed;
     }
 
     /// @dev A payment call being prepared: who, what, how much, and what must happen.
@@ -133,10 +151,18 @@ contract PaymentHandler {
     bytes32 public constant ACT_SET_FEE = "setPaymentFee";
     bytes32 public constant ACT_WITHDRAW = "withdrawPaymentFees";
     bytes32 public constant ACT_WARP = "warpTime";
+    bytes32 public constant ACT_ESCROW_CREATE = "createEscrow";
+    bytes32 public constant ACT_ESCROW_RELEASE = "releaseEscrow";
+    bytes32 public constant ACT_ESCROW_REFUND = "refundEscrow";
+    bytes32 public constant ACT_ESCROW_RECLAIM = "reclaimEscrow";
+    bytes32 public constant ACT_ESCROW_DISPUTE = "disputeEscrow";
+    bytes32 public constant ACT_ESCROW_RESOLVE = "resolveEscrow";
 
     IFinanceDiamond public immutable diamond;
     IPayment public immutable payment;
+    IPaymentEscrow public immutable escrow;
     address public immutable paymentFacet;
+    address public immutable paymentEscrowFacet;
     PaymentTestToken public immutable tokenA;
     PaymentTestToken public immutable tokenB;
     address public immutable admin;
@@ -163,6 +189,25 @@ contract PaymentHandler {
     mapping(address asset => mapping(address actor => uint256)) public ghostReceived;
     mapping(address asset => mapping(address actor => uint256)) public ghostSpent;
 
+    // ------------------------------------------------------------------ escrow model
+    /// @dev Every escrow the handler created (terms as returned), with its modelled status.
+    IPaymentEscrow.EscrowTerms[] internal _escrows;
+    IPaymentEscrow.EscrowStatus[] internal _escrowModel;
+    /// @dev Indices into `_escrows` of the open (Funded or Disputed) escrows.
+    uint256[] internal _openEscrows;
+    uint64 public ghostEscrowNonce;
+    /// @dev Modelled: sum of the amounts of the open escrows.
+    mapping(address asset => uint256) public ghostEscrowed;
+    /// @dev Modelled: amounts put into escrows, and paid out of them to payees / back to payers.
+    mapping(address asset => uint256) public ghostEscrowIn;
+    mapping(address asset => uint256) public ghostEscrowToPayees;
+    mapping(address asset => uint256) public ghostEscrowToPayers;
+    /// @dev Modelled, per actor: amounts it put into escrows, and got out of them.
+    mapping(address asset => mapping(address actor => uint256)) public ghostEscrowFunded;
+    mapping(address asset => mapping(address actor => uint256)) public ghostEscrowReceived;
+    /// @dev Refunds of disputed escrows by their payee (allowed: the payee gives up its claim).
+    uint256 public disputedRefunds;
+
     // ------------------------------------------------------------------ bookkeeping
     uint256 public mismatches;
     bytes public lastMismatch;
@@ -172,6 +217,7 @@ contract PaymentHandler {
     uint256 public warps;
     uint256 public dayChanges;
     uint256 public dailyLimitHits;
+    bytes internal _lastReturn;
 
     constructor() {
         CoreFacets memory core = CoreFacets({
@@ -187,7 +233,9 @@ contract PaymentHandler {
             address(new Diamond(core, DiamondConfig(address(this), address(this), address(this), 0)))
         );
         payment = IPayment(address(diamond));
+        escrow = IPaymentEscrow(address(diamond));
         paymentFacet = address(new PaymentFacet());
+        paymentEscrowFacet = address(new PaymentEscrowFacet());
         _installPaymentModule();
 
         tokenA = new PaymentTestToken("Token A", "TKA");
@@ -237,10 +285,12 @@ contract PaymentHandler {
         ModuleSpec memory spec;
         spec.id = PAYMENT_MODULE;
         spec.version = SemVer(0, 1, 0);
-        spec.facets = new FacetSelectors[](1);
+        spec.facets = new FacetSelectors[](2);
         spec.facets[0] = FacetSelectors(paymentFacet, paymentSelectors());
-        spec.interfaceIds = new bytes4[](1);
+        spec.facets[1] = FacetSelectors(paymentEscrowFacet, paymentEscrowSelectors());
+        spec.interfaceIds = new bytes4[](2);
         spec.interfaceIds[0] = type(IPayment).interfaceId;
+        spec.interfaceIds[1] = type(IPaymentEscrow).interfaceId;
         bytes[] memory calls = new bytes[](1);
         calls[0] = abi.encodeCall(IModuleRegistry.installModule, (spec, address(0), ""));
         diamond.schedule(calls, bytes32("payment-install"));
@@ -447,11 +497,187 @@ contract PaymentHandler {
     /// @notice Moves the clock forward by 1 minute to 36 hours (often past a day boundary).
     function warpTime(uint256 secondsForward) external {
         _syncTime();
-        uint256 dayBefore = ghostTime / 1 days;
-        ghostTime += boundPayment(secondsForward, 1 minutes, 36 hours);
-        VM.warp(ghostTime);
-        ++warps;
-        if (ghostTime / 1 days != dayBefore) ++dayChanges;
+        _warpTo(ghostTime + boundPayment(secondsForward, 1 minutes, 36 hours));
+    }
+
+    // ================================================================== escrow actions
+
+    /// @notice `createEscrow`. seed: [0,2) payer; [8,16) payee offset (never the payer);
+    /// [16,18) asset (0, 3: native); [20,22) arbiter (0: none, else one of the two other
+    /// actors, [22] which); [24,29) mode: 24 payee is the payer, 25 wrong value (native:
+    /// one wei too much; ERC-20: one wei at all), 26 tiny amount, 27 deadline now, 28
+    /// arbiter is the payer, 29 over the per-tx limit, 30 zero payee, 31 zero amount, else
+    /// an amount in [1, maxPerTx / 4]; [32,64) deadline offset in [1 h, 3 d].
+    function createEscrow(uint256 seed, uint256 amount, bytes32 paymentRef) external returns (bool ok) {
+        _syncTime();
+        IPaymentEscrow.EscrowTerms memory t;
+        uint256 p = seed % 4;
+        uint256 q = (p + 1 + (((seed >> 8) & 0xff) % 3)) % 4;
+        t.payer = _actors[p];
+        t.payee = _actors[q];
+        t.token = _asset(seed >> 16);
+        if (((seed >> 20) & 3) != 0) t.arbiter = _actors[_third(p, q, (seed >> 22) & 1)];
+        uint256 mode = (seed >> 24) % 32;
+        t.amount = mode == 29 || mode == 26 ? _amount(mode, amount) : boundPayment(amount, 1, MAX_PER_TX / 4);
+        t.deadline = uint64(ghostTime + boundPayment(uint32(seed >> 32), 1 hours, 3 days));
+        uint256 value = t.token == NATIVE ? t.amount : 0;
+        if (mode == 24) t.payee = t.payer;
+        if (mode == 25) value += 1;
+        if (mode == 27) t.deadline = uint64(ghostTime);
+        if (mode == 28) t.arbiter = t.payer;
+        if (mode == 30) t.payee = address(0);
+        if (mode == 31) t.amount = 0;
+        if (mode == 31 && t.token == NATIVE) value = 0;
+        t.nonce = ghostEscrowNonce;
+
+        bytes memory expectedError = _predictCreate(t, value);
+        Delta memory d;
+        if (expectedError.length == 0) {
+            d.actors[p] = -int256(t.amount);
+            d.diamond = int256(t.amount);
+            d.escrowed = int256(t.amount);
+        }
+        bytes memory data = abi.encodeCall(
+            IPaymentEscrow.createEscrow,
+            (CHANNEL, t.token, t.payee, t.amount, t.deadline, t.arbiter, paymentRef)
+        );
+        (ok, , ) = _run(ACT_ESCROW_CREATE, t.payer, t.token, value, data, expectedError, d);
+        if (!ok || expectedError.length != 0) return ok;
+
+        (bytes32 id, IPaymentEscrow.EscrowTerms memory got) = abi.decode(
+            _lastReturn,
+            (bytes32, IPaymentEscrow.EscrowTerms)
+        );
+        if (keccak256(abi.encode(got)) != keccak256(abi.encode(t))) {
+            _mismatch(ACT_ESCROW_CREATE, "returned terms differ", abi.encode(got));
+        }
+        if (id != keccak256(abi.encode(t))) _mismatch(ACT_ESCROW_CREATE, "id != hash of the terms", abi.encode(id));
+        _recordEscrow(t);
+    }
+
+    /// @notice `releaseEscrow` by the payer. seed: [0,16) pick, [16,19) 7: any escrow
+    /// (closed ones too); [24,29) mode: 30 tampered terms, 31 called by the payee.
+    function releaseEscrow(uint256 seed) external returns (bool ok) {
+        _syncTime();
+        (bool found, uint256 k, IPaymentEscrow.EscrowTerms memory t) = _pickEscrow(
+            seed,
+            IPaymentEscrow.EscrowStatus.Funded
+        );
+        if (!found) return false;
+        uint256 mode = (seed >> 24) % 32;
+        address caller = mode == 31 ? t.payee : t.payer;
+        IPaymentEscrow.EscrowStatus s = _tamper(t, k, mode == 30);
+        bytes32 id = keccak256(abi.encode(t));
+        bytes memory expectedError = _predictOpen(id, s, caller, t.payer, IPaymentEscrow.EscrowStatus.Funded);
+        ok = _closeEscrow(ACT_ESCROW_RELEASE, caller, t, expectedError, t.amount);
+        if (ok && expectedError.length == 0) _settle(k, IPaymentEscrow.EscrowStatus.Released, t.amount);
+    }
+
+    /// @notice `refundEscrow` by the payee. Fields as `releaseEscrow` (31: called by the payer).
+    /// @dev The payee may refund a Funded or a Disputed escrow (IPaymentEscrow): giving up
+    /// its claim ends a dispute as well.
+    function refundEscrow(uint256 seed) external returns (bool ok) {
+        _syncTime();
+        (bool found, uint256 k, IPaymentEscrow.EscrowTerms memory t) = _pickEscrow(
+            seed,
+            IPaymentEscrow.EscrowStatus.Funded
+        );
+        if (!found) return false;
+        uint256 mode = (seed >> 24) % 32;
+        address caller = mode == 31 ? t.payer : t.payee;
+        IPaymentEscrow.EscrowStatus s = _tamper(t, k, mode == 30);
+        bytes32 id = keccak256(abi.encode(t));
+        bool disputedByPayee = s == IPaymentEscrow.EscrowStatus.Disputed && caller == t.payee;
+        bytes memory expectedError =
+            disputedByPayee ? bytes("") : _predictOpen(id, s, caller, t.payee, IPaymentEscrow.EscrowStatus.Funded);
+        if (disputedByPayee) ++disputedRefunds;
+        ok = _closeEscrow(ACT_ESCROW_REFUND, caller, t, expectedError, 0);
+        if (ok && expectedError.length == 0) _settle(k, IPaymentEscrow.EscrowStatus.Refunded, 0);
+    }
+
+    /// @notice `reclaimEscrow` by the payer. Fields as `releaseEscrow` (31: called by the
+    /// payee); [20] first move the clock past the deadline ([32,44) seconds beyond it).
+    function reclaimEscrow(uint256 seed) external returns (bool ok) {
+        _syncTime();
+        (bool found, uint256 k, IPaymentEscrow.EscrowTerms memory t) = _pickEscrow(
+            seed,
+            IPaymentEscrow.EscrowStatus.Funded
+        );
+        if (!found) return false;
+        if (((seed >> 20) & 1) == 1 && ghostTime <= t.deadline) {
+            _warpTo(uint256(t.deadline) + 1 + ((seed >> 32) & 0xfff));
+        }
+        uint256 mode = (seed >> 24) % 32;
+        address caller = mode == 31 ? t.payee : t.payer;
+        IPaymentEscrow.EscrowStatus s = _tamper(t, k, mode == 30);
+        bytes32 id = keccak256(abi.encode(t));
+        bytes memory expectedError;
+        if (block.timestamp <= t.deadline) {
+            expectedError = abi.encodeWithSelector(IPaymentEscrow.PaymentEscrowNotExpired.selector, id, t.deadline);
+        } else {
+            expectedError = _predictOpen(id, s, caller, t.payer, IPaymentEscrow.EscrowStatus.Funded);
+        }
+        ok = _closeEscrow(ACT_ESCROW_RECLAIM, caller, t, expectedError, 0);
+        if (ok && expectedError.length == 0) _settle(k, IPaymentEscrow.EscrowStatus.Reclaimed, 0);
+    }
+
+    /// @notice `disputeEscrow` by the payer ([20] = 0) or the payee. Fields as
+    /// `releaseEscrow`; mode 31: called by an actor who is neither.
+    function disputeEscrow(uint256 seed) external returns (bool ok) {
+        _syncTime();
+        (bool found, uint256 k, IPaymentEscrow.EscrowTerms memory t) = _pickEscrow(
+            seed,
+            IPaymentEscrow.EscrowStatus.Funded
+        );
+        if (!found) return false;
+        uint256 mode = (seed >> 24) % 32;
+        address caller = ((seed >> 20) & 1) == 0 ? t.payer : t.payee;
+        if (mode == 31) caller = _actors[_third(_indexOf(t.payer), _indexOf(t.payee), (seed >> 21) & 1)];
+        IPaymentEscrow.EscrowStatus s = _tamper(t, k, mode == 30);
+        bytes32 id = keccak256(abi.encode(t));
+        bytes memory expectedError;
+        if (s == IPaymentEscrow.EscrowStatus.None) {
+            expectedError = abi.encodeWithSelector(IPaymentEscrow.PaymentEscrowUnknown.selector, id);
+        } else if (caller != t.payer && caller != t.payee) {
+            expectedError = abi.encodeWithSelector(IPaymentEscrow.PaymentEscrowNotParty.selector, id, caller);
+        } else if (t.arbiter == address(0)) {
+            expectedError = abi.encodeWithSelector(IPaymentEscrow.PaymentEscrowNoArbiter.selector, id);
+        } else if (s != IPaymentEscrow.EscrowStatus.Funded) {
+            expectedError = abi.encodeWithSelector(IPaymentEscrow.PaymentEscrowWrongStatus.selector, id, s);
+        }
+        Delta memory none;
+        (ok, , ) = _run(
+            ACT_ESCROW_DISPUTE,
+            caller,
+            t.token,
+            0,
+            abi.encodeCall(IPaymentEscrow.disputeEscrow, (t)),
+            expectedError,
+            none
+        );
+        if (ok && expectedError.length == 0) _escrowModel[k] = IPaymentEscrow.EscrowStatus.Disputed;
+    }
+
+    /// @notice `resolveEscrow` by the arbiter (the payer if there is none), paying a random
+    /// `toPayee` in [0, amount]. Fields as `releaseEscrow` (prefers Disputed escrows); mode
+    /// 29: split one above the amount, 31: called by the payer.
+    function resolveEscrow(uint256 seed, uint256 toPayee) external returns (bool ok) {
+        _syncTime();
+        (bool found, uint256 k, IPaymentEscrow.EscrowTerms memory t) = _pickEscrow(
+            seed,
+            IPaymentEscrow.EscrowStatus.Disputed
+        );
+        if (!found) return false;
+        uint256 mode = (seed >> 24) % 32;
+        address caller = mode == 31 || t.arbiter == address(0) ? t.payer : t.arbiter;
+        toPayee = mode == 29 ? t.amount + 1 : boundPayment(toPayee, 0, t.amount);
+        IPaymentEscrow.EscrowStatus s = _tamper(t, k, mode == 30);
+        bytes memory expectedError = _predictResolve(t, s, caller, toPayee);
+        Delta memory d;
+        if (expectedError.length == 0) d = _closeDelta(t, toPayee);
+        bytes memory data = abi.encodeCall(IPaymentEscrow.resolveEscrow, (t, toPayee));
+        (ok, , ) = _run(ACT_ESCROW_RESOLVE, caller, t.token, 0, data, expectedError, d);
+        if (ok && expectedError.length == 0) _settle(k, IPaymentEscrow.EscrowStatus.Resolved, toPayee);
     }
 
     // ================================================================== views for the checks
@@ -483,7 +709,195 @@ contract PaymentHandler {
         return _fee(asset, amount);
     }
 
+    function escrowCount() external view returns (uint256) {
+        return _escrows.length;
+    }
+
+    function escrowTerms(uint256 k) external view returns (IPaymentEscrow.EscrowTerms memory) {
+        return _escrows[k];
+    }
+
+    /// @dev The status the model gives escrow `k`.
+    function escrowModelStatus(uint256 k) external view returns (IPaymentEscrow.EscrowStatus) {
+        return _escrowModel[k];
+    }
+
+    function openEscrowCount() external view returns (uint256) {
+        return _openEscrows.length;
+    }
+
+    function openEscrow(uint256 j) external view returns (uint256) {
+        return _openEscrows[j];
+    }
+
     // ================================================================== internals
+
+    /// @dev The revert `createEscrow` must cause (checked in the facet's order), or empty.
+    function _predictCreate(IPaymentEscrow.EscrowTerms memory t, uint256 value) private view returns (bytes memory) {
+        if (t.payee == address(0)) return abi.encodeWithSelector(IPayment.PaymentZeroPayee.selector);
+        if (t.payee == t.payer) return abi.encodeWithSelector(IPayment.PaymentPayeeIsPayer.selector, t.payee);
+        if (t.amount == 0) return abi.encodeWithSelector(IPayment.PaymentZeroAmount.selector);
+        if (t.deadline <= block.timestamp) {
+            return abi.encodeWithSelector(IPaymentEscrow.PaymentEscrowDeadlineInPast.selector, t.deadline);
+        }
+        if (t.arbiter != address(0) && (t.arbiter == t.payer || t.arbiter == t.payee)) {
+            return abi.encodeWithSelector(IPaymentEscrow.PaymentEscrowArbiterIsParty.selector, t.arbiter);
+        }
+        if (t.token == NATIVE && value != t.amount) {
+            return abi.encodeWithSelector(IPayment.PaymentWrongValue.selector, t.amount, value);
+        }
+        if (t.token != NATIVE && value != 0) {
+            return abi.encodeWithSelector(IPayment.PaymentUnexpectedValue.selector, value);
+        }
+        return _predictRail(CHANNEL, t.token, t.amount);
+    }
+
+    /// @dev Adds a newly funded escrow to the model.
+    function _recordEscrow(IPaymentEscrow.EscrowTerms memory t) private {
+        ++ghostEscrowNonce;
+        _openEscrows.push(_escrows.length);
+        _escrows.push(t);
+        _escrowModel.push(IPaymentEscrow.EscrowStatus.Funded);
+        ghostEscrowed[t.token] += t.amount;
+        ghostEscrowIn[t.token] += t.amount;
+        ghostEscrowFunded[t.token][t.payer] += t.amount;
+        _useRail(t.token, t.amount);
+    }
+
+    /// @dev The revert `resolveEscrow(t, toPayee)` by `caller` must cause, or empty.
+    function _predictResolve(
+        IPaymentEscrow.EscrowTerms memory t,
+        IPaymentEscrow.EscrowStatus s,
+        address caller,
+        uint256 toPayee
+    ) private pure returns (bytes memory err) {
+        bytes32 id = keccak256(abi.encode(t));
+        err = _predictOpen(id, s, caller, t.arbiter, IPaymentEscrow.EscrowStatus.Disputed);
+        if (err.length == 0 && toPayee > t.amount) {
+            err = abi.encodeWithSelector(IPaymentEscrow.PaymentEscrowSplitTooLarge.selector, id, toPayee, t.amount);
+        }
+    }
+
+    /// @dev The revert of a transition that only `allowed` may make from status `from`.
+    function _predictOpen(
+        bytes32 id,
+        IPaymentEscrow.EscrowStatus s,
+        address caller,
+        address allowed,
+        IPaymentEscrow.EscrowStatus from
+    ) private pure returns (bytes memory) {
+        if (s == IPaymentEscrow.EscrowStatus.None) {
+            return abi.encodeWithSelector(IPaymentEscrow.PaymentEscrowUnknown.selector, id);
+        }
+        if (caller != allowed) {
+            return abi.encodeWithSelector(IPaymentEscrow.PaymentEscrowUnauthorized.selector, id, caller, allowed);
+        }
+        if (s != from) return abi.encodeWithSelector(IPaymentEscrow.PaymentEscrowWrongStatus.selector, id, s);
+        return "";
+    }
+
+    /// @dev Escrow `k`'s modelled status; with `tampered`, its terms get one more wei (an
+    /// escrow that does not exist) and the status is None.
+    function _tamper(
+        IPaymentEscrow.EscrowTerms memory t,
+        uint256 k,
+        bool tampered
+    ) private view returns (IPaymentEscrow.EscrowStatus) {
+        if (!tampered) return _escrowModel[k];
+        t.amount += 1;
+        return IPaymentEscrow.EscrowStatus.None;
+    }
+
+    /// @dev Runs release / refund / reclaim of `t`: `toPayee` to the payee, the rest to the payer.
+    function _closeEscrow(
+        bytes32 action,
+        address caller,
+        IPaymentEscrow.EscrowTerms memory t,
+        bytes memory expectedError,
+        uint256 toPayee
+    ) private returns (bool ok) {
+        Delta memory d;
+        if (expectedError.length == 0) d = _closeDelta(t, toPayee);
+        bytes memory data;
+        if (action == ACT_ESCROW_RELEASE) data = abi.encodeCall(IPaymentEscrow.releaseEscrow, (t));
+        else if (action == ACT_ESCROW_REFUND) data = abi.encodeCall(IPaymentEscrow.refundEscrow, (t));
+        else data = abi.encodeCall(IPaymentEscrow.reclaimEscrow, (t));
+        (ok, , ) = _run(action, caller, t.token, 0, data, expectedError, d);
+    }
+
+    function _closeDelta(IPaymentEscrow.EscrowTerms memory t, uint256 toPayee) private view returns (Delta memory d) {
+        d.actors[_indexOf(t.payee)] = int256(toPayee);
+        d.actors[_indexOf(t.payer)] = int256(t.amount - toPayee);
+        d.diamond = -int256(t.amount);
+        d.escrowed = -int256(t.amount);
+    }
+
+    /// @dev Closes escrow `k` in the model with status `to`, `toPayee` to the payee.
+    function _settle(uint256 k, IPaymentEscrow.EscrowStatus to, uint256 toPayee) private {
+        IPaymentEscrow.EscrowTerms memory t = _escrows[k];
+        _escrowModel[k] = to;
+        uint256 n = _openEscrows.length;
+        for (uint256 j; j < n; ++j) {
+            if (_openEscrows[j] == k) {
+                _openEscrows[j] = _openEscrows[n - 1];
+                _openEscrows.pop();
+                break;
+            }
+        }
+        uint256 toPayer = t.amount - toPayee;
+        ghostEscrowed[t.token] -= t.amount;
+        ghostEscrowToPayees[t.token] += toPayee;
+        ghostEscrowToPayers[t.token] += toPayer;
+        ghostEscrowReceived[t.token][t.payee] += toPayee;
+        ghostEscrowReceived[t.token][t.payer] += toPayer;
+    }
+
+    /// @dev An escrow to act on: usually an open one, preferably with status `want`
+    /// (searched from a random start); with [16,19) == 7, any escrow, closed ones too.
+    function _pickEscrow(
+        uint256 seed,
+        IPaymentEscrow.EscrowStatus want
+    ) private view returns (bool found, uint256 k, IPaymentEscrow.EscrowTerms memory t) {
+        uint256 total = _escrows.length;
+        if (total == 0) return (false, 0, t);
+        uint256 r = seed & 0xffff;
+        uint256 n = _openEscrows.length;
+        if (n == 0 || ((seed >> 16) & 7) == 7) {
+            k = r % total;
+        } else {
+            k = _openEscrows[r % n];
+            for (uint256 j; j < n; ++j) {
+                uint256 c = _openEscrows[(r + j) % n];
+                if (_escrowModel[c] == want) {
+                    k = c;
+                    break;
+                }
+            }
+        }
+        return (true, k, _escrows[k]);
+    }
+
+    /// @dev The `which`-th (0 or 1) actor index that is neither `a` nor `b` (a != b).
+    function _third(uint256 a, uint256 b, uint256 which) private pure returns (uint256 i) {
+        for (i = 0; i < 4; ++i) {
+            if (i != a && i != b) {
+                if (which == 0) return i;
+                --which;
+            }
+        }
+    }
+
+    function _indexOf(address a) private view returns (uint256 i) {
+        while (i < 4 && _actors[i] != a) ++i;
+    }
+
+    function _warpTo(uint256 t) private {
+        uint256 dayBefore = ghostTime / 1 days;
+        ghostTime = t;
+        VM.warp(t);
+        ++warps;
+        if (t / 1 days != dayBefore) ++dayChanges;
+    }
 
     function _syncTime() private {
         VM.warp(ghostTime);
@@ -586,9 +1000,13 @@ contract PaymentHandler {
         ghostFeesCharged[c.asset] += c.fee;
         ghostAccrued[c.asset] += c.fee;
         ghostSpent[c.asset][_actors[p]] += c.total + c.fee;
-        uint64 today = uint64(block.timestamp / 1 days);
-        ghostRailSpent[c.asset] = ghostSpentToday(c.asset) + c.total;
-        ghostRailDay[c.asset] = today;
+        _useRail(c.asset, c.total);
+    }
+
+    /// @dev The model of `LibPayment.useRail` after a successful call.
+    function _useRail(address asset, uint256 amount) private {
+        ghostRailSpent[asset] = ghostSpentToday(asset) + amount;
+        ghostRailDay[asset] = uint64(block.timestamp / 1 days);
     }
 
     /// @dev Calls the diamond as `caller` and compares the outcome with the prediction:
@@ -608,6 +1026,7 @@ contract PaymentHandler {
         VM.prank(caller);
         bytes memory ret;
         (ok, ret) = address(diamond).call{value: value}(data);
+        _lastReturn = ret;
         afterCall = _snapshot(asset);
         if (ok) ++successes[action];
         else if (expectedError.length != 0) ++expectedReverts[action];
@@ -636,6 +1055,7 @@ contract PaymentHandler {
         if (int256(a.treasury) - int256(b.treasury) != d.treasury) return "treasury balance change";
         if (int256(a.diamond) - int256(b.diamond) != d.diamond) return "diamond balance change";
         if (int256(a.accrued) - int256(b.accrued) != d.accrued) return "accrued fees change";
+        if (int256(a.escrowed) - int256(b.escrowed) != d.escrowed) return "escrowed amount change";
         if (a.admin != b.admin) return "admin balance change";
         return "";
     }
@@ -646,6 +1066,7 @@ contract PaymentHandler {
         s.diamond = balanceOf(asset, address(diamond));
         s.admin = balanceOf(asset, admin);
         s.accrued = payment.accruedPaymentFees(asset);
+        s.escrowed = escrow.escrowedAmount(asset);
     }
 
     function _mismatch(bytes32 action, string memory what, bytes memory data) private {

@@ -2,9 +2,16 @@
 pragma solidity 0.8.34;
 
 import {TestBase} from "./TestBase.sol";
-import {PaymentHandler, PaymentTestToken, boundPayment, paymentSelectors} from "./PaymentHandler.sol";
+import {
+    PaymentHandler,
+    PaymentTestToken,
+    boundPayment,
+    paymentEscrowSelectors,
+    paymentSelectors
+} from "./PaymentHandler.sol";
 import {IFinanceDiamond} from "../../contracts/interfaces/IFinanceDiamond.sol";
 import {IPayment} from "../../contracts/modules/payment/IPayment.sol";
+import {IPaymentEscrow} from "../../contracts/modules/payment/IPaymentEscrow.sol";
 import {ModuleInfo} from "../../contracts/types/ModuleTypes.sol";
 
 /// @dev Checks shared by the invariant campaign, the plain tests and the fuzz tests: the
@@ -14,6 +21,7 @@ abstract contract PaymentChecks is TestBase {
     PaymentHandler internal handler;
     IFinanceDiamond internal diamond;
     IPayment internal payment;
+    IPaymentEscrow internal escrow;
     PaymentTestToken internal tokenA;
     PaymentTestToken internal tokenB;
     address internal treasury;
@@ -30,6 +38,7 @@ abstract contract PaymentChecks is TestBase {
         handler = new PaymentHandler();
         diamond = handler.diamond();
         payment = handler.payment();
+        escrow = handler.escrow();
         tokenA = handler.tokenA();
         tokenB = handler.tokenB();
         treasury = handler.treasury();
@@ -62,10 +71,12 @@ abstract contract PaymentChecks is TestBase {
         );
     }
 
-    /// @dev For each asset: the diamond holds exactly its accrued fees; what payers lost is
-    /// what payees got plus the fees; the fees are what is accrued plus what the treasury
-    /// got; every actor's balance is its start plus what it received as payee minus what it
-    /// paid; nothing exists outside the watched accounts.
+    /// @dev For each asset: the diamond holds exactly its accrued fees plus what is in open
+    /// escrows; what payers lost is what payees got plus the fees; the fees are what is
+    /// accrued plus what the treasury got; what went into escrows is what is still in them
+    /// plus what came out to payees and payers; every actor's balance is its start plus
+    /// what it received minus what it paid or escrowed; nothing exists outside the watched
+    /// accounts, and their total never changes.
     function _checkAccounting() internal view {
         address[3] memory all = handler.assets();
         for (uint256 k; k < 3; ++k) _checkAsset(all[k]);
@@ -74,9 +85,16 @@ abstract contract PaymentChecks is TestBase {
     function _checkAsset(address asset) internal view {
         string memory tag = _assetName(asset);
         uint256 accrued = payment.accruedPaymentFees(asset);
+        uint256 escrowed = escrow.escrowedAmount(asset);
         uint256 held = handler.balanceOf(asset, address(diamond));
-        assertEq(held, accrued, string.concat(tag, ": diamond balance == accruedPaymentFees"));
+        assertEq(held, accrued + escrowed, string.concat(tag, ": diamond balance == accrued fees + escrowed"));
         assertEq(accrued, handler.ghostAccrued(asset), string.concat(tag, ": accrued as modelled"));
+        assertEq(escrowed, handler.ghostEscrowed(asset), string.concat(tag, ": escrowed as modelled"));
+        assertEq(
+            handler.ghostEscrowIn(asset),
+            escrowed + handler.ghostEscrowToPayees(asset) + handler.ghostEscrowToPayers(asset),
+            string.concat(tag, ": escrowed in == still escrowed + out to payees + out to payers")
+        );
 
         uint256 taken = handler.ghostTakenFromPayers(asset);
         uint256 paid = handler.ghostPaidToPayees(asset);
@@ -95,6 +113,12 @@ abstract contract PaymentChecks is TestBase {
         // Nothing outside the actors, the treasury and the diamond.
         uint256 supply = asset == NATIVE ? 4 * handler.INITIAL_BALANCE() : PaymentTestToken(asset).totalSupply();
         assertEq(sumActors + held + withdrawn, supply, string.concat(tag, ": supply all accounted for"));
+        // Conservation: actors + treasury + diamond always hold what the actors started with.
+        assertEq(
+            sumActors + handler.balanceOf(asset, treasury) + held,
+            4 * handler.INITIAL_BALANCE(),
+            string.concat(tag, ": money conserved")
+        );
         _checkRailAndFee(asset, tag);
     }
 
@@ -112,11 +136,16 @@ abstract contract PaymentChecks is TestBase {
             uint256 bal = handler.balanceOf(asset, actors[i]);
             uint256 received = handler.ghostReceived(asset, actors[i]);
             uint256 spent = handler.ghostSpent(asset, actors[i]);
-            assertTrue(bal <= initial + received, string.concat(tag, ": an actor gained other than as payee"));
+            uint256 fromEscrow = handler.ghostEscrowReceived(asset, actors[i]);
+            uint256 intoEscrow = handler.ghostEscrowFunded(asset, actors[i]);
+            assertTrue(
+                bal <= initial + received + fromEscrow,
+                string.concat(tag, ": an actor gained other than as payee or from an escrow")
+            );
             assertEq(
-                bal + spent,
-                initial + received,
-                string.concat(tag, ": actor balance == start + received - spent")
+                bal + spent + intoEscrow,
+                initial + received + fromEscrow,
+                string.concat(tag, ": actor balance == start + received - spent - escrowed")
             );
             sumActors += bal;
             sumReceived += received;
@@ -135,9 +164,47 @@ abstract contract PaymentChecks is TestBase {
         assertTrue(spentToday <= maxPerDay, string.concat(tag, ": spentToday within the daily limit"));
     }
 
+    /// @dev Every escrow the handler created has on chain the status the model gives it:
+    /// open ones are Funded or Disputed as modelled, closed ones never reopen; and
+    /// `escrowedAmount` is, per asset, the sum of the open escrows' amounts.
+    function _checkEscrows() internal view {
+        address[3] memory all = handler.assets();
+        uint256[3] memory openSum;
+        uint256 n = handler.escrowCount();
+        uint256 open;
+        for (uint256 k; k < n; ++k) {
+            IPaymentEscrow.EscrowTerms memory t = handler.escrowTerms(k);
+            IPaymentEscrow.EscrowStatus modelled = handler.escrowModelStatus(k);
+            IPaymentEscrow.EscrowStatus onChain = escrow.escrowStatus(escrow.escrowId(t));
+            bool isOpen =
+                modelled == IPaymentEscrow.EscrowStatus.Funded || modelled == IPaymentEscrow.EscrowStatus.Disputed;
+            if (!isOpen) {
+                assertTrue(
+                    onChain != IPaymentEscrow.EscrowStatus.Funded && onChain != IPaymentEscrow.EscrowStatus.Disputed,
+                    "a closed escrow reopened"
+                );
+            }
+            assertEq(uint256(onChain), uint256(modelled), "escrow status as modelled");
+            if (!isOpen) continue;
+            ++open;
+            for (uint256 a; a < 3; ++a) {
+                if (t.token == all[a]) openSum[a] += t.amount;
+            }
+        }
+        assertEq(open, handler.openEscrowCount(), "open escrow list as modelled");
+        for (uint256 a; a < 3; ++a) {
+            assertEq(
+                escrow.escrowedAmount(all[a]),
+                openSum[a],
+                string.concat(_assetName(all[a]), ": escrowedAmount == sum of open escrows")
+            );
+        }
+    }
+
     function _checkAll() internal view {
         _checkHandlerPredictions();
         _checkAccounting();
+        _checkEscrows();
     }
 
     // ------------------------------------------------------------------ helpers
@@ -169,6 +236,18 @@ abstract contract PaymentChecks is TestBase {
         return payer | (payeeOffset << 8) | (tokenBit << 16) | (mode << 24);
     }
 
+    /// @dev A handler seed for `createEscrow`: asset 0/3 native, 1 A, 2 B; arbiter 0 none,
+    /// 1 the first other actor, 5 the second.
+    function _escrowSeed(
+        uint256 payer,
+        uint256 payeeOffset,
+        uint256 assetSel,
+        uint256 arbiter,
+        uint256 mode
+    ) internal pure returns (uint256) {
+        return payer | (payeeOffset << 8) | (assetSel << 16) | (arbiter << 20) | (mode << 24);
+    }
+
     /// @dev A handler seed for `payBatch` with the given fields.
     function _batchSeed(uint256 assetSel, uint256 payer, uint256 count, uint256 mode) internal pure returns (uint256) {
         return assetSel | (payer << 4) | ((count - 1) << 8) | (mode << 16);
@@ -181,21 +260,28 @@ contract PaymentInvariantTest is PaymentChecks {
     function setUp() public {
         _deploy();
         _addTargetContract(address(handler));
-        bytes4[] memory actions = new bytes4[](6);
+        bytes4[] memory actions = new bytes4[](13);
         actions[0] = PaymentHandler.pay.selector;
         actions[1] = PaymentHandler.payNative.selector;
         actions[2] = PaymentHandler.payBatch.selector;
         actions[3] = PaymentHandler.setPaymentFee.selector;
         actions[4] = PaymentHandler.withdrawPaymentFees.selector;
         actions[5] = PaymentHandler.warpTime.selector;
+        actions[6] = PaymentHandler.createEscrow.selector;
+        // Twice: escrows must exist for the transitions to act on.
+        actions[7] = PaymentHandler.createEscrow.selector;
+        actions[8] = PaymentHandler.releaseEscrow.selector;
+        actions[9] = PaymentHandler.refundEscrow.selector;
+        actions[10] = PaymentHandler.reclaimEscrow.selector;
+        actions[11] = PaymentHandler.disputeEscrow.selector;
+        actions[12] = PaymentHandler.resolveEscrow.selector;
         _addTargetSelectors(address(handler), actions);
     }
 
     /// @dev One campaign checks every property (a campaign per property would multiply the
     /// run time without exploring different sequences).
     function invariant_PaymentFundsAllAccountedFor() public view {
-        _checkHandlerPredictions();
-        _checkAccounting();
+        _checkAll();
     }
 }
 
@@ -214,10 +300,37 @@ contract PaymentHandlerTest is PaymentChecks {
             assertTrue(diamond.moduleOfSelector(sels[i]) == handler.PAYMENT_MODULE(), "selector owned by payment");
         }
         assertEq(uint256(uint32(x)), uint256(uint32(type(IPayment).interfaceId)), "selectors are all of IPayment");
+        bytes4[] memory escrowSels = paymentEscrowSelectors();
+        x = 0;
+        for (uint256 i; i < escrowSels.length; ++i) {
+            x ^= escrowSels[i];
+            assertEq(
+                diamond.facetAddress(escrowSels[i]),
+                handler.paymentEscrowFacet(),
+                "selector served by PaymentEscrowFacet"
+            );
+            assertTrue(
+                diamond.moduleOfSelector(escrowSels[i]) == handler.PAYMENT_MODULE(),
+                "selector owned by payment"
+            );
+        }
+        assertEq(
+            uint256(uint32(x)),
+            uint256(uint32(type(IPaymentEscrow).interfaceId)),
+            "selectors are all of IPaymentEscrow"
+        );
         ModuleInfo memory info = diamond.getModule(handler.PAYMENT_MODULE());
-        assertEq(info.facets.length, 1, "one facet");
-        assertEq(info.facets[0].functionSelectors.length, sels.length, "all selectors listed");
+        assertEq(info.facets.length, 2, "two facets");
+        uint256 listed = info.facets[0].functionSelectors.length + info.facets[1].functionSelectors.length;
+        assertEq(listed, sels.length + escrowSels.length, "all selectors listed");
+        for (uint256 f; f < 2; ++f) {
+            address fa = info.facets[f].facetAddress;
+            uint256 expected = fa == handler.paymentFacet() ? sels.length : escrowSels.length;
+            assertTrue(fa == handler.paymentFacet() || fa == handler.paymentEscrowFacet(), "a payment facet");
+            assertEq(info.facets[f].functionSelectors.length, expected, "selectors listed per facet");
+        }
         assertTrue(diamond.supportsInterface(type(IPayment).interfaceId), "IPayment declared");
+        assertTrue(diamond.supportsInterface(type(IPaymentEscrow).interfaceId), "IPaymentEscrow declared");
         assertEq(payment.paymentTreasury(), treasury, "treasury set");
         assertEq(uint256(payment.paymentFee(address(tokenA))), 30, "fee A");
         assertEq(uint256(payment.paymentFee(address(tokenB))), 100, "fee B");
@@ -308,6 +421,96 @@ contract PaymentHandlerTest is PaymentChecks {
         (, , spentToday) = payment.paymentRail(CHANNEL, address(tokenB));
         assertEq(spentToday, maxPerTx, "spent today after the boundary");
         assertEq(handler.dailyLimitHits(), 3, "three refusals, all predicted");
+        _checkAll();
+    }
+
+    function test_PaymentEscrowEveryActionSucceedsOnce() public {
+        // Escrows 0-3: A with arbiter, native with arbiter, B without, A with arbiter.
+        assertTrue(handler.createEscrow(_escrowSeed(0, 0, 1, 1, 0), 100e18, "esc-0"), "create A");
+        assertTrue(handler.createEscrow(_escrowSeed(1, 0, 0, 5, 0), 5e18, "esc-1"), "create native");
+        assertTrue(handler.createEscrow(_escrowSeed(2, 0, 2, 0, 0), 7e18, "esc-2"), "create B");
+        assertTrue(handler.createEscrow(_escrowSeed(3, 0, 1, 1, 0), 80e18, "esc-3"), "create A again");
+        assertEq(escrow.escrowedAmount(address(tokenA)), 180e18, "A escrowed");
+        assertEq(escrow.escrowedAmount(NATIVE), 5e18, "native escrowed");
+        assertEq(handler.openEscrowCount(), 4, "four open");
+        _checkAll();
+        assertTrue(handler.releaseEscrow(0), "release escrow 0"); // open: 3, 1, 2
+        assertTrue(handler.disputeEscrow(0), "payer disputes escrow 3");
+        assertTrue(handler.resolveEscrow(0, 40e18), "arbiter splits escrow 3"); // open: 2, 1
+        assertTrue(handler.refundEscrow(0), "payee refunds escrow 2"); // open: 1
+        assertTrue(handler.reclaimEscrow(1 << 20), "payer reclaims escrow 1 after its deadline");
+        assertEq(handler.openEscrowCount(), 0, "all closed");
+        for (uint256 a; a < 3; ++a) assertEq(escrow.escrowedAmount(handler.assets()[a]), 0, "nothing escrowed");
+        assertEq(handler.ghostEscrowToPayees(address(tokenA)), 140e18, "A to payees: 100 + 40");
+        assertEq(handler.ghostEscrowToPayers(address(tokenA)), 40e18, "A back to payers: 40");
+        assertEq(handler.ghostEscrowToPayers(NATIVE), 5e18, "native reclaimed");
+        assertEq(handler.ghostEscrowToPayers(address(tokenB)), 7e18, "B refunded");
+        bytes32[5] memory acts = [
+            handler.ACT_ESCROW_RELEASE(),
+            handler.ACT_ESCROW_DISPUTE(),
+            handler.ACT_ESCROW_RESOLVE(),
+            handler.ACT_ESCROW_REFUND(),
+            handler.ACT_ESCROW_RECLAIM()
+        ];
+        for (uint256 i; i < 5; ++i) assertEq(handler.successes(acts[i]), 1, "one success each");
+        assertEq(handler.successes(handler.ACT_ESCROW_CREATE()), 4, "four escrows");
+        _checkAll();
+    }
+
+    function test_PaymentEscrowExpectedRevertsMatchTheModel() public {
+        assertFalse(handler.releaseEscrow(0), "no escrow yet: nothing to do");
+        assertFalse(handler.createEscrow(_escrowSeed(0, 0, 1, 1, 24), 1e18, "x"), "payee is payer");
+        assertFalse(handler.createEscrow(_escrowSeed(0, 0, 1, 1, 25), 1e18, "x"), "ERC-20 with value");
+        assertFalse(handler.createEscrow(_escrowSeed(0, 0, 0, 1, 25), 1e18, "x"), "native wrong value");
+        assertFalse(handler.createEscrow(_escrowSeed(0, 0, 1, 1, 27), 1e18, "x"), "deadline now");
+        assertFalse(handler.createEscrow(_escrowSeed(0, 0, 1, 1, 28), 1e18, "x"), "arbiter is payer");
+        assertFalse(handler.createEscrow(_escrowSeed(0, 0, 1, 1, 29), 1, "x"), "over the tx limit");
+        assertFalse(handler.createEscrow(_escrowSeed(0, 0, 1, 1, 30), 1e18, "x"), "zero payee");
+        assertFalse(handler.createEscrow(_escrowSeed(0, 0, 0, 1, 31), 1e18, "x"), "zero amount");
+        assertEq(handler.expectedReverts(handler.ACT_ESCROW_CREATE()), 8, "create reverts");
+        assertEq(handler.escrowCount(), 0, "no escrow created");
+
+        // Escrow 0: A, no arbiter. Escrow 1: native, arbiter.
+        assertTrue(handler.createEscrow(_escrowSeed(0, 0, 1, 0, 0), 10e18, "e0"), "create 0");
+        assertTrue(handler.createEscrow(_escrowSeed(1, 1, 0, 1, 0), 2e18, "e1"), "create 1");
+        assertFalse(handler.releaseEscrow(31 << 24), "release by the payee");
+        assertFalse(handler.releaseEscrow(30 << 24), "release of unknown terms");
+        assertFalse(handler.refundEscrow(31 << 24), "refund by the payer");
+        assertFalse(handler.reclaimEscrow(0), "reclaim before the deadline");
+        assertFalse(handler.disputeEscrow(0), "dispute without an arbiter");
+        assertFalse(handler.disputeEscrow(1 | (31 << 24)), "dispute by a third party");
+        assertFalse(handler.resolveEscrow(1, 1), "resolve of a funded escrow");
+        assertTrue(handler.disputeEscrow(1 | (1 << 20)), "payee disputes escrow 1");
+        assertFalse(handler.resolveEscrow(1 | (29 << 24), 0), "split above the amount");
+        assertFalse(handler.resolveEscrow(1 | (31 << 24), 0), "resolve by the payer");
+        assertTrue(handler.releaseEscrow(0), "release escrow 0"); // open: 1
+        assertFalse(handler.releaseEscrow(0), "release of a disputed escrow");
+        assertFalse(handler.reclaimEscrow(1 << 20), "reclaim of a disputed escrow, after the deadline");
+        assertFalse(handler.releaseEscrow(7 << 16), "release of a released escrow");
+        assertTrue(handler.resolveEscrow(0, 2e18), "all to the payee");
+        assertFalse(handler.resolveEscrow(1 | (7 << 16), 0), "resolve twice");
+        assertFalse(handler.disputeEscrow(1 | (7 << 16)), "dispute a resolved escrow");
+        assertEq(handler.successes(handler.ACT_ESCROW_RESOLVE()), 1, "one resolution");
+        assertEq(handler.expectedReverts(handler.ACT_ESCROW_RESOLVE()), 4, "resolve reverts");
+        assertEq(handler.expectedReverts(handler.ACT_ESCROW_RELEASE()), 4, "release reverts");
+        assertEq(handler.expectedReverts(handler.ACT_ESCROW_DISPUTE()), 3, "dispute reverts");
+        assertEq(handler.expectedReverts(handler.ACT_ESCROW_RECLAIM()), 2, "reclaim reverts");
+        assertEq(handler.expectedReverts(handler.ACT_ESCROW_REFUND()), 1, "refund reverts");
+        _checkAll();
+    }
+
+    /// @dev Escrows count against the rail's daily limit like payments (no fee is charged).
+    function test_PaymentEscrowUsesTheRail() public {
+        uint256 maxPerTx = handler.MAX_PER_TX();
+        assertTrue(handler.pay(_paySeed(0, 0, 0, 0), maxPerTx, "p"), "pay");
+        assertTrue(handler.pay(_paySeed(1, 0, 0, 0), maxPerTx, "p"), "pay");
+        assertTrue(handler.createEscrow(_escrowSeed(2, 0, 1, 0, 0), 250e18, "e"), "escrow within the limit");
+        (, , uint256 spentToday) = payment.paymentRail(CHANNEL, address(tokenA));
+        assertEq(spentToday, 2 * maxPerTx + 250e18, "escrow counted");
+        assertTrue(handler.createEscrow(_escrowSeed(3, 0, 1, 0, 0), 250e18, "e"), "escrow up to the limit");
+        assertFalse(handler.createEscrow(_escrowSeed(2, 0, 1, 0, 0), 1, "e"), "one wei over the daily limit");
+        assertEq(handler.expectedReverts(handler.ACT_ESCROW_CREATE()), 1, "refusal predicted");
+        assertEq(payment.accruedPaymentFees(address(tokenA)), (2 * maxPerTx * 30) / 10_000, "no fee on escrow");
         _checkAll();
     }
 

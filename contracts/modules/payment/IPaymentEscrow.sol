@@ -4,8 +4,9 @@ pragma solidity 0.8.34;
 /// @title Payment module: escrow with an optional arbiter.
 /// @notice The payer funds an escrow for a payee, over a rail, with a deadline and an
 /// optional arbiter. The payer releases it to the payee; the payee can refund it; after
-/// the deadline the payer can reclaim it; either party can open a dispute, which only the
-/// arbiter resolves, with any split. Each transition happens once. The diamond keeps only
+/// the deadline the payer can reclaim it; either party can open a dispute, which freezes
+/// release and reclaim until the arbiter resolves it with any split (the payee may still
+/// refund, giving up its claim). Each transition happens once. The diamond keeps only
 /// a 32-byte id and a status per escrow: the terms travel in calldata (every function takes
 /// the `EscrowTerms` emitted by {EscrowCreated}) and the id is their hash.
 interface IPaymentEscrow {
@@ -65,13 +66,13 @@ interface IPaymentEscrow {
     /// @notice Payer: pays the escrow to the payee.
     function releaseEscrow(EscrowTerms calldata terms) external;
 
-    /// @notice Payee: returns the escrow to the payer.
+    /// @notice Payee: returns the escrow to the payer, also while it is disputed.
     function refundEscrow(EscrowTerms calldata terms) external;
 
     /// @notice Payer, after the deadline: takes the escrow back.
     function reclaimEscrow(EscrowTerms calldata terms) external;
 
-    /// @notice Payer or payee: freezes the escrow until the arbiter resolves it.
+    /// @notice Payer or payee: freezes release and reclaim until the arbiter resolves it.
     function disputeEscrow(EscrowTerms calldata terms) external;
 
     /// @notice Arbiter: pays `toPayee` to the payee and the rest to the payer.
