@@ -7,8 +7,8 @@ export default defineManifest({
   modules: {
     payment: {
       version: [0, 1, 0],
-      facets: ["PaymentFacet", "PaymentEscrowFacet"],
-      interfaces: ["IPayment", "IPaymentEscrow"],
+      facets: ["PaymentFacet", "PaymentEscrowFacet", "PaymentInvoiceFacet"],
+      interfaces: ["IPayment", "IPaymentEscrow", "IPaymentInvoice"],
       storage: { "finsuite.payment": "PaymentStorageLayout" },
     },
   },

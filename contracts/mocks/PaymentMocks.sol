@@ -135,3 +135,24 @@ contract MockNativeReceiver is ReentryRecorder {
         received += msg.value;
     }
 }
+
+/// @dev Test-only Chainlink-style price feed with a settable answer and update time.
+contract MockPriceFeed {
+    uint8 public immutable decimals;
+    int256 public answer;
+    uint256 public updatedAt;
+
+    constructor(uint8 decimals_, int256 answer_) {
+        decimals = decimals_;
+        set(answer_, block.timestamp);
+    }
+
+    function set(int256 answer_, uint256 updatedAt_) public {
+        answer = answer_;
+        updatedAt = updatedAt_;
+    }
+
+    function latestRoundData() external view returns (uint80, int256, uint256, uint256, uint80) {
+        return (1, answer, updatedAt, updatedAt, 1);
+    }
+}

@@ -36,6 +36,16 @@ library LibPayment {
         if (amount != 0) PaymentStorage.layout().accruedFees[token] += amount;
     }
 
+    /// @dev Moves an ERC-20 payment from the caller. The payee must receive exactly `amount`:
+    /// measure it, so a token that delivers less is refused instead of mis-reported.
+    function settle(IERC20 token, address payee, uint256 amount, uint256 feeAmount) internal {
+        uint256 before = token.balanceOf(payee);
+        token.safeTransferFrom(msg.sender, payee, amount);
+        uint256 received = token.balanceOf(payee) - before;
+        if (received != amount) revert IPayment.PaymentTokenShortfall(address(token), amount, received);
+        if (feeAmount != 0) pull(token, msg.sender, feeAmount);
+    }
+
     /// @dev Pulls `amount` into the diamond and refuses a token that delivers less.
     function pull(IERC20 token, address from, uint256 amount) internal {
         uint256 before = token.balanceOf(address(this));

@@ -27,7 +27,7 @@ contract PaymentFacet is IPayment, ReentrancyGuardTransient {
         bytes32 paymentRef
     ) external payable nonReentrant {
         uint256 fee = _preparePay(channel, token, payee, amount, paymentRef);
-        _settlePay(IERC20(token), payee, amount, fee);
+        LibPayment.settle(IERC20(token), payee, amount, fee);
     }
 
     /// @inheritdoc IPayment
@@ -49,7 +49,7 @@ contract PaymentFacet is IPayment, ReentrancyGuardTransient {
         if (token.code.length != 0) {
             try IERC20Permit(token).permit(msg.sender, address(this), amount + fee, deadline, v, r, s) {} catch {}
         }
-        _settlePay(IERC20(token), payee, amount, fee);
+        LibPayment.settle(IERC20(token), payee, amount, fee);
     }
 
     /// @inheritdoc IPayment
@@ -187,16 +187,6 @@ contract PaymentFacet is IPayment, ReentrancyGuardTransient {
         fee = LibPayment.fee(token, amount);
         LibPayment.accrue(token, fee);
         emit PaymentSent(paymentRef, msg.sender, payee, channel, token, amount, fee);
-    }
-
-    /// @dev Moves an ERC-20 payment. The payee must receive exactly `amount`: measure it,
-    /// so a token that delivers less is refused instead of mis-reported.
-    function _settlePay(IERC20 token, address payee, uint256 amount, uint256 fee) private {
-        uint256 before = token.balanceOf(payee);
-        token.safeTransferFrom(msg.sender, payee, amount);
-        uint256 received = token.balanceOf(payee) - before;
-        if (received != amount) revert PaymentTokenShortfall(address(token), amount, received);
-        if (fee != 0) LibPayment.pull(token, msg.sender, fee);
     }
 
     /// @dev A payee must be a real third party: not zero, not the payer (nothing would

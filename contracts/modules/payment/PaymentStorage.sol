@@ -2,6 +2,7 @@
 pragma solidity 0.8.34;
 
 import {IPaymentEscrow} from "./IPaymentEscrow.sol";
+import {IPaymentInvoice} from "./IPaymentInvoice.sol";
 
 /// @title Storage of the payment module (ERC-7201 namespace `finsuite.payment`). Append-only.
 library PaymentStorage {
@@ -21,6 +22,15 @@ library PaymentStorage {
         uint192 spent;
     }
 
+    struct PriceFeed {
+        address feed;
+        uint8 feedDecimals;
+        uint8 tokenDecimals;
+    }
+
+    /// @dev Currency invoices count in units of 10^-8 (Chainlink's fiat feeds use 8 decimals).
+    uint8 internal constant CURRENCY_DECIMALS = 8;
+
     /// @custom:storage-location erc7201:finsuite.payment
     struct Layout {
         address treasury;
@@ -33,6 +43,10 @@ library PaymentStorage {
         mapping(bytes32 id => IPaymentEscrow.EscrowStatus) escrowStatus;
         mapping(address token => uint256 amount) escrowed;
         uint64 escrowNonce;
+        // Invoices, numbered from 1, and the price feeds of cross-currency payments.
+        uint256 invoiceCount;
+        mapping(uint256 id => IPaymentInvoice.Invoice) invoices;
+        mapping(bytes32 currency => mapping(address token => PriceFeed)) feeds;
     }
 
     // keccak256(abi.encode(uint256(keccak256("finsuite.payment")) - 1)) & ~bytes32(uint256(0xff))

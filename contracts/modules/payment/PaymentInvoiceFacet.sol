@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.34;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+
+import {LibAccess} from "../../access/LibAccess.sol";
+import {IPayment} from "./IPayment.sol";
+import {IPaymentInvoice, IPriceFeed} from "./IPaymentInvoice.sol";
+import {LibPayment} from "./LibPayment.sol";
+import {PaymentStorage} from "./PaymentStorage.sol";
+
+/// @title Invoice facet of the payment module: checks → rail and fee → writes → event → transfers.
+contract PaymentInvoiceFacet is IPaymentInvoice, ReentrancyGuardTransient {
+    /// @inheritdoc IPaymentInvoice
+    function issueInvoice(
+        address payer,
+        address token,
+        bytes32 currency,
+        uint256 amount,
+        uint64 dueDate,
+        bytes32 paymentRef
+    ) external returns (uint256 id) {
+        if (amount == 0) revert IPayment.PaymentZeroAmount();
+        if (dueDate <= block.timestamp) revert PaymentInvoiceDueDateInPast(dueDate);
+        if (currency != bytes32(0) && token != address(0)) revert PaymentInvoiceBadDenomination(token, currency);
+        if (payer == msg.sender) revert IPayment.PaymentPayeeIsPayer(payer);
+        PaymentStorage.Layout storage $ = PaymentStorage.layout();
+        id = ++$.invoiceCount;
+        Invoice memory invoice = Invoice(
+            msg.sender,
+            payer,
+            token,
+            dueDate,
+            InvoiceStatus.Open,
+            currency,
+            amount,
+            paymentRef
+        );
+        $.invoices[id] = invoice;
+        emit InvoiceIssued(id, msg.sender, payer, invoice);
+    }
+
+    /// @inheritdoc IPaymentInvoice
+    function payInvoice(uint256 id, bytes32 channel, address token) external payable nonReentrant {
+        Invoice storage invoice = _payable(id);
+        if (invoice.currency != bytes32(0)) revert PaymentInvoiceWrongKind(id, invoice.currency);
+        if (token != invoice.token) revert PaymentInvoiceWrongToken(id, invoice.token, token);
+        uint256 amount = invoice.amount;
+        address payee = invoice.payee;
+        LibPayment.useRail(channel, token, amount);
+        uint256 fee = LibPayment.fee(token, amount);
+        bool native = token == LibPayment.NATIVE;
+        if (native && msg.value != amount + fee) revert IPayment.PaymentWrongValue(amount + fee, msg.value);
+        if (!native && msg.value != 0) revert IPayment.PaymentUnexpectedValue(msg.value);
+        invoice.status = InvoiceStatus.Paid;
+        LibPayment.accrue(token, fee);
+        emit InvoicePaid(id, msg.sender, token, amount, fee);
+        if (native) LibPayment.send(token, payee, amount);
+        else LibPayment.settle(IERC20(token), payee, amount, fee);
+    }
+
+    /// @inheritdoc IPaymentInvoice
+    function payInvoiceCrossCurrency(
+        uint256 id,
+        bytes32 channel,
+        address token,
+        uint256 maxAmountIn,
+        uint256 maxPriceAge
+    ) external nonReentrant {
+        Invoice storage invoice = _payable(id);
+        if (invoice.currency == bytes32(0)) revert PaymentInvoiceWrongKind(id, bytes32(0));
+        if (token == LibPayment.NATIVE) revert IPayment.PaymentRailDisabled(channel, token);
+        (uint256 amountIn, uint256 updatedAt) = _quote(invoice, token);
+        if (block.timestamp - updatedAt > maxPriceAge) {
+            revert PaymentPriceStale(invoice.currency, token, updatedAt, maxPriceAge);
+        }
+        LibPayment.useRail(channel, token, amountIn);
+        uint256 fee = LibPayment.fee(token, amountIn);
+        if (amountIn + fee > maxAmountIn) revert PaymentSlippage(amountIn + fee, maxAmountIn);
+        invoice.status = InvoiceStatus.Paid;
+        LibPayment.accrue(token, fee);
+        emit InvoicePaid(id, msg.sender, token, amountIn, fee);
+        LibPayment.settle(IERC20(token), invoice.payee, amountIn, fee);
+    }
+
+    /// @inheritdoc IPaymentInvoice
+    function cancelInvoice(uint256 id) external {
+        Invoice storage invoice = _invoice(id);
+        if (msg.sender != invoice.payee) revert PaymentInvoiceNotPayee(id, msg.sender);
+        if (invoice.status != InvoiceStatus.Open) revert PaymentInvoiceNotOpen(id, invoice.status);
+        invoice.status = InvoiceStatus.Cancelled;
+        emit InvoiceCancelled(id);
+    }
+
+    /// @inheritdoc IPaymentInvoice
+    function setPaymentPriceFeed(bytes32 currency, address token, address feed) external {
+        LibAccess.checkRole(PaymentStorage.PAYMENT_ADMIN_ROLE);
+        if (currency == bytes32(0) || token == LibPayment.NATIVE) revert PaymentInvoiceBadDenomination(token, currency);
+        PaymentStorage.PriceFeed memory config;
+        if (feed != address(0)) {
+            config = PaymentStorage.PriceFeed(feed, IPriceFeed(feed).decimals(), IERC20Metadata(token).decimals());
+        }
+        PaymentStorage.layout().feeds[currency][token] = config;
+        emit PaymentPriceFeedSet(currency, token, feed);
+    }
+
+    /// @inheritdoc IPaymentInvoice
+    function getInvoice(uint256 id) external view returns (Invoice memory) {
+        return _invoice(id);
+    }
+
+    /// @inheritdoc IPaymentInvoice
+    function quoteInvoice(uint256 id, address token) external view returns (uint256 amountIn, uint256 updatedAt) {
+        Invoice storage invoice = _invoice(id);
+        if (invoice.currency == bytes32(0)) revert PaymentInvoiceWrongKind(id, bytes32(0));
+        return _quote(invoice, token);
+    }
+
+    /// @dev Token units worth the invoice at the feed's price, rounded up so the payee never
+    /// receives less than the invoiced value.
+    function _quote(Invoice storage invoice, address token) private view returns (uint256 amountIn, uint256 updatedAt) {
+        PaymentStorage.PriceFeed memory config = PaymentStorage.layout().feeds[invoice.currency][token];
+        if (config.feed == address(0)) revert PaymentPriceFeedMissing(invoice.currency, token);
+        int256 answer;
+        (, answer, , updatedAt, ) = IPriceFeed(config.feed).latestRoundData();
+        if (answer <= 0) revert PaymentPriceInvalid(invoice.currency, token, answer);
+        // amount [10^-8 currency] * 10^tokenDecimals * 10^feedDecimals / (price * 10^8)
+        amountIn = Math.mulDiv(
+            invoice.amount * 10 ** config.tokenDecimals,
+            10 ** config.feedDecimals,
+            uint256(answer) * 10 ** PaymentStorage.CURRENCY_DECIMALS,
+            Math.Rounding.Ceil
+        );
+    }
+
+    function _invoice(uint256 id) private view returns (Invoice storage invoice) {
+        invoice = PaymentStorage.layout().invoices[id];
+        if (invoice.status == InvoiceStatus.None) revert PaymentInvoiceUnknown(id);
+    }
+
+    /// @dev An open, unexpired invoice the caller may pay.
+    function _payable(uint256 id) private view returns (Invoice storage invoice) {
+        invoice = _invoice(id);
+        if (invoice.status != InvoiceStatus.Open) revert PaymentInvoiceNotOpen(id, invoice.status);
+        if (block.timestamp > invoice.dueDate) revert PaymentInvoiceExpired(id, invoice.dueDate);
+        if (invoice.payer != address(0) && invoice.payer != msg.sender) {
+            revert PaymentInvoiceWrongPayer(id, invoice.payer, msg.sender);
+        }
+        if (invoice.payee == msg.sender) revert IPayment.PaymentPayeeIsPayer(msg.sender);
+    }
+}
