@@ -138,13 +138,17 @@ contract MockNativeReceiver is ReentryRecorder {
 
 /// @dev Test-only Chainlink-style price feed with a settable answer and update time.
 contract MockPriceFeed {
-    uint8 public immutable decimals;
+    uint8 private immutable _DECIMALS;
     int256 public answer;
     uint256 public updatedAt;
 
     constructor(uint8 decimals_, int256 answer_) {
-        decimals = decimals_;
+        _DECIMALS = decimals_;
         set(answer_, block.timestamp);
+    }
+
+    function decimals() external view returns (uint8) {
+        return _DECIMALS;
     }
 
     function set(int256 answer_, uint256 updatedAt_) public {
