@@ -62,7 +62,7 @@ for (const m of await diamond.getModules()) {
 }
 
 // ---------------------------------------------------------------------------------------
-chapter("2. Payments: rails, fees, a payment with a reference, a batch payout, an escrow");
+chapter("2. Payments: rails, fees, a reference payment, a batch, a cross-currency invoice, an escrow");
 {
   const [, , , merchant, treasury, ...staff] = await ethers.getSigners();
   const payment = IFinanceSuite__factory.connect(bank.address, admin);
@@ -143,6 +143,47 @@ chapter("2. Payments: rails, fees, a payment with a reference, a batch payout, a
     const err = payment.interface.parseError((e as { data?: string }).data ?? "0x");
     console.log(`  a 10,001 mUSD payment is refused: ${err?.name} (limit ${mUSD(err?.args[3] as bigint)})`);
   }
+  // A cross-currency invoice: the merchant bills 2,000.00 USD; the customer settles in mUSD
+  // at the feed's rate, bounding what it pays and how old the price may be.
+  const usdFeed = await ethers.deployContract("MockPriceFeed", [8, 99_800_000n]); // 1 mUSD = 0.998 USD
+  await gas(
+    "admin sets the USD price feed of mUSD",
+    payment.setPaymentPriceFeed(encodeBytes32String("USD"), usdAddress, await usdFeed.getAddress()),
+  );
+  const invoiceDue = BigInt((await ethers.provider.getBlock("latest"))!.timestamp + 30 * 86_400);
+  const invoiceId = await payment
+    .connect(merchant)
+    .issueInvoice.staticCall(
+      customer.address,
+      ethers.ZeroAddress,
+      encodeBytes32String("USD"),
+      2_000n * 10n ** 8n,
+      invoiceDue,
+      id("INV-USD-9"),
+    );
+  await gas(
+    "merchant issues invoice INV-USD-9 for 2,000.00 USD",
+    payment
+      .connect(merchant)
+      .issueInvoice(
+        customer.address,
+        ethers.ZeroAddress,
+        encodeBytes32String("USD"),
+        2_000n * 10n ** 8n,
+        invoiceDue,
+        id("INV-USD-9"),
+      ),
+  );
+  const [quote] = await payment.quoteInvoice(invoiceId, usdAddress);
+  await (await usd.connect(customer).approve(bank.address, units(10_000))).wait();
+  await gas(
+    `customer pays it in mUSD (quote ${mUSD(quote)}, max 2,010, price age <= 1 h)`,
+    payment.connect(customer).payInvoiceCrossCurrency(invoiceId, sepa, usdAddress, units(2_010), 3600),
+  );
+  console.log(
+    `  invoice status: ${["None", "Open", "Paid", "Cancelled"][Number((await payment.getInvoice(invoiceId)).status)]}`,
+  );
+
   // Escrow: the customer funds a purchase; the merchant delivers late, the customer disputes,
   // and the arbiter (a staff member here) splits it 80 / 20.
   const arbiter = staff[5];
@@ -191,7 +232,7 @@ chapter("2. Payments: rails, fees, a payment with a reference, a batch payout, a
     console.log(`  releasing it again is refused: ${err?.name} (status ${err?.args[1]})`);
   }
   await gas("anyone sends the accrued fees to the treasury", payment.withdrawPaymentFees(usdAddress));
-  console.log(`  treasury holds ${mUSD(await usd.balanceOf(treasury.address))} (0.25 % of 11,250 mUSD)`);
+  console.log(`  treasury holds ${mUSD(await usd.balanceOf(treasury.address))} in fees`);
 }
 
 // ---------------------------------------------------------------------------------------
