@@ -74,7 +74,8 @@ contract PaymentInvoiceFacet is IPaymentInvoice, ReentrancyGuardTransient {
         if (invoice.currency == bytes32(0)) revert PaymentInvoiceWrongKind(id, bytes32(0));
         if (token == LibPayment.NATIVE) revert IPayment.PaymentRailDisabled(channel, token);
         (uint256 amountIn, uint256 updatedAt) = _quote(invoice, token);
-        if (block.timestamp - updatedAt > maxPriceAge) {
+        // A price from the future is as unusable as a stale one.
+        if (updatedAt > block.timestamp || block.timestamp - updatedAt > maxPriceAge) {
             revert PaymentPriceStale(invoice.currency, token, updatedAt, maxPriceAge);
         }
         LibPayment.useRail(channel, token, amountIn);

@@ -1,0 +1,851 @@
+// Payment module, invoices: issue (ERC-20, native and currency invoices), pay in the
+// invoice's token, pay cross-currency at a price feed's rate, cancel, price-feed admin,
+// exact custom errors with nothing changed on failure, and the diamond's solvency.
+import { expect } from "chai";
+import { network } from "hardhat";
+import { encodeBytes32String, id as keccakUtf8, parseEther, parseUnits, ZeroAddress, ZeroHash } from "ethers";
+
+import { coreFixture } from "./helpers.js";
+import { coreCalls, runTimelocked, selectorsOf } from "../scripts/lib/core.js";
+import {
+  IFinanceSuite__factory,
+  MockFeeOnTransferToken__factory,
+  MockPriceFeed__factory,
+  MockStablecoin__factory,
+  PaymentEscrowFacet__factory,
+  PaymentFacet__factory,
+  PaymentInvoiceFacet__factory,
+} from "../typechain-types/index.js";
+import type { MockPriceFeed } from "../typechain-types/index.js";
+
+const { ethers, networkHelpers } = await network.create();
+const { time } = networkHelpers;
+
+// ------------------------------------------------------------------ constants
+
+const PAYMENT_ADMIN_ROLE = keccakUtf8("finsuite.role.payment-admin");
+const DAY = 86_400n;
+const WEEK = 7n * DAY;
+
+const SEPA = encodeBytes32String("SEPA-EUR");
+const MOBILE = encodeBytes32String("mobile");
+const NATIVE = ZeroAddress;
+const REF = encodeBytes32String("INV-0001");
+const USD = encodeBytes32String("USD");
+const EUR = encodeBytes32String("EUR");
+
+const usd = (n: string | number) => parseUnits(String(n), 6);
+/** Currency invoices count in 8-decimal units. */
+const cur = (n: string | number) => parseUnits(String(n), 8);
+
+const USD_FEE_BPS = 30n;
+const ETH_FEE_BPS = 50n;
+const PRICE_8 = 99_800_000n; // 0.998 USD per token, 8 decimals
+const PRICE_18 = 998_000_000_000_000_000n; // 0.998, 18 decimals
+const MAX_AGE = 3_600n;
+
+/** IPaymentInvoice.InvoiceStatus */
+const S = { None: 0n, Open: 1n, Paid: 2n, Cancelled: 3n } as const;
+
+function ceilDiv(a: bigint, b: bigint): bigint {
+  return (a + b - 1n) / b;
+}
+
+/** amount [1e-8 currency] * 10^tokenDecimals * 10^feedDecimals / (price * 10^8), rounded up. */
+function expectedAmountIn(amount: bigint, tokenDecimals: bigint, feedDecimals: bigint, price: bigint): bigint {
+  return ceilDiv(amount * 10n ** tokenDecimals * 10n ** feedDecimals, price * 10n ** 8n);
+}
+
+// ------------------------------------------------------------------ fixture
+
+async function deployInvoiceFixture() {
+  const core = await coreFixture(ethers);
+  const signers = await ethers.getSigners();
+  const [carol, admin, dave] = signers.slice(5);
+  const { owner, alice, bob } = core;
+  const diamondAddress = await core.diamond.getAddress();
+
+  const paymentFacet = await ethers.deployContract("PaymentFacet");
+  const escrowFacet = await ethers.deployContract("PaymentEscrowFacet");
+  const invoiceFacet = await ethers.deployContract("PaymentInvoiceFacet");
+  await runTimelocked(core.diamond.connect(core.upgrader), [
+    coreCalls.installModule({
+      id: "payment",
+      version: [0, 1, 0],
+      facets: [
+        {
+          facetAddress: await paymentFacet.getAddress(),
+          functionSelectors: selectorsOf(PaymentFacet__factory.abi),
+        },
+        {
+          facetAddress: await escrowFacet.getAddress(),
+          functionSelectors: selectorsOf(PaymentEscrowFacet__factory.abi),
+        },
+        {
+          facetAddress: await invoiceFacet.getAddress(),
+          functionSelectors: selectorsOf(PaymentInvoiceFacet__factory.abi),
+        },
+      ],
+      interfaceIds: [],
+    }),
+  ]);
+  await (await core.diamond.connect(owner).grantRole(PAYMENT_ADMIN_ROLE, admin.address)).wait();
+
+  const usdToken = await new MockStablecoin__factory(owner).deploy();
+  const fot = await new MockFeeOnTransferToken__factory(owner).deploy();
+  const [usdAddress, fotAddress] = await Promise.all([usdToken.getAddress(), fot.getAddress()]);
+
+  const suite = IFinanceSuite__factory.connect(diamondAddress, alice);
+  const invoice = PaymentInvoiceFacet__factory.connect(diamondAddress, alice);
+  const escrow = PaymentEscrowFacet__factory.connect(diamondAddress, alice);
+  const asAdmin = suite.connect(admin);
+  await (await asAdmin.setPaymentRail(SEPA, usdAddress, usd(1_000_000), usd(100_000_000))).wait();
+  await (await asAdmin.setPaymentRail(SEPA, NATIVE, parseEther("100"), parseEther("10000"))).wait();
+  await (await asAdmin.setPaymentRail(SEPA, fotAddress, parseEther("1000000"), parseEther("100000000"))).wait();
+  await (await asAdmin.setPaymentFee(usdAddress, Number(USD_FEE_BPS))).wait();
+  await (await asAdmin.setPaymentFee(NATIVE, Number(ETH_FEE_BPS))).wait();
+
+  // Alice and carol are funded, approved payers; bob is the usual payee.
+  for (const s of [alice, carol]) {
+    await (await usdToken.mint(s.address, usd(10_000_000))).wait();
+    await (await usdToken.connect(s).approve(diamondAddress, usd(10_000_000))).wait();
+  }
+  await (await usdToken.mint(bob.address, usd(1_000))).wait();
+
+  // Start early in a fresh UTC day, so daily limits never straddle midnight.
+  const now = BigInt(await time.latest());
+  await time.increaseTo((now / DAY + 1n) * DAY + 60n);
+
+  return {
+    ...core,
+    carol,
+    admin,
+    dave,
+    diamondAddress,
+    suite,
+    invoice,
+    escrow,
+    asAdmin,
+    usd: usdToken,
+    fot,
+    usdAddress,
+    fotAddress,
+  };
+}
+
+type Fixture = Awaited<ReturnType<typeof deployInvoiceFixture>>;
+
+// ------------------------------------------------------------------ helpers
+
+async function now(): Promise<bigint> {
+  return BigInt(await time.latest());
+}
+
+interface IssueOptions {
+  payee?: Fixture["bob"];
+  payer?: string;
+  token?: string;
+  currency?: string;
+  amount?: bigint;
+  dueDate?: bigint;
+  ref?: string;
+}
+
+/** Issues an invoice (bob to alice for 100 mUSD by default) and returns its id and args. */
+async function issue(f: Fixture, o: IssueOptions = {}) {
+  const payee = o.payee ?? f.bob;
+  const token = o.token ?? (o.currency !== undefined ? NATIVE : f.usdAddress);
+  const currency = o.currency ?? ZeroHash;
+  const amount = o.amount ?? (currency !== ZeroHash ? cur(100) : token === NATIVE ? parseEther("1") : usd(100));
+  const args = {
+    payee: payee.address,
+    payer: o.payer ?? f.alice.address,
+    token,
+    currency,
+    amount,
+    dueDate: o.dueDate ?? (await now()) + WEEK,
+    ref: o.ref ?? REF,
+  };
+  const i = f.invoice.connect(payee);
+  const id = await i.issueInvoice.staticCall(args.payer, token, currency, amount, args.dueDate, args.ref);
+  await (await i.issueInvoice(args.payer, token, currency, amount, args.dueDate, args.ref)).wait();
+  return { id, ...args };
+}
+
+async function deployFeed(f: Fixture, decimals: number, answer: bigint): Promise<MockPriceFeed> {
+  const feed = await new MockPriceFeed__factory(f.owner).deploy(decimals, answer);
+  await feed.waitForDeployment();
+  return feed;
+}
+
+/** Deploys an 8-decimal feed at 0.998 and registers it for (USD, mUSD). */
+async function usdFeed(f: Fixture, decimals = 8, answer = PRICE_8): Promise<MockPriceFeed> {
+  const feed = await deployFeed(f, decimals, answer);
+  await (await f.asAdmin.setPaymentPriceFeed(USD, f.usdAddress, await feed.getAddress())).wait();
+  return feed;
+}
+
+async function balanceOf(f: Fixture, token: string, holder: string): Promise<bigint> {
+  if (token === NATIVE) return ethers.provider.getBalance(holder);
+  if (token === f.usdAddress) return f.usd.balanceOf(holder);
+  if (token === f.fotAddress) return f.fot.balanceOf(holder);
+  throw new Error(`unknown token ${token}`);
+}
+
+async function snapshot(f: Fixture, ids: bigint[] = []): Promise<Record<string, string>> {
+  const holders = [f.alice, f.bob, f.carol, f.dave].map((s) => s.address).concat([f.diamondAddress]);
+  const out: Record<string, string> = {};
+  for (const [name, token] of [
+    ["usd", f.usdAddress],
+    ["fot", f.fotAddress],
+    ["eth", NATIVE],
+  ] as const) {
+    for (const h of holders) out[`${name}:${h}`] = (await balanceOf(f, token, h)).toString();
+    out[`escrowed:${name}`] = (await f.escrow.escrowedAmount(token)).toString();
+    out[`accrued:${name}`] = (await f.suite.accruedPaymentFees(token)).toString();
+    out[`spent:${name}`] = (await f.suite.paymentRail(SEPA, token)).spentToday.toString();
+  }
+  for (const id of ids) out[`status:${id}`] = (await f.invoice.getInvoice(id)).status.toString();
+  return out;
+}
+
+/** Runs `assertion` (a revert expectation) and checks that nothing observable changed. */
+async function expectNothingChanged(f: Fixture, assertion: () => Promise<unknown>, ids: bigint[] = []) {
+  const before = await snapshot(f, ids);
+  await assertion();
+  expect(await snapshot(f, ids)).to.deep.equal(before);
+}
+
+/** The diamond holds exactly the accrued fees plus the open escrows, token by token. */
+async function expectSolvent(f: Fixture) {
+  for (const token of [f.usdAddress, f.fotAddress, NATIVE]) {
+    const held = await balanceOf(f, token, f.diamondAddress);
+    const owed = (await f.suite.accruedPaymentFees(token)) + (await f.escrow.escrowedAmount(token));
+    expect(held, `diamond balance of ${token}`).to.equal(owed);
+  }
+}
+
+const feeOf = (amount: bigint, bps: bigint) => (amount * bps) / 10_000n;
+
+// ------------------------------------------------------------------ tests
+
+describe("Payment module: invoices", function () {
+  let f: Fixture;
+
+  beforeEach(async function () {
+    f = await networkHelpers.loadFixture(deployInvoiceFixture);
+  });
+
+  // ---------------------------------------------------------------- issue
+
+  describe("issueInvoice", function () {
+    it("issues an ERC-20 invoice with id 1, emits InvoiceIssued and getInvoice returns it", async function () {
+      const dueDate = (await now()) + WEEK;
+      const amount = usd(100);
+      const i = f.invoice.connect(f.bob);
+      expect(await i.issueInvoice.staticCall(f.alice.address, f.usdAddress, ZeroHash, amount, dueDate, REF)).to.equal(
+        1n,
+      );
+      await expect(i.issueInvoice(f.alice.address, f.usdAddress, ZeroHash, amount, dueDate, REF))
+        .to.emit(f.invoice, "InvoiceIssued")
+        .withArgs(1n, f.bob.address, f.alice.address, [
+          f.bob.address,
+          f.alice.address,
+          f.usdAddress,
+          dueDate,
+          S.Open,
+          ZeroHash,
+          amount,
+          REF,
+        ]);
+      const inv = await f.invoice.getInvoice(1n);
+      expect(inv.payee).to.equal(f.bob.address);
+      expect(inv.payer).to.equal(f.alice.address);
+      expect(inv.token).to.equal(f.usdAddress);
+      expect(inv.dueDate).to.equal(dueDate);
+      expect(inv.status).to.equal(S.Open);
+      expect(inv.currency).to.equal(ZeroHash);
+      expect(inv.amount).to.equal(amount);
+      expect(inv.paymentRef).to.equal(REF);
+    });
+
+    it("counts ids from 1 across native, ERC-20 and currency invoices", async function () {
+      const a = await issue(f, { token: NATIVE });
+      const b = await issue(f);
+      const c = await issue(f, { currency: USD });
+      expect([a.id, b.id, c.id]).to.deep.equal([1n, 2n, 3n]);
+      const native = await f.invoice.getInvoice(a.id);
+      expect(native.token).to.equal(NATIVE);
+      expect(native.currency).to.equal(ZeroHash);
+      expect(native.amount).to.equal(parseEther("1"));
+    });
+
+    it("issues a currency invoice (100 USD in 8-decimal units) and emits InvoiceIssued", async function () {
+      const dueDate = (await now()) + WEEK;
+      const amount = cur(100);
+      expect(amount).to.equal(100_0000_0000n);
+      await expect(f.invoice.connect(f.bob).issueInvoice(ZeroAddress, NATIVE, USD, amount, dueDate, REF))
+        .to.emit(f.invoice, "InvoiceIssued")
+        .withArgs(1n, f.bob.address, ZeroAddress, [
+          f.bob.address,
+          ZeroAddress,
+          ZeroAddress,
+          dueDate,
+          S.Open,
+          USD,
+          amount,
+          REF,
+        ]);
+      const inv = await f.invoice.getInvoice(1n);
+      expect(inv.currency).to.equal(USD);
+      expect(inv.token).to.equal(ZeroAddress);
+      expect(inv.amount).to.equal(amount);
+      expect(inv.status).to.equal(S.Open);
+    });
+
+    it("reverts with PaymentZeroAmount for a zero amount", async function () {
+      const dueDate = (await now()) + WEEK;
+      await expectNothingChanged(f, () =>
+        expect(
+          f.invoice.connect(f.bob).issueInvoice(f.alice.address, f.usdAddress, ZeroHash, 0n, dueDate, REF),
+        ).to.be.revertedWithCustomError(f.suite, "PaymentZeroAmount"),
+      );
+      await expect(f.invoice.getInvoice(1n)).to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceUnknown");
+    });
+
+    it("reverts with PaymentInvoiceDueDateInPast for a due date now or in the past", async function () {
+      for (const dueDate of [await now(), (await now()) - 1n, 1n]) {
+        await expectNothingChanged(f, () =>
+          expect(f.invoice.connect(f.bob).issueInvoice(f.alice.address, f.usdAddress, ZeroHash, usd(1), dueDate, REF))
+            .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceDueDateInPast")
+            .withArgs(dueDate),
+        );
+      }
+    });
+
+    it("reverts with PaymentInvoiceBadDenomination when both token and currency are set", async function () {
+      const dueDate = (await now()) + WEEK;
+      await expectNothingChanged(f, () =>
+        expect(f.invoice.connect(f.bob).issueInvoice(f.alice.address, f.usdAddress, USD, cur(1), dueDate, REF))
+          .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceBadDenomination")
+          .withArgs(f.usdAddress, USD),
+      );
+    });
+
+    it("reverts with PaymentPayeeIsPayer when the payer is the caller", async function () {
+      const dueDate = (await now()) + WEEK;
+      await expectNothingChanged(f, () =>
+        expect(f.invoice.connect(f.bob).issueInvoice(f.bob.address, f.usdAddress, ZeroHash, usd(1), dueDate, REF))
+          .to.be.revertedWithCustomError(f.suite, "PaymentPayeeIsPayer")
+          .withArgs(f.bob.address),
+      );
+    });
+
+    it("getInvoice of an unknown id reverts with PaymentInvoiceUnknown", async function () {
+      await expect(f.invoice.getInvoice(0n))
+        .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceUnknown")
+        .withArgs(0n);
+      await issue(f);
+      await expect(f.invoice.getInvoice(2n))
+        .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceUnknown")
+        .withArgs(2n);
+    });
+  });
+
+  // ---------------------------------------------------------------- pay (token invoice)
+
+  describe("payInvoice", function () {
+    it("ERC-20: payee receives exactly amount, payer pays amount + fee, status Paid, emits InvoicePaid", async function () {
+      const inv = await issue(f);
+      const fee = feeOf(inv.amount, USD_FEE_BPS);
+      expect(fee).to.be.greaterThan(0n);
+      const payer0 = await f.usd.balanceOf(f.alice.address);
+      const payee0 = await f.usd.balanceOf(f.bob.address);
+      const accrued0 = await f.suite.accruedPaymentFees(f.usdAddress);
+      await expect(f.invoice.payInvoice(inv.id, SEPA, f.usdAddress))
+        .to.emit(f.invoice, "InvoicePaid")
+        .withArgs(inv.id, f.alice.address, f.usdAddress, inv.amount, fee);
+      expect(payer0 - (await f.usd.balanceOf(f.alice.address))).to.equal(inv.amount + fee);
+      expect((await f.usd.balanceOf(f.bob.address)) - payee0).to.equal(inv.amount);
+      expect((await f.suite.accruedPaymentFees(f.usdAddress)) - accrued0).to.equal(fee);
+      expect((await f.invoice.getInvoice(inv.id)).status).to.equal(S.Paid);
+      expect((await f.suite.paymentRail(SEPA, f.usdAddress)).spentToday).to.equal(inv.amount);
+      await expectSolvent(f);
+    });
+
+    it("reverts with PaymentInvoiceNotOpen(id, Paid) when paid twice", async function () {
+      const inv = await issue(f);
+      await (await f.invoice.payInvoice(inv.id, SEPA, f.usdAddress)).wait();
+      await expectNothingChanged(
+        f,
+        () =>
+          expect(f.invoice.payInvoice(inv.id, SEPA, f.usdAddress))
+            .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceNotOpen")
+            .withArgs(inv.id, S.Paid),
+        [inv.id],
+      );
+      await expectSolvent(f);
+    });
+
+    it("reverts with PaymentInvoiceNotOpen(id, Cancelled) on a cancelled invoice", async function () {
+      const inv = await issue(f);
+      await (await f.invoice.connect(f.bob).cancelInvoice(inv.id)).wait();
+      await expectNothingChanged(
+        f,
+        () =>
+          expect(f.invoice.payInvoice(inv.id, SEPA, f.usdAddress))
+            .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceNotOpen")
+            .withArgs(inv.id, S.Cancelled),
+        [inv.id],
+      );
+    });
+
+    it("is payable at the due date and reverts with PaymentInvoiceExpired after it", async function () {
+      const inv = await issue(f);
+      const onTime = await issue(f, { dueDate: inv.dueDate + 10n });
+      await time.increaseTo(inv.dueDate + 1n);
+      await expectNothingChanged(
+        f,
+        () =>
+          expect(f.invoice.payInvoice(inv.id, SEPA, f.usdAddress))
+            .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceExpired")
+            .withArgs(inv.id, inv.dueDate),
+        [inv.id, onTime.id],
+      );
+      expect((await f.invoice.getInvoice(inv.id)).status).to.equal(S.Open);
+      await time.setNextBlockTimestamp(onTime.dueDate);
+      await (await f.invoice.payInvoice(onTime.id, SEPA, f.usdAddress)).wait();
+      expect((await f.invoice.getInvoice(onTime.id)).status).to.equal(S.Paid);
+      await expectSolvent(f);
+    });
+
+    it("reverts with PaymentInvoiceWrongToken for another token", async function () {
+      const inv = await issue(f);
+      await expectNothingChanged(
+        f,
+        () =>
+          expect(f.invoice.payInvoice(inv.id, SEPA, f.fotAddress))
+            .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceWrongToken")
+            .withArgs(inv.id, f.usdAddress, f.fotAddress),
+        [inv.id],
+      );
+      await expectNothingChanged(
+        f,
+        () =>
+          expect(f.invoice.payInvoice(inv.id, SEPA, NATIVE, { value: usd(100) }))
+            .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceWrongToken")
+            .withArgs(inv.id, f.usdAddress, NATIVE),
+        [inv.id],
+      );
+    });
+
+    it("reverts with PaymentInvoiceWrongKind for a currency invoice", async function () {
+      await usdFeed(f);
+      const inv = await issue(f, { currency: USD });
+      await expectNothingChanged(
+        f,
+        () =>
+          expect(f.invoice.payInvoice(inv.id, SEPA, f.usdAddress))
+            .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceWrongKind")
+            .withArgs(inv.id, USD),
+        [inv.id],
+      );
+      await expectNothingChanged(
+        f,
+        () =>
+          expect(f.invoice.payInvoice(inv.id, SEPA, NATIVE))
+            .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceWrongKind")
+            .withArgs(inv.id, USD),
+        [inv.id],
+      );
+    });
+
+    it("reverts with PaymentInvoiceWrongPayer when someone else pays a payer-specific invoice", async function () {
+      const inv = await issue(f);
+      await expectNothingChanged(
+        f,
+        () =>
+          expect(f.invoice.connect(f.carol).payInvoice(inv.id, SEPA, f.usdAddress))
+            .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceWrongPayer")
+            .withArgs(inv.id, f.alice.address, f.carol.address),
+        [inv.id],
+      );
+    });
+
+    it("an open invoice (payer 0) is payable by anyone, but not by its payee", async function () {
+      const inv = await issue(f, { payer: ZeroAddress });
+      await expectNothingChanged(
+        f,
+        () =>
+          expect(f.invoice.connect(f.bob).payInvoice(inv.id, SEPA, f.usdAddress))
+            .to.be.revertedWithCustomError(f.suite, "PaymentPayeeIsPayer")
+            .withArgs(f.bob.address),
+        [inv.id],
+      );
+      const fee = feeOf(inv.amount, USD_FEE_BPS);
+      const carol0 = await f.usd.balanceOf(f.carol.address);
+      const bob0 = await f.usd.balanceOf(f.bob.address);
+      await expect(f.invoice.connect(f.carol).payInvoice(inv.id, SEPA, f.usdAddress))
+        .to.emit(f.invoice, "InvoicePaid")
+        .withArgs(inv.id, f.carol.address, f.usdAddress, inv.amount, fee);
+      expect(carol0 - (await f.usd.balanceOf(f.carol.address))).to.equal(inv.amount + fee);
+      expect((await f.usd.balanceOf(f.bob.address)) - bob0).to.equal(inv.amount);
+      expect((await f.invoice.getInvoice(inv.id)).status).to.equal(S.Paid);
+      await expectSolvent(f);
+    });
+
+    it("native: msg.value = amount + fee, payee receives amount, fee stays in the diamond", async function () {
+      const inv = await issue(f, { token: NATIVE });
+      const fee = feeOf(inv.amount, ETH_FEE_BPS);
+      expect(fee).to.be.greaterThan(0n);
+      const tx = f.invoice.payInvoice(inv.id, SEPA, NATIVE, { value: inv.amount + fee });
+      await expect(tx).to.emit(f.invoice, "InvoicePaid").withArgs(inv.id, f.alice.address, NATIVE, inv.amount, fee);
+      await expect(tx).to.changeEtherBalances(
+        ethers,
+        [f.alice, f.bob, f.diamondAddress],
+        [-(inv.amount + fee), inv.amount, fee],
+      );
+      expect(await f.suite.accruedPaymentFees(NATIVE)).to.equal(fee);
+      expect((await f.invoice.getInvoice(inv.id)).status).to.equal(S.Paid);
+      await expectSolvent(f);
+    });
+
+    it("native: reverts with PaymentWrongValue unless msg.value is exactly amount + fee", async function () {
+      const inv = await issue(f, { token: NATIVE });
+      const fee = feeOf(inv.amount, ETH_FEE_BPS);
+      for (const value of [0n, inv.amount, inv.amount + fee - 1n, inv.amount + fee + 1n]) {
+        await expectNothingChanged(
+          f,
+          () =>
+            expect(f.invoice.payInvoice(inv.id, SEPA, NATIVE, { value }))
+              .to.be.revertedWithCustomError(f.suite, "PaymentWrongValue")
+              .withArgs(inv.amount + fee, value),
+          [inv.id],
+        );
+      }
+    });
+
+    it("ERC-20: reverts with PaymentUnexpectedValue when native currency is sent", async function () {
+      const inv = await issue(f);
+      await expectNothingChanged(
+        f,
+        () =>
+          expect(f.invoice.payInvoice(inv.id, SEPA, f.usdAddress, { value: 1n }))
+            .to.be.revertedWithCustomError(f.suite, "PaymentUnexpectedValue")
+            .withArgs(1n),
+        [inv.id],
+      );
+    });
+
+    it("reverts with PaymentRailDisabled on a disabled rail", async function () {
+      const inv = await issue(f);
+      await expectNothingChanged(
+        f,
+        () =>
+          expect(f.invoice.payInvoice(inv.id, MOBILE, f.usdAddress))
+            .to.be.revertedWithCustomError(f.suite, "PaymentRailDisabled")
+            .withArgs(MOBILE, f.usdAddress),
+        [inv.id],
+      );
+      await (await f.asAdmin.setPaymentRail(SEPA, f.usdAddress, 0n, 0n)).wait();
+      await expectNothingChanged(
+        f,
+        () =>
+          expect(f.invoice.payInvoice(inv.id, SEPA, f.usdAddress))
+            .to.be.revertedWithCustomError(f.suite, "PaymentRailDisabled")
+            .withArgs(SEPA, f.usdAddress),
+        [inv.id],
+      );
+    });
+
+    it("reverts with PaymentInvoiceUnknown for an unknown id", async function () {
+      await expectNothingChanged(f, () =>
+        expect(f.invoice.payInvoice(7n, SEPA, f.usdAddress))
+          .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceUnknown")
+          .withArgs(7n),
+      );
+    });
+  });
+
+  // ---------------------------------------------------------------- pay cross-currency
+
+  describe("payInvoiceCrossCurrency", function () {
+    it("pays a 100 USD invoice in mUSD at 0.998: amountIn rounded up, quote agrees, fee on top", async function () {
+      await usdFeed(f);
+      const inv = await issue(f, { currency: USD });
+      const amountIn = ceilDiv(100_0000_0000n * 10n ** 6n * 10n ** 8n, PRICE_8 * 10n ** 8n);
+      expect(amountIn).to.equal(expectedAmountIn(inv.amount, 6n, 8n, PRICE_8));
+      expect(amountIn).to.equal(100_200_401n);
+      const [quoted] = await f.invoice.quoteInvoice(inv.id, f.usdAddress);
+      expect(quoted).to.equal(amountIn);
+      const fee = feeOf(amountIn, USD_FEE_BPS);
+      const payer0 = await f.usd.balanceOf(f.alice.address);
+      const payee0 = await f.usd.balanceOf(f.bob.address);
+      await expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, amountIn + fee, MAX_AGE))
+        .to.emit(f.invoice, "InvoicePaid")
+        .withArgs(inv.id, f.alice.address, f.usdAddress, amountIn, fee);
+      expect((await f.usd.balanceOf(f.bob.address)) - payee0).to.equal(amountIn);
+      expect(payer0 - (await f.usd.balanceOf(f.alice.address))).to.equal(amountIn + fee);
+      expect(await f.suite.accruedPaymentFees(f.usdAddress)).to.equal(fee);
+      expect((await f.invoice.getInvoice(inv.id)).status).to.equal(S.Paid);
+      await expectSolvent(f);
+    });
+
+    it("quoteInvoice returns the feed's updatedAt", async function () {
+      const feed = await usdFeed(f);
+      const inv = await issue(f, { currency: USD });
+      const [, updatedAt] = await f.invoice.quoteInvoice(inv.id, f.usdAddress);
+      expect(updatedAt).to.equal(await feed.updatedAt());
+    });
+
+    it("reverts with PaymentSlippage(required, max) when maxAmountIn is below amountIn + fee", async function () {
+      await usdFeed(f);
+      const inv = await issue(f, { currency: USD });
+      const amountIn = expectedAmountIn(inv.amount, 6n, 8n, PRICE_8);
+      const required = amountIn + feeOf(amountIn, USD_FEE_BPS);
+      for (const max of [required - 1n, amountIn, 0n]) {
+        await expectNothingChanged(
+          f,
+          () =>
+            expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, max, MAX_AGE))
+              .to.be.revertedWithCustomError(f.invoice, "PaymentSlippage")
+              .withArgs(required, max),
+          [inv.id],
+        );
+      }
+    });
+
+    it("reverts with PaymentPriceStale when the price is older than maxPriceAge", async function () {
+      const feed = await usdFeed(f);
+      const inv = await issue(f, { currency: USD });
+      const updatedAt = (await now()) - 2n * MAX_AGE;
+      await (await feed.set(PRICE_8, updatedAt)).wait();
+      await expectNothingChanged(
+        f,
+        () =>
+          expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, usd(1_000), MAX_AGE))
+            .to.be.revertedWithCustomError(f.invoice, "PaymentPriceStale")
+            .withArgs(USD, f.usdAddress, updatedAt, MAX_AGE),
+        [inv.id],
+      );
+    });
+
+    it("reverts with PaymentPriceStale when the price claims to come from the future", async function () {
+      const feed = await usdFeed(f);
+      const inv = await issue(f, { currency: USD });
+      const updatedAt = (await now()) + 3_600n;
+      await (await feed.set(PRICE_8, updatedAt)).wait();
+      await expectNothingChanged(
+        f,
+        () =>
+          expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, usd(1_000), MAX_AGE))
+            .to.be.revertedWithCustomError(f.invoice, "PaymentPriceStale")
+            .withArgs(USD, f.usdAddress, updatedAt, MAX_AGE),
+        [inv.id],
+      );
+    });
+
+    it("reverts with PaymentPriceInvalid for a zero or negative answer (pay and quote)", async function () {
+      const feed = await usdFeed(f);
+      const inv = await issue(f, { currency: USD });
+      for (const answer of [0n, -1n, -PRICE_8]) {
+        await (await feed.set(answer, await now())).wait();
+        await expectNothingChanged(
+          f,
+          () =>
+            expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, usd(1_000), MAX_AGE))
+              .to.be.revertedWithCustomError(f.invoice, "PaymentPriceInvalid")
+              .withArgs(USD, f.usdAddress, answer),
+          [inv.id],
+        );
+        await expect(f.invoice.quoteInvoice(inv.id, f.usdAddress))
+          .to.be.revertedWithCustomError(f.invoice, "PaymentPriceInvalid")
+          .withArgs(USD, f.usdAddress, answer);
+      }
+    });
+
+    it("reverts with PaymentPriceFeedMissing without a feed for (currency, token)", async function () {
+      await usdFeed(f);
+      const eurInv = await issue(f, { currency: EUR });
+      await expectNothingChanged(
+        f,
+        () =>
+          expect(f.invoice.payInvoiceCrossCurrency(eurInv.id, SEPA, f.usdAddress, usd(1_000), MAX_AGE))
+            .to.be.revertedWithCustomError(f.invoice, "PaymentPriceFeedMissing")
+            .withArgs(EUR, f.usdAddress),
+        [eurInv.id],
+      );
+      const usdInv = await issue(f, { currency: USD });
+      await expectNothingChanged(
+        f,
+        () =>
+          expect(f.invoice.payInvoiceCrossCurrency(usdInv.id, SEPA, f.fotAddress, parseEther("1000"), MAX_AGE))
+            .to.be.revertedWithCustomError(f.invoice, "PaymentPriceFeedMissing")
+            .withArgs(USD, f.fotAddress),
+        [usdInv.id],
+      );
+      await expect(f.invoice.quoteInvoice(eurInv.id, f.usdAddress))
+        .to.be.revertedWithCustomError(f.invoice, "PaymentPriceFeedMissing")
+        .withArgs(EUR, f.usdAddress);
+    });
+
+    it("reverts with PaymentInvoiceWrongKind(id, 0) for a token invoice (pay and quote)", async function () {
+      await usdFeed(f);
+      const inv = await issue(f);
+      await expectNothingChanged(
+        f,
+        () =>
+          expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, usd(1_000), MAX_AGE))
+            .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceWrongKind")
+            .withArgs(inv.id, ZeroHash),
+        [inv.id],
+      );
+      await expect(f.invoice.quoteInvoice(inv.id, f.usdAddress))
+        .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceWrongKind")
+        .withArgs(inv.id, ZeroHash);
+    });
+
+    it("checks payer and status like payInvoice", async function () {
+      await usdFeed(f);
+      const inv = await issue(f, { currency: USD });
+      await expectNothingChanged(
+        f,
+        () =>
+          expect(f.invoice.connect(f.carol).payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, usd(1_000), MAX_AGE))
+            .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceWrongPayer")
+            .withArgs(inv.id, f.alice.address, f.carol.address),
+        [inv.id],
+      );
+      await (await f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, usd(1_000), MAX_AGE)).wait();
+      await expectNothingChanged(
+        f,
+        () =>
+          expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, usd(1_000), MAX_AGE))
+            .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceNotOpen")
+            .withArgs(inv.id, S.Paid),
+        [inv.id],
+      );
+      await expectSolvent(f);
+    });
+
+    it("an 18-decimal feed gives the same amountIn for the same price", async function () {
+      await usdFeed(f, 18, PRICE_18);
+      const inv = await issue(f, { currency: USD });
+      const amountIn = expectedAmountIn(inv.amount, 6n, 8n, PRICE_8);
+      expect(expectedAmountIn(inv.amount, 6n, 18n, PRICE_18)).to.equal(amountIn);
+      const [quoted] = await f.invoice.quoteInvoice(inv.id, f.usdAddress);
+      expect(quoted).to.equal(amountIn);
+      const fee = feeOf(amountIn, USD_FEE_BPS);
+      const payee0 = await f.usd.balanceOf(f.bob.address);
+      await expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, amountIn + fee, MAX_AGE))
+        .to.emit(f.invoice, "InvoicePaid")
+        .withArgs(inv.id, f.alice.address, f.usdAddress, amountIn, fee);
+      expect((await f.usd.balanceOf(f.bob.address)) - payee0).to.equal(amountIn);
+      await expectSolvent(f);
+    });
+  });
+
+  // ---------------------------------------------------------------- cancel
+
+  describe("cancelInvoice", function () {
+    it("the payee cancels an open invoice and InvoiceCancelled is emitted", async function () {
+      const inv = await issue(f);
+      await expect(f.invoice.connect(f.bob).cancelInvoice(inv.id))
+        .to.emit(f.invoice, "InvoiceCancelled")
+        .withArgs(inv.id);
+      expect((await f.invoice.getInvoice(inv.id)).status).to.equal(S.Cancelled);
+    });
+
+    it("reverts with PaymentInvoiceNotPayee for anyone but the payee", async function () {
+      const inv = await issue(f);
+      for (const s of [f.alice, f.carol, f.owner, f.admin]) {
+        await expectNothingChanged(
+          f,
+          () =>
+            expect(f.invoice.connect(s).cancelInvoice(inv.id))
+              .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceNotPayee")
+              .withArgs(inv.id, s.address),
+          [inv.id],
+        );
+      }
+    });
+
+    it("reverts with PaymentInvoiceNotOpen for a paid or cancelled invoice, PaymentInvoiceUnknown for none", async function () {
+      const paid = await issue(f);
+      await (await f.invoice.payInvoice(paid.id, SEPA, f.usdAddress)).wait();
+      await expectNothingChanged(
+        f,
+        () =>
+          expect(f.invoice.connect(f.bob).cancelInvoice(paid.id))
+            .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceNotOpen")
+            .withArgs(paid.id, S.Paid),
+        [paid.id],
+      );
+      const cancelled = await issue(f);
+      await (await f.invoice.connect(f.bob).cancelInvoice(cancelled.id)).wait();
+      await expectNothingChanged(
+        f,
+        () =>
+          expect(f.invoice.connect(f.bob).cancelInvoice(cancelled.id))
+            .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceNotOpen")
+            .withArgs(cancelled.id, S.Cancelled),
+        [cancelled.id],
+      );
+      await expect(f.invoice.connect(f.bob).cancelInvoice(9n))
+        .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceUnknown")
+        .withArgs(9n);
+      await expectSolvent(f);
+    });
+  });
+
+  // ---------------------------------------------------------------- price feeds
+
+  describe("setPaymentPriceFeed", function () {
+    it("PAYMENT_ADMIN_ROLE sets a feed and PaymentPriceFeedSet is emitted", async function () {
+      const feed = await deployFeed(f, 8, PRICE_8);
+      const feedAddress = await feed.getAddress();
+      await expect(f.asAdmin.setPaymentPriceFeed(USD, f.usdAddress, feedAddress))
+        .to.emit(f.invoice, "PaymentPriceFeedSet")
+        .withArgs(USD, f.usdAddress, feedAddress);
+      const inv = await issue(f, { currency: USD });
+      const [quoted] = await f.invoice.quoteInvoice(inv.id, f.usdAddress);
+      expect(quoted).to.equal(expectedAmountIn(inv.amount, 6n, 8n, PRICE_8));
+    });
+
+    it("setting feed 0 removes it: PaymentPriceFeedMissing afterwards", async function () {
+      await usdFeed(f);
+      const inv = await issue(f, { currency: USD });
+      await expect(f.asAdmin.setPaymentPriceFeed(USD, f.usdAddress, ZeroAddress))
+        .to.emit(f.invoice, "PaymentPriceFeedSet")
+        .withArgs(USD, f.usdAddress, ZeroAddress);
+      await expect(f.invoice.quoteInvoice(inv.id, f.usdAddress))
+        .to.be.revertedWithCustomError(f.invoice, "PaymentPriceFeedMissing")
+        .withArgs(USD, f.usdAddress);
+    });
+
+    it("reverts with AccessControlUnauthorizedAccount for anyone without PAYMENT_ADMIN_ROLE", async function () {
+      const feed = await deployFeed(f, 8, PRICE_8);
+      const feedAddress = await feed.getAddress();
+      for (const s of [f.alice, f.carol, f.bob]) {
+        await expect(f.invoice.connect(s).setPaymentPriceFeed(USD, f.usdAddress, feedAddress))
+          .to.be.revertedWithCustomError(f.diamond, "AccessControlUnauthorizedAccount")
+          .withArgs(s.address, PAYMENT_ADMIN_ROLE);
+      }
+      const inv = await issue(f, { currency: USD });
+      await expect(f.invoice.quoteInvoice(inv.id, f.usdAddress))
+        .to.be.revertedWithCustomError(f.invoice, "PaymentPriceFeedMissing")
+        .withArgs(USD, f.usdAddress);
+    });
+
+    it("reverts with PaymentInvoiceBadDenomination for currency 0 or token 0", async function () {
+      const feed = await deployFeed(f, 8, PRICE_8);
+      const feedAddress = await feed.getAddress();
+      await expect(f.asAdmin.setPaymentPriceFeed(ZeroHash, f.usdAddress, feedAddress))
+        .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceBadDenomination")
+        .withArgs(f.usdAddress, ZeroHash);
+      await expect(f.asAdmin.setPaymentPriceFeed(USD, ZeroAddress, feedAddress))
+        .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceBadDenomination")
+        .withArgs(ZeroAddress, USD);
+    });
+  });
+});
