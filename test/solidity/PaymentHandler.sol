@@ -23,6 +23,9 @@ import {IPayment} from "../../contracts/modules/payment/IPayment.sol";
 import {IPaymentEscrow} from "../../contracts/modules/payment/IPaymentEscrow.sol";
 import {PaymentEscrowFacet} from "../../contracts/modules/payment/PaymentEscrowFacet.sol";
 import {PaymentFacet} from "../../contracts/modules/payment/PaymentFacet.sol";
+import {IPaymentInvoice} from "../../contracts/modules/payment/IPaymentInvoice.sol";
+import {PaymentInvoiceFacet} from "../../contracts/modules/payment/PaymentInvoiceFacet.sol";
+import {MockPriceFeed} from "../../contracts/mocks/PaymentMocks.sol";
 import {FacetSelectors, ModuleId, ModuleSpec, SemVer} from "../../contracts/types/ModuleTypes.sol";
 
 /// @dev The cheatcodes the payment handler uses (TestBase's `Vm` has no `deal`).
@@ -84,6 +87,18 @@ function paymentEscrowSelectors() pure returns (bytes4[] memory s) {
     s[6] = IPaymentEscrow.escrowStatus.selector;
     s[7] = IPaymentEscrow.escrowId.selector;
     s[8] = IPaymentEscrow.escrowedAmount.selector;
+}
+
+/// @dev Every selector of IPaymentInvoice (= every external function of PaymentInvoiceFacet).
+function paymentInvoiceSelectors() pure returns (bytes4[] memory s) {
+    s = new bytes4[](7);
+    s[0] = IPaymentInvoice.issueInvoice.selector;
+    s[1] = IPaymentInvoice.payInvoice.selector;
+    s[2] = IPaymentInvoice.payInvoiceCrossCurrency.selector;
+    s[3] = IPaymentInvoice.cancelInvoice.selector;
+    s[4] = IPaymentInvoice.setPaymentPriceFeed.selector;
+    s[5] = IPaymentInvoice.getInvoice.selector;
+    s[6] = IPaymentInvoice.quoteInvoice.selector;
 }
 
 /// @title Drives the payment module of a fresh diamond through random payments, batch
@@ -157,12 +172,24 @@ contract PaymentHandler {
     bytes32 public constant ACT_ESCROW_RECLAIM = "reclaimEscrow";
     bytes32 public constant ACT_ESCROW_DISPUTE = "disputeEscrow";
     bytes32 public constant ACT_ESCROW_RESOLVE = "resolveEscrow";
+    bytes32 public constant ACT_INVOICE_ISSUE = "issueInvoice";
+    bytes32 public constant ACT_INVOICE_PAY = "payInvoice";
+    bytes32 public constant ACT_INVOICE_PAY_CROSS = "payInvoiceCrossCurrency";
+    bytes32 public constant ACT_INVOICE_CANCEL = "cancelInvoice";
+    /// @dev Currency invoices are in USD, priced for token A only (token B has no feed).
+    bytes32 public constant USD = "USD";
+    /// @dev Generous limits for cross-currency payments (the feed is refreshed on every warp).
+    uint256 public constant MAX_PRICE_AGE = 1 hours;
 
     IFinanceDiamond public immutable diamond;
     IPayment public immutable payment;
     IPaymentEscrow public immutable escrow;
     address public immutable paymentFacet;
     address public immutable paymentEscrowFacet;
+    IPaymentInvoice public immutable invoices;
+    address public immutable paymentInvoiceFacet;
+    /// @dev Token A in USD, 8 decimals, around 1.0; set to a new price at every warp.
+    MockPriceFeed public immutable usdFeed;
     PaymentTestToken public immutable tokenA;
     PaymentTestToken public immutable tokenB;
     address public immutable admin;
@@ -208,6 +235,14 @@ contract PaymentHandler {
     /// @dev Refunds of disputed escrows by their payee (allowed: the payee gives up its claim).
     uint256 public disputedRefunds;
 
+    // ------------------------------------------------------------------ invoice model
+    /// @dev Invoice `k + 1` as issued, with its modelled status.
+    IPaymentInvoice.Invoice[] internal _invoiceModel;
+    /// @dev The USD price of token A the feed reports (8 decimals).
+    int256 public ghostUsdPrice;
+    uint256 public invoicesPaid;
+    uint256 public invoicesCancelled;
+
     // ------------------------------------------------------------------ bookkeeping
     uint256 public mismatches;
     bytes public lastMismatch;
@@ -236,6 +271,8 @@ contract PaymentHandler {
         escrow = IPaymentEscrow(address(diamond));
         paymentFacet = address(new PaymentFacet());
         paymentEscrowFacet = address(new PaymentEscrowFacet());
+        invoices = IPaymentInvoice(address(diamond));
+        paymentInvoiceFacet = address(new PaymentInvoiceFacet());
         _installPaymentModule();
 
         tokenA = new PaymentTestToken("Token A", "TKA");
@@ -262,6 +299,10 @@ contract PaymentHandler {
             ghostFeeBps[all[i]] = fees[i];
         }
         ghostTime = block.timestamp;
+        usdFeed = new MockPriceFeed(8, 1e8);
+        ghostUsdPrice = 1e8;
+        VM.prank(admin);
+        invoices.setPaymentPriceFeed(USD, address(tokenA), address(usdFeed));
     }
 
     /// @dev Four actors, each with INITIAL_BALANCE of both tokens and of native currency,
@@ -285,12 +326,14 @@ contract PaymentHandler {
         ModuleSpec memory spec;
         spec.id = PAYMENT_MODULE;
         spec.version = SemVer(0, 1, 0);
-        spec.facets = new FacetSelectors[](2);
+        spec.facets = new FacetSelectors[](3);
         spec.facets[0] = FacetSelectors(paymentFacet, paymentSelectors());
         spec.facets[1] = FacetSelectors(paymentEscrowFacet, paymentEscrowSelectors());
-        spec.interfaceIds = new bytes4[](2);
+        spec.facets[2] = FacetSelectors(paymentInvoiceFacet, paymentInvoiceSelectors());
+        spec.interfaceIds = new bytes4[](3);
         spec.interfaceIds[0] = type(IPayment).interfaceId;
         spec.interfaceIds[1] = type(IPaymentEscrow).interfaceId;
+        spec.interfaceIds[2] = type(IPaymentInvoice).interfaceId;
         bytes[] memory calls = new bytes[](1);
         calls[0] = abi.encodeCall(IModuleRegistry.installModule, (spec, address(0), ""));
         diamond.schedule(calls, bytes32("payment-install"));
@@ -680,6 +723,136 @@ contract PaymentHandler {
         if (ok && expectedError.length == 0) _settle(k, IPaymentEscrow.EscrowStatus.Resolved, toPayee);
     }
 
+    // ================================================================== invoice actions
+
+    /// @notice `issueInvoice` by actor [0,2) (the payee). seed: [8,10) payer (0: anyone,
+    /// else the actor that many places on); [16,18) kind (0 A, 1 B, 2 native, 3 USD);
+    /// [24,29) mode: 26 tiny amount, 28 payer is the payee, 29 zero amount, 30 due now,
+    /// 31 both a token and a currency, else a valid amount; [32,64) due in [1 h, 3 d].
+    function issueInvoice(uint256 seed, uint256 amount, bytes32 paymentRef) external returns (bool ok) {
+        _syncTime();
+        IPaymentInvoice.Invoice memory inv;
+        uint256 p = seed % 4;
+        inv.payee = _actors[p];
+        if (((seed >> 8) & 3) != 0) inv.payer = _actors[(p + ((seed >> 8) & 3)) % 4];
+        uint256 kind = (seed >> 16) & 3;
+        uint256 mode = (seed >> 24) % 32;
+        if (kind == 3) {
+            inv.currency = USD;
+            // Up to 250 USD: about maxPerTx / 4 of token A.
+            inv.amount = boundPayment(amount, 1, mode == 26 ? 20_000 : 250e8);
+        } else {
+            inv.token =
+                kind == 0
+                    ? address(tokenA)
+                    : kind == 1
+                        ? address(tokenB)
+                        : NATIVE;
+            inv.amount = mode == 26 ? boundPayment(amount, 1, 20_000) : boundPayment(amount, 1, MAX_PER_TX / 4);
+        }
+        inv.dueDate = uint64(ghostTime + boundPayment(uint32(seed >> 32), 1 hours, 3 days));
+        inv.status = IPaymentInvoice.InvoiceStatus.Open;
+        inv.paymentRef = paymentRef;
+        if (mode == 28) inv.payer = inv.payee;
+        if (mode == 29) inv.amount = 0;
+        if (mode == 30) inv.dueDate = uint64(ghostTime);
+        if (mode == 31) (inv.token, inv.currency) = (address(tokenA), USD);
+
+        bytes memory expectedError = _predictIssue(inv);
+        bytes memory data = abi.encodeCall(
+            IPaymentInvoice.issueInvoice,
+            (inv.payer, inv.token, inv.currency, inv.amount, inv.dueDate, paymentRef)
+        );
+        Delta memory none;
+        (ok, , ) = _run(ACT_INVOICE_ISSUE, inv.payee, NATIVE, 0, data, expectedError, none);
+        if (!ok || expectedError.length != 0) return ok;
+        _invoiceModel.push(inv);
+        uint256 id = abi.decode(_lastReturn, (uint256));
+        if (id != _invoiceModel.length) _mismatch(ACT_INVOICE_ISSUE, "id not the next number", abi.encode(id));
+    }
+
+    /// @notice Pays an invoice: a token invoice with `payInvoice`, a USD invoice with
+    /// `payInvoiceCrossCurrency` in token A. The caller is the invoice's payer or, for an
+    /// open invoice, another actor ([8,16) picks). seed: [0,16) pick, [16,19) 7: any
+    /// invoice (else an Open one if any); [24,29) mode: 25 wrong value, 26 maxAmountIn one
+    /// below the cost, 27 first move past the due date, 28 wrong token (USD: token B, no
+    /// feed), 29 the other pay function, 31 a caller who may not pay.
+    function payInvoice(uint256 seed) external returns (bool ok) {
+        _syncTime();
+        if (_invoiceModel.length == 0) return false;
+        uint256 k = _pickInvoice(seed);
+        IPaymentInvoice.Invoice memory inv = _invoiceModel[k];
+        uint256 mode = (seed >> 24) % 32;
+        if (mode == 27 && ghostTime <= inv.dueDate) _warpTo(uint256(inv.dueDate) + 1 + ((seed >> 32) & 0xfff));
+        Call memory c;
+        c.payerIndex = _invoiceCaller(inv, seed, mode == 31);
+        c.caller = _actors[c.payerIndex];
+        bool cross = (inv.currency != bytes32(0)) != (mode == 29);
+        c.asset = inv.currency != bytes32(0) ? address(tokenA) : inv.token;
+        if (mode == 28) c.asset = _otherAsset(c.asset, inv.currency != bytes32(0));
+        c.action = cross ? ACT_INVOICE_PAY_CROSS : ACT_INVOICE_PAY;
+
+        // The amount that must reach the payee, and its fee.
+        c.total = inv.amount;
+        if (inv.currency != bytes32(0) && c.asset == address(tokenA)) c.total = _checkedQuote(k + 1, inv.amount);
+        c.fee = _fee(c.asset, c.total);
+        c.expectedError = _predictPayable(k + 1, inv, c.caller);
+        if (cross) {
+            uint256 maxIn = mode == 26 ? c.total + c.fee - 1 : c.total + c.fee + 1e18;
+            c.data = abi.encodeCall(
+                IPaymentInvoice.payInvoiceCrossCurrency,
+                (k + 1, CHANNEL, c.asset, maxIn, MAX_PRICE_AGE)
+            );
+            if (c.expectedError.length == 0) c.expectedError = _predictCross(k + 1, inv, c, maxIn);
+        } else {
+            if (c.asset == NATIVE) c.value = c.total + c.fee;
+            if (mode == 25) c.value += 1;
+            c.data = abi.encodeCall(IPaymentInvoice.payInvoice, (k + 1, CHANNEL, c.asset));
+            if (c.expectedError.length == 0) c.expectedError = _predictTokenPay(k + 1, inv, c);
+        }
+        if (c.expectedError.length == 0) {
+            uint256 q = _indexOf(inv.payee);
+            c.delta.actors[c.payerIndex] = -int256(c.total + c.fee);
+            c.delta.actors[q] = int256(c.total);
+            c.delta.diamond = int256(c.fee);
+            c.delta.accrued = int256(c.fee);
+            ghostReceived[c.asset][inv.payee] += c.total;
+        }
+        ok = _runPayment(c);
+        if (ok && c.expectedError.length == 0) {
+            _invoiceModel[k].status = IPaymentInvoice.InvoiceStatus.Paid;
+            ++invoicesPaid;
+        }
+    }
+
+    /// @notice `cancelInvoice` by the payee. seed: [0,19) as `payInvoice`; [24,29) mode:
+    /// 30 an invoice that does not exist, 31 called by another actor.
+    function cancelInvoice(uint256 seed) external returns (bool ok) {
+        _syncTime();
+        uint256 n = _invoiceModel.length;
+        if (n == 0) return false;
+        uint256 k = _pickInvoice(seed);
+        uint256 mode = (seed >> 24) % 32;
+        IPaymentInvoice.Invoice memory inv = _invoiceModel[k];
+        uint256 id = mode == 30 ? n + 1 : k + 1;
+        address caller = mode == 31 ? _actors[(_indexOf(inv.payee) + 1 + ((seed >> 8) % 3)) % 4] : inv.payee;
+        bytes memory expectedError;
+        if (mode == 30) {
+            expectedError = abi.encodeWithSelector(IPaymentInvoice.PaymentInvoiceUnknown.selector, id);
+        } else if (caller != inv.payee) {
+            expectedError = abi.encodeWithSelector(IPaymentInvoice.PaymentInvoiceNotPayee.selector, id, caller);
+        } else if (inv.status != IPaymentInvoice.InvoiceStatus.Open) {
+            expectedError = abi.encodeWithSelector(IPaymentInvoice.PaymentInvoiceNotOpen.selector, id, inv.status);
+        }
+        Delta memory none;
+        bytes memory data = abi.encodeCall(IPaymentInvoice.cancelInvoice, (id));
+        (ok, , ) = _run(ACT_INVOICE_CANCEL, caller, inv.token, 0, data, expectedError, none);
+        if (ok && expectedError.length == 0) {
+            _invoiceModel[k].status = IPaymentInvoice.InvoiceStatus.Cancelled;
+            ++invoicesCancelled;
+        }
+    }
+
     // ================================================================== views for the checks
 
     function actors() external view returns (address[4] memory) {
@@ -728,6 +901,21 @@ contract PaymentHandler {
 
     function openEscrow(uint256 j) external view returns (uint256) {
         return _openEscrows[j];
+    }
+
+    function invoiceCount() external view returns (uint256) {
+        return _invoiceModel.length;
+    }
+
+    /// @dev Invoice `id` (from 1) as the model has it.
+    function invoiceModel(uint256 id) external view returns (IPaymentInvoice.Invoice memory) {
+        return _invoiceModel[id - 1];
+    }
+
+    /// @dev Token A units worth `usdAmount` (8 decimals) at the modelled price, rounded up.
+    function usdToTokenA(uint256 usdAmount) public view returns (uint256) {
+        uint256 den = uint256(ghostUsdPrice) * 1e8;
+        return (usdAmount * 1e18 * 1e8 + den - 1) / den;
     }
 
     // ================================================================== internals
@@ -877,6 +1065,122 @@ contract PaymentHandler {
         return (true, k, _escrows[k]);
     }
 
+    /// @dev The revert `issueInvoice` must cause (in the facet's order), or empty.
+    function _predictIssue(IPaymentInvoice.Invoice memory inv) private view returns (bytes memory) {
+        if (inv.amount == 0) return abi.encodeWithSelector(IPayment.PaymentZeroAmount.selector);
+        if (inv.dueDate <= block.timestamp) {
+            return abi.encodeWithSelector(IPaymentInvoice.PaymentInvoiceDueDateInPast.selector, inv.dueDate);
+        }
+        if (inv.currency != bytes32(0) && inv.token != address(0)) {
+            return
+                abi.encodeWithSelector(IPaymentInvoice.PaymentInvoiceBadDenomination.selector, inv.token, inv.currency);
+        }
+        if (inv.payer == inv.payee) return abi.encodeWithSelector(IPayment.PaymentPayeeIsPayer.selector, inv.payer);
+        return "";
+    }
+
+    /// @dev The revert of paying invoice `id` by `caller` before the kind is checked, or empty.
+    function _predictPayable(
+        uint256 id,
+        IPaymentInvoice.Invoice memory inv,
+        address caller
+    ) private view returns (bytes memory) {
+        if (inv.status != IPaymentInvoice.InvoiceStatus.Open) {
+            return abi.encodeWithSelector(IPaymentInvoice.PaymentInvoiceNotOpen.selector, id, inv.status);
+        }
+        if (block.timestamp > inv.dueDate) {
+            return abi.encodeWithSelector(IPaymentInvoice.PaymentInvoiceExpired.selector, id, inv.dueDate);
+        }
+        if (inv.payer != address(0) && inv.payer != caller) {
+            return abi.encodeWithSelector(IPaymentInvoice.PaymentInvoiceWrongPayer.selector, id, inv.payer, caller);
+        }
+        if (inv.payee == caller) return abi.encodeWithSelector(IPayment.PaymentPayeeIsPayer.selector, caller);
+        return "";
+    }
+
+    /// @dev The rest of `payInvoice`'s checks.
+    function _predictTokenPay(
+        uint256 id,
+        IPaymentInvoice.Invoice memory inv,
+        Call memory c
+    ) private view returns (bytes memory err) {
+        if (inv.currency != bytes32(0)) {
+            return abi.encodeWithSelector(IPaymentInvoice.PaymentInvoiceWrongKind.selector, id, inv.currency);
+        }
+        if (c.asset != inv.token) {
+            return abi.encodeWithSelector(IPaymentInvoice.PaymentInvoiceWrongToken.selector, id, inv.token, c.asset);
+        }
+        err = _predictRail(CHANNEL, c.asset, c.total);
+        if (err.length != 0) return err;
+        if (c.asset == NATIVE && c.value != c.total + c.fee) {
+            return abi.encodeWithSelector(IPayment.PaymentWrongValue.selector, c.total + c.fee, c.value);
+        }
+        if (c.asset != NATIVE && c.value != 0) {
+            return abi.encodeWithSelector(IPayment.PaymentUnexpectedValue.selector, c.value);
+        }
+    }
+
+    /// @dev The rest of `payInvoiceCrossCurrency`'s checks (the feed is never stale here).
+    function _predictCross(
+        uint256 id,
+        IPaymentInvoice.Invoice memory inv,
+        Call memory c,
+        uint256 maxIn
+    ) private view returns (bytes memory err) {
+        if (inv.currency == bytes32(0)) {
+            return abi.encodeWithSelector(IPaymentInvoice.PaymentInvoiceWrongKind.selector, id, bytes32(0));
+        }
+        if (c.asset == NATIVE) return _railDisabled(CHANNEL, NATIVE);
+        if (c.asset != address(tokenA)) {
+            return abi.encodeWithSelector(IPaymentInvoice.PaymentPriceFeedMissing.selector, inv.currency, c.asset);
+        }
+        err = _predictRail(CHANNEL, c.asset, c.total);
+        if (err.length != 0) return err;
+        if (c.total + c.fee > maxIn) {
+            return abi.encodeWithSelector(IPaymentInvoice.PaymentSlippage.selector, c.total + c.fee, maxIn);
+        }
+    }
+
+    /// @dev The modelled cost in token A of USD invoice `id`, checked against `quoteInvoice`.
+    function _checkedQuote(uint256 id, uint256 usdAmount) private returns (uint256 amountIn) {
+        amountIn = usdToTokenA(usdAmount);
+        (uint256 quoted, uint256 updatedAt) = invoices.quoteInvoice(id, address(tokenA));
+        if (quoted != amountIn || updatedAt != block.timestamp) {
+            _mismatch(ACT_INVOICE_PAY_CROSS, "quote differs from the model", abi.encode(quoted, updatedAt));
+        }
+    }
+
+    /// @dev A wrong asset for paying an invoice in `asset`.
+    function _otherAsset(address asset, bool currencyInvoice) private view returns (address) {
+        if (currencyInvoice || asset == address(tokenA)) return address(tokenB);
+        return asset == address(tokenB) ? NATIVE : address(tokenA);
+    }
+
+    /// @dev The index of the actor paying `inv`: its payer, or for an open invoice another
+    /// actor than the payee; with `wrong`, one who may not (a third actor, or the payee).
+    function _invoiceCaller(
+        IPaymentInvoice.Invoice memory inv,
+        uint256 seed,
+        bool wrong
+    ) private view returns (uint256) {
+        uint256 q = _indexOf(inv.payee);
+        if (inv.payer == address(0)) return wrong ? q : (q + 1 + ((seed >> 8) % 3)) % 4;
+        uint256 p = _indexOf(inv.payer);
+        return wrong ? _third(p, q, (seed >> 8) & 1) : p;
+    }
+
+    /// @dev An invoice index: with [16,19) == 7 any, else the first Open one from a random start.
+    function _pickInvoice(uint256 seed) private view returns (uint256) {
+        uint256 n = _invoiceModel.length;
+        uint256 r = (seed & 0xffff) % n;
+        if (((seed >> 16) & 7) == 7) return r;
+        for (uint256 j; j < n; ++j) {
+            uint256 c = (r + j) % n;
+            if (_invoiceModel[c].status == IPaymentInvoice.InvoiceStatus.Open) return c;
+        }
+        return r;
+    }
+
     /// @dev The `which`-th (0 or 1) actor index that is neither `a` nor `b` (a != b).
     function _third(uint256 a, uint256 b, uint256 which) private pure returns (uint256 i) {
         for (i = 0; i < 4; ++i) {
@@ -895,6 +1199,10 @@ contract PaymentHandler {
         uint256 dayBefore = ghostTime / 1 days;
         ghostTime = t;
         VM.warp(t);
+        // A fresh price in [0.95, 1.05), updated now.
+        int256 price = int256(95e6 + (uint256(keccak256(abi.encode("usd", t))) % 10e6));
+        usdFeed.set(price, t);
+        ghostUsdPrice = price;
         ++warps;
         if (t / 1 days != dayBefore) ++dayChanges;
     }

@@ -7,11 +7,13 @@ import {
     PaymentTestToken,
     boundPayment,
     paymentEscrowSelectors,
+    paymentInvoiceSelectors,
     paymentSelectors
 } from "./PaymentHandler.sol";
 import {IFinanceDiamond} from "../../contracts/interfaces/IFinanceDiamond.sol";
 import {IPayment} from "../../contracts/modules/payment/IPayment.sol";
 import {IPaymentEscrow} from "../../contracts/modules/payment/IPaymentEscrow.sol";
+import {IPaymentInvoice} from "../../contracts/modules/payment/IPaymentInvoice.sol";
 import {ModuleInfo} from "../../contracts/types/ModuleTypes.sol";
 
 /// @dev Checks shared by the invariant campaign, the plain tests and the fuzz tests: the
@@ -22,6 +24,7 @@ abstract contract PaymentChecks is TestBase {
     IFinanceDiamond internal diamond;
     IPayment internal payment;
     IPaymentEscrow internal escrow;
+    IPaymentInvoice internal invoices;
     PaymentTestToken internal tokenA;
     PaymentTestToken internal tokenB;
     address internal treasury;
@@ -39,6 +42,7 @@ abstract contract PaymentChecks is TestBase {
         diamond = handler.diamond();
         payment = handler.payment();
         escrow = handler.escrow();
+        invoices = handler.invoices();
         tokenA = handler.tokenA();
         tokenB = handler.tokenB();
         treasury = handler.treasury();
@@ -201,10 +205,40 @@ abstract contract PaymentChecks is TestBase {
         }
     }
 
+    /// @dev Every invoice the handler issued is on chain exactly as modelled (terms and
+    /// status); a paid or cancelled one never reads Open again; open USD invoices quote at
+    /// the modelled price; and there is no invoice beyond the last one issued.
+    function _checkInvoices() internal view {
+        uint256 n = handler.invoiceCount();
+        for (uint256 id = 1; id <= n; ++id) {
+            IPaymentInvoice.Invoice memory m = handler.invoiceModel(id);
+            IPaymentInvoice.Invoice memory c = invoices.getInvoice(id);
+            if (m.status != IPaymentInvoice.InvoiceStatus.Open) {
+                assertTrue(c.status != IPaymentInvoice.InvoiceStatus.Open, "a paid or cancelled invoice reopened");
+            }
+            assertEq(uint256(c.status), uint256(m.status), "invoice status as modelled");
+            assertEq(keccak256(abi.encode(c)), keccak256(abi.encode(m)), "invoice terms as issued");
+            if (m.currency != bytes32(0) && m.status == IPaymentInvoice.InvoiceStatus.Open) {
+                (uint256 amountIn, ) = invoices.quoteInvoice(id, address(tokenA));
+                assertEq(amountIn, handler.usdToTokenA(m.amount), "quote at the modelled price, rounded up");
+            }
+        }
+        try invoices.getInvoice(n + 1) {
+            fail("an invoice beyond the last one issued exists");
+        } catch (bytes memory err) {
+            assertEq(
+                err,
+                abi.encodeWithSelector(IPaymentInvoice.PaymentInvoiceUnknown.selector, n + 1),
+                "next invoice unknown"
+            );
+        }
+    }
+
     function _checkAll() internal view {
         _checkHandlerPredictions();
         _checkAccounting();
         _checkEscrows();
+        _checkInvoices();
     }
 
     // ------------------------------------------------------------------ helpers
@@ -248,6 +282,21 @@ abstract contract PaymentChecks is TestBase {
         return payer | (payeeOffset << 8) | (assetSel << 16) | (arbiter << 20) | (mode << 24);
     }
 
+    /// @dev A handler seed for `issueInvoice`: kind 0 A, 1 B, 2 native, 3 USD; payerOffset 0: anyone.
+    function _invoiceSeed(
+        uint256 payee,
+        uint256 payerOffset,
+        uint256 kind,
+        uint256 mode
+    ) internal pure returns (uint256) {
+        return payee | (payerOffset << 8) | (kind << 16) | (mode << 24);
+    }
+
+    /// @dev A handler seed for `payInvoice`/`cancelInvoice` on invoice `id` (from 1).
+    function _invoicePick(uint256 id, uint256 mode) internal pure returns (uint256) {
+        return (id - 1) | (7 << 16) | (mode << 24);
+    }
+
     /// @dev A handler seed for `payBatch` with the given fields.
     function _batchSeed(uint256 assetSel, uint256 payer, uint256 count, uint256 mode) internal pure returns (uint256) {
         return assetSel | (payer << 4) | ((count - 1) << 8) | (mode << 16);
@@ -260,7 +309,7 @@ contract PaymentInvariantTest is PaymentChecks {
     function setUp() public {
         _deploy();
         _addTargetContract(address(handler));
-        bytes4[] memory actions = new bytes4[](13);
+        bytes4[] memory actions = new bytes4[](18);
         actions[0] = PaymentHandler.pay.selector;
         actions[1] = PaymentHandler.payNative.selector;
         actions[2] = PaymentHandler.payBatch.selector;
@@ -275,6 +324,12 @@ contract PaymentInvariantTest is PaymentChecks {
         actions[10] = PaymentHandler.reclaimEscrow.selector;
         actions[11] = PaymentHandler.disputeEscrow.selector;
         actions[12] = PaymentHandler.resolveEscrow.selector;
+        // Issue and pay twice each: invoices must exist, and paying is what moves money.
+        actions[13] = PaymentHandler.issueInvoice.selector;
+        actions[14] = PaymentHandler.issueInvoice.selector;
+        actions[15] = PaymentHandler.payInvoice.selector;
+        actions[16] = PaymentHandler.payInvoice.selector;
+        actions[17] = PaymentHandler.cancelInvoice.selector;
         _addTargetSelectors(address(handler), actions);
     }
 
@@ -292,50 +347,52 @@ contract PaymentHandlerTest is PaymentChecks {
     }
 
     function test_PaymentModuleInstalledWithEveryFacetSelector() public view {
-        bytes4[] memory sels = paymentSelectors();
-        bytes4 x;
-        for (uint256 i; i < sels.length; ++i) {
-            x ^= sels[i];
-            assertEq(diamond.facetAddress(sels[i]), handler.paymentFacet(), "selector served by PaymentFacet");
-            assertTrue(diamond.moduleOfSelector(sels[i]) == handler.PAYMENT_MODULE(), "selector owned by payment");
-        }
-        assertEq(uint256(uint32(x)), uint256(uint32(type(IPayment).interfaceId)), "selectors are all of IPayment");
-        bytes4[] memory escrowSels = paymentEscrowSelectors();
-        x = 0;
-        for (uint256 i; i < escrowSels.length; ++i) {
-            x ^= escrowSels[i];
-            assertEq(
-                diamond.facetAddress(escrowSels[i]),
-                handler.paymentEscrowFacet(),
-                "selector served by PaymentEscrowFacet"
-            );
-            assertTrue(
-                diamond.moduleOfSelector(escrowSels[i]) == handler.PAYMENT_MODULE(),
-                "selector owned by payment"
-            );
-        }
-        assertEq(
-            uint256(uint32(x)),
-            uint256(uint32(type(IPaymentEscrow).interfaceId)),
-            "selectors are all of IPaymentEscrow"
-        );
+        address[3] memory facets = [
+            handler.paymentFacet(),
+            handler.paymentEscrowFacet(),
+            handler.paymentInvoiceFacet()
+        ];
+        bytes4[3] memory ids = [
+            type(IPayment).interfaceId,
+            type(IPaymentEscrow).interfaceId,
+            type(IPaymentInvoice).interfaceId
+        ];
+        uint256[3] memory counts = [
+            _checkFacetSelectors(paymentSelectors(), facets[0], ids[0]),
+            _checkFacetSelectors(paymentEscrowSelectors(), facets[1], ids[1]),
+            _checkFacetSelectors(paymentInvoiceSelectors(), facets[2], ids[2])
+        ];
         ModuleInfo memory info = diamond.getModule(handler.PAYMENT_MODULE());
-        assertEq(info.facets.length, 2, "two facets");
-        uint256 listed = info.facets[0].functionSelectors.length + info.facets[1].functionSelectors.length;
-        assertEq(listed, sels.length + escrowSels.length, "all selectors listed");
-        for (uint256 f; f < 2; ++f) {
-            address fa = info.facets[f].facetAddress;
-            uint256 expected = fa == handler.paymentFacet() ? sels.length : escrowSels.length;
-            assertTrue(fa == handler.paymentFacet() || fa == handler.paymentEscrowFacet(), "a payment facet");
-            assertEq(info.facets[f].functionSelectors.length, expected, "selectors listed per facet");
+        assertEq(info.facets.length, 3, "three facets");
+        for (uint256 f; f < 3; ++f) {
+            uint256 k;
+            while (k < 3 && facets[k] != info.facets[f].facetAddress) ++k;
+            assertTrue(k < 3, "a payment facet");
+            assertEq(info.facets[f].functionSelectors.length, counts[k], "selectors listed per facet");
+            assertTrue(diamond.supportsInterface(ids[f]), "interface declared");
         }
-        assertTrue(diamond.supportsInterface(type(IPayment).interfaceId), "IPayment declared");
-        assertTrue(diamond.supportsInterface(type(IPaymentEscrow).interfaceId), "IPaymentEscrow declared");
         assertEq(payment.paymentTreasury(), treasury, "treasury set");
         assertEq(uint256(payment.paymentFee(address(tokenA))), 30, "fee A");
         assertEq(uint256(payment.paymentFee(address(tokenB))), 100, "fee B");
         assertEq(uint256(payment.paymentFee(NATIVE)), 50, "fee native");
         _checkAll();
+    }
+
+    /// @dev Every selector in `sels` is served by `facet` and owned by the payment module,
+    /// and together they are exactly `interfaceId` (XOR); returns how many there are.
+    function _checkFacetSelectors(
+        bytes4[] memory sels,
+        address facet,
+        bytes4 interfaceId
+    ) internal view returns (uint256) {
+        bytes4 x;
+        for (uint256 i; i < sels.length; ++i) {
+            x ^= sels[i];
+            assertEq(diamond.facetAddress(sels[i]), facet, "selector served by its facet");
+            assertTrue(diamond.moduleOfSelector(sels[i]) == handler.PAYMENT_MODULE(), "selector owned by payment");
+        }
+        assertEq(uint256(uint32(x)), uint256(uint32(interfaceId)), "selectors are all of the facet's interface");
+        return sels.length;
     }
 
     function test_PaymentHandlerEveryActionSucceedsOnce() public {
@@ -365,6 +422,67 @@ contract PaymentHandlerTest is PaymentChecks {
         for (uint256 k; k < 3; ++k) {
             assertEq(payment.accruedPaymentFees(handler.assets()[k]), 0, "all withdrawn");
         }
+        _checkAll();
+    }
+
+    function test_PaymentInvoiceEveryActionSucceedsOnce() public {
+        assertTrue(handler.issueInvoice(_invoiceSeed(0, 1, 0, 0), 100e18, "A for actor1"), "issue A");
+        assertTrue(handler.issueInvoice(_invoiceSeed(1, 0, 2, 0), 2e18, "native, open"), "issue native");
+        assertTrue(handler.issueInvoice(_invoiceSeed(2, 1, 3, 0), 50e8, "USD for actor3"), "issue USD");
+        assertTrue(handler.issueInvoice(_invoiceSeed(3, 0, 1, 0), 9e18, "B, open"), "issue B");
+        assertTrue(handler.payInvoice(_invoicePick(1, 0)), "pay A invoice");
+        assertTrue(handler.payInvoice(_invoicePick(2, 0)), "pay native invoice (open: another actor)");
+        uint256 before = _bal(address(tokenA), actors[2]);
+        assertTrue(handler.payInvoice(_invoicePick(3, 0)), "pay USD invoice in A");
+        assertEq(_bal(address(tokenA), actors[2]) - before, 50e18, "50 USD at 1.00 is 50 A");
+        assertTrue(handler.cancelInvoice(_invoicePick(4, 0)), "cancel B invoice");
+        // A new price after the warp: the cost follows it, rounded up.
+        handler.warpTime(2 hours);
+        assertTrue(handler.issueInvoice(_invoiceSeed(1, 0, 3, 0), 12_345_678_901, "USD, open"), "issue USD 2");
+        before = _bal(address(tokenA), actors[1]);
+        assertTrue(handler.payInvoice(_invoicePick(5, 0)), "pay USD invoice at the new price");
+        assertEq(_bal(address(tokenA), actors[1]) - before, handler.usdToTokenA(12_345_678_901), "paid at new price");
+        assertTrue(handler.ghostUsdPrice() != 1e8, "the price moved");
+
+        assertEq(handler.successes(handler.ACT_INVOICE_ISSUE()), 5, "issue successes");
+        assertEq(handler.successes(handler.ACT_INVOICE_PAY()), 2, "payInvoice successes");
+        assertEq(handler.successes(handler.ACT_INVOICE_PAY_CROSS()), 2, "cross-currency successes");
+        assertEq(handler.successes(handler.ACT_INVOICE_CANCEL()), 1, "cancel successes");
+        assertEq(handler.invoicesPaid(), 4, "paid");
+        assertEq(handler.invoicesCancelled(), 1, "cancelled");
+        assertTrue(payment.accruedPaymentFees(address(tokenA)) > 0, "invoice fees accrued");
+        _checkAll();
+    }
+
+    function test_PaymentInvoiceExpectedRevertsMatchTheModel() public {
+        assertFalse(handler.issueInvoice(_invoiceSeed(0, 1, 0, 28), 1e18, "self"), "payer is the payee");
+        assertFalse(handler.issueInvoice(_invoiceSeed(0, 1, 0, 29), 1e18, "zero"), "zero amount");
+        assertFalse(handler.issueInvoice(_invoiceSeed(0, 1, 0, 30), 1e18, "due now"), "due date not in the future");
+        assertFalse(handler.issueInvoice(_invoiceSeed(0, 1, 0, 31), 1e18, "both"), "token and currency");
+        assertTrue(handler.issueInvoice(_invoiceSeed(0, 1, 0, 0), 1e18, "A for actor1"), "issue A");
+        assertTrue(handler.issueInvoice(_invoiceSeed(2, 0, 3, 0), 10e8, "USD, open"), "issue USD");
+        assertTrue(handler.issueInvoice(_invoiceSeed(3, 2, 2, 0), 1e18, "native for actor1"), "issue native");
+        assertFalse(handler.payInvoice(_invoicePick(1, 31)), "wrong payer");
+        assertFalse(handler.payInvoice(_invoicePick(2, 31)), "payee pays its own open invoice");
+        assertFalse(handler.payInvoice(_invoicePick(1, 29)), "token invoice paid cross-currency");
+        assertFalse(handler.payInvoice(_invoicePick(2, 29)), "USD invoice paid as a token invoice");
+        assertFalse(handler.payInvoice(_invoicePick(1, 28)), "wrong token");
+        assertFalse(handler.payInvoice(_invoicePick(2, 28)), "no feed for token B");
+        assertFalse(handler.payInvoice(_invoicePick(1, 25)), "ERC-20 invoice with value");
+        assertFalse(handler.payInvoice(_invoicePick(3, 25)), "native invoice, one wei too much");
+        assertFalse(handler.payInvoice(_invoicePick(2, 26)), "slippage");
+        assertFalse(handler.cancelInvoice(_invoicePick(1, 31)), "cancel by another actor");
+        assertFalse(handler.cancelInvoice(_invoicePick(1, 30)), "cancel an unknown invoice");
+        assertTrue(handler.payInvoice(_invoicePick(1, 0)), "pay A invoice");
+        assertFalse(handler.payInvoice(_invoicePick(1, 0)), "pay it again");
+        assertFalse(handler.cancelInvoice(_invoicePick(1, 0)), "cancel a paid invoice");
+        assertFalse(handler.payInvoice(_invoicePick(2, 27)), "expired");
+        assertTrue(handler.cancelInvoice(_invoicePick(2, 0)), "the payee cancels an expired invoice");
+        assertFalse(handler.payInvoice(_invoicePick(2, 0)), "pay a cancelled invoice");
+        assertEq(handler.expectedReverts(handler.ACT_INVOICE_ISSUE()), 4, "issue reverts");
+        assertEq(handler.expectedReverts(handler.ACT_INVOICE_PAY()), 6, "payInvoice reverts");
+        assertEq(handler.expectedReverts(handler.ACT_INVOICE_PAY_CROSS()), 6, "cross-currency reverts");
+        assertEq(handler.expectedReverts(handler.ACT_INVOICE_CANCEL()), 3, "cancel reverts");
         _checkAll();
     }
 
