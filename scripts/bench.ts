@@ -18,6 +18,7 @@ import {
   runTimelocked,
   selectorsOf,
 } from "./lib/core.js";
+import { escrowTerms } from "./lib/payment.js";
 
 export interface BenchRow {
   name: string;
@@ -199,17 +200,7 @@ rows.push({
   });
   rows.push({
     name: "payment: release an escrow",
-    gasUsed: await gasOf(
-      escrow.releaseEscrow({
-        payer: terms.payer,
-        payee: terms.payee,
-        arbiter: terms.arbiter,
-        token: terms.token,
-        amount: terms.amount,
-        deadline: terms.deadline,
-        nonce: terms.nonce,
-      }),
-    ),
+    gasUsed: await gasOf(escrow.releaseEscrow(escrowTerms(terms))),
     peer: 52_197,
     peerName: "Permit2 transferFrom (published figure, issue #4)",
     budget: 60_000,

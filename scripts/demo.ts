@@ -14,6 +14,7 @@ import { apply, prepare, type Request, type SuiteContext } from "./lib/deploymen
 import type { Manifest } from "./lib/manifest.js";
 import { RecordStore } from "./lib/records.js";
 import { ROLES } from "./lib/core.js";
+import { escrowTerms } from "./lib/payment.js";
 import { IFinanceDiamond__factory, IFinanceSuite__factory, MockFacetV2__factory } from "../typechain-types/index.js";
 
 const { ethers, networkName } = await network.getOrCreate();
@@ -198,15 +199,7 @@ chapter("2. Payments: rails, fees, a reference payment, a batch, a cross-currenc
     arbiter.address,
     id("order-77"),
   );
-  const escrowTerms = {
-    payer: terms.payer,
-    payee: terms.payee,
-    arbiter: terms.arbiter,
-    token: terms.token,
-    amount: terms.amount,
-    deadline: terms.deadline,
-    nonce: terms.nonce,
-  };
+  const orderTerms = escrowTerms(terms);
   await gas(
     "customer funds a 5,000 mUSD escrow for order-77",
     asCustomer.createEscrow(
@@ -220,13 +213,13 @@ chapter("2. Payments: rails, fees, a reference payment, a batch, a cross-currenc
     ),
   );
   console.log(`  escrow ${escrowId.slice(0, 10)}… holds ${mUSD(await payment.escrowedAmount(usdAddress))}`);
-  await gas("customer opens a dispute", asCustomer.disputeEscrow(escrowTerms));
+  await gas("customer opens a dispute", asCustomer.disputeEscrow(orderTerms));
   await gas(
     "arbiter resolves: 4,000 to the merchant, 1,000 back",
-    payment.connect(arbiter).resolveEscrow(escrowTerms, units(4_000)),
+    payment.connect(arbiter).resolveEscrow(orderTerms, units(4_000)),
   );
   try {
-    await asCustomer.releaseEscrow(escrowTerms);
+    await asCustomer.releaseEscrow(orderTerms);
   } catch (e) {
     const err = payment.interface.parseError((e as { data?: string }).data ?? "0x");
     console.log(`  releasing it again is refused: ${err?.name} (status ${err?.args[1]})`);
