@@ -630,6 +630,19 @@ describe("Payment module: invoices", function () {
       );
     });
 
+    it("reverts with PaymentRailDisabled(channel, 0x0) for the native currency, which has no cross-currency path", async function () {
+      await usdFeed(f);
+      const inv = await issue(f, { currency: USD });
+      await expectNothingChanged(
+        f,
+        () =>
+          expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, ZeroAddress, usd(1_000), MAX_AGE))
+            .to.be.revertedWithCustomError(f.invoice, "PaymentRailDisabled")
+            .withArgs(SEPA, ZeroAddress),
+        [inv.id],
+      );
+    });
+
     it("reverts with PaymentPriceStale when the price claims to come from the future", async function () {
       const feed = await usdFeed(f);
       const inv = await issue(f, { currency: USD });
