@@ -18,7 +18,9 @@ import {
   runTimelocked,
   selectorsOf,
 } from "./lib/core.js";
+import { installFromManifest } from "./lib/modules.js";
 import { escrowTerms } from "./lib/payment.js";
+import suiteManifest from "./manifest.js";
 
 export interface BenchRow {
   name: string;
@@ -128,18 +130,7 @@ rows.push({
 // --- Payment module -------------------------------------------------------------------
 {
   const [, payer, spender, holderA, holderB] = await ethers.getSigners();
-  const facet = await ethers.deployContract("PaymentFacet");
-  const escrowFacet = await ethers.deployContract("PaymentEscrowFacet");
-  await runTimelocked(diamond, [
-    coreCalls.installModule({
-      id: "payment",
-      version: [0, 1, 0],
-      facets: [
-        { facetAddress: await facet.getAddress(), functionSelectors: selectorsOf(facet.interface) },
-        { facetAddress: await escrowFacet.getAddress(), functionSelectors: selectorsOf(escrowFacet.interface) },
-      ],
-    }),
-  ]);
+  await installFromManifest(ethers, diamond, suiteManifest, "payment");
   const payment = PaymentFacet__factory.connect(await diamond.getAddress(), owner);
   await (await diamond.grantRole(id("finsuite.role.payment-admin"), owner.address)).wait();
   const channel = encodeBytes32String("main");

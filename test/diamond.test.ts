@@ -5,6 +5,7 @@ import { network } from "hardhat";
 import { Interface, ZeroAddress, ZeroHash, type ContractTransactionReceipt, type Log } from "ethers";
 
 import { coreFixture } from "./helpers.js";
+import { interfaceIdOf } from "../scripts/lib/artifacts.js";
 import {
   CORE_FACET_CONTRACTS,
   coreCalls,
@@ -110,13 +111,7 @@ function coreSelectors(key: keyof CoreFacetAddresses): string[] {
 }
 
 /** ERC-165 id of an interface: XOR of the selectors it declares itself. */
-function interfaceIdOf(iface: Interface): string {
-  let id = 0n;
-  iface.forEachFunction((fn) => {
-    id ^= BigInt(fn.selector);
-  });
-  return "0x" + id.toString(16).padStart(8, "0");
-}
+const interfaceIdOfAbi = (iface: Interface) => interfaceIdOf(selectorsOf(iface));
 
 interface FacetView {
   facet: string;
@@ -411,9 +406,9 @@ describe("Diamond (EIP-2535)", function () {
     it("supports IPause, ITimelock and IModuleRegistry (ids from their own selectors)", async function () {
       const { diamond } = await networkHelpers.loadFixture(baseFixture);
       const ids = {
-        IPause: interfaceIdOf(IPause__factory.createInterface()),
-        ITimelock: interfaceIdOf(ITimelock__factory.createInterface()),
-        IModuleRegistry: interfaceIdOf(IModuleRegistry__factory.createInterface()),
+        IPause: interfaceIdOfAbi(IPause__factory.createInterface()),
+        ITimelock: interfaceIdOfAbi(ITimelock__factory.createInterface()),
+        IModuleRegistry: interfaceIdOfAbi(IModuleRegistry__factory.createInterface()),
       };
       for (const [name, id] of Object.entries(ids)) {
         expect(await diamond.supportsInterface(id), `${name} ${id}`).to.equal(true);
@@ -426,7 +421,7 @@ describe("Diamond (EIP-2535)", function () {
       expect(await diamond.supportsInterface("0x12345678")).to.equal(false);
       expect(await diamond.supportsInterface("0x00000000")).to.equal(false);
       // The full IFinanceDiamond union is not itself a declared interface.
-      expect(await diamond.supportsInterface(interfaceIdOf(DIAMOND_IFACE))).to.equal(false);
+      expect(await diamond.supportsInterface(interfaceIdOfAbi(DIAMOND_IFACE))).to.equal(false);
     });
 
     it("turns a module's declared interface ids on at install and off at removal", async function () {

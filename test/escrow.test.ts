@@ -15,8 +15,9 @@ import {
 } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 
+import suiteManifest from "../scripts/manifest.js";
+import { installFromManifest } from "../scripts/lib/modules.js";
 import { coreFixture } from "./helpers.js";
-import { coreCalls, runTimelocked, selectorsOf } from "../scripts/lib/core.js";
 import {
   IFinanceSuite__factory,
   MockFeeOnTransferToken__factory,
@@ -111,25 +112,7 @@ async function deployEscrowFixture() {
   const { owner, alice, bob } = core;
   const diamondAddress = await core.diamond.getAddress();
 
-  const paymentFacet = await ethers.deployContract("PaymentFacet");
-  const escrowFacet = await ethers.deployContract("PaymentEscrowFacet");
-  await runTimelocked(core.diamond.connect(core.upgrader), [
-    coreCalls.installModule({
-      id: "payment",
-      version: [0, 1, 0],
-      facets: [
-        {
-          facetAddress: await paymentFacet.getAddress(),
-          functionSelectors: selectorsOf(PaymentFacet__factory.abi),
-        },
-        {
-          facetAddress: await escrowFacet.getAddress(),
-          functionSelectors: selectorsOf(PaymentEscrowFacet__factory.abi),
-        },
-      ],
-      interfaceIds: [],
-    }),
-  ]);
+  await installFromManifest(ethers, core.diamond.connect(core.upgrader), suiteManifest, "payment");
   await (await core.diamond.connect(owner).grantRole(PAYMENT_ADMIN_ROLE, admin.address)).wait();
 
   const usdToken = await new MockStablecoin__factory(owner).deploy();

@@ -5,15 +5,15 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { encodeBytes32String, id as keccakUtf8, parseEther, parseUnits, ZeroAddress, ZeroHash } from "ethers";
 
+import suiteManifest from "../scripts/manifest.js";
+import { installFromManifest } from "../scripts/lib/modules.js";
 import { coreFixture } from "./helpers.js";
-import { coreCalls, runTimelocked, selectorsOf } from "../scripts/lib/core.js";
 import {
   IFinanceSuite__factory,
   MockFeeOnTransferToken__factory,
   MockPriceFeed__factory,
   MockStablecoin__factory,
   PaymentEscrowFacet__factory,
-  PaymentFacet__factory,
   PaymentInvoiceFacet__factory,
 } from "../typechain-types/index.js";
 import type { MockPriceFeed } from "../typechain-types/index.js";
@@ -65,30 +65,7 @@ async function deployInvoiceFixture() {
   const { owner, alice, bob } = core;
   const diamondAddress = await core.diamond.getAddress();
 
-  const paymentFacet = await ethers.deployContract("PaymentFacet");
-  const escrowFacet = await ethers.deployContract("PaymentEscrowFacet");
-  const invoiceFacet = await ethers.deployContract("PaymentInvoiceFacet");
-  await runTimelocked(core.diamond.connect(core.upgrader), [
-    coreCalls.installModule({
-      id: "payment",
-      version: [0, 1, 0],
-      facets: [
-        {
-          facetAddress: await paymentFacet.getAddress(),
-          functionSelectors: selectorsOf(PaymentFacet__factory.abi),
-        },
-        {
-          facetAddress: await escrowFacet.getAddress(),
-          functionSelectors: selectorsOf(PaymentEscrowFacet__factory.abi),
-        },
-        {
-          facetAddress: await invoiceFacet.getAddress(),
-          functionSelectors: selectorsOf(PaymentInvoiceFacet__factory.abi),
-        },
-      ],
-      interfaceIds: [],
-    }),
-  ]);
+  await installFromManifest(ethers, core.diamond.connect(core.upgrader), suiteManifest, "payment");
   await (await core.diamond.connect(owner).grantRole(PAYMENT_ADMIN_ROLE, admin.address)).wait();
 
   const usdToken = await new MockStablecoin__factory(owner).deploy();

@@ -14,8 +14,10 @@ import {
 } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 
+import suiteManifest from "../scripts/manifest.js";
+import { installFromManifest } from "../scripts/lib/modules.js";
 import { coreFixture } from "./helpers.js";
-import { coreCalls, moduleId, runTimelocked, selectorsOf } from "../scripts/lib/core.js";
+import { moduleId } from "../scripts/lib/core.js";
 import {
   MockFeeOnTransferToken__factory,
   MockNativeReceiver__factory,
@@ -77,15 +79,7 @@ async function deployPaymentFixture() {
   const { owner, alice, bob } = core;
   const diamondAddress = await core.diamond.getAddress();
 
-  const facet = await ethers.deployContract("PaymentFacet");
-  await runTimelocked(core.diamond.connect(core.upgrader), [
-    coreCalls.installModule({
-      id: "payment",
-      version: [0, 1, 0],
-      facets: [{ facetAddress: await facet.getAddress(), functionSelectors: selectorsOf(PaymentFacet__factory.abi) }],
-      interfaceIds: [],
-    }),
-  ]);
+  await installFromManifest(ethers, core.diamond.connect(core.upgrader), suiteManifest, "payment");
   await (await core.diamond.connect(owner).grantRole(PAYMENT_ADMIN_ROLE, admin.address)).wait();
 
   const usdToken = await new MockStablecoin__factory(owner).deploy();

@@ -50,9 +50,9 @@ export async function loadContracts(
   return out;
 }
 
-/** ERC-165 id of an interface contract: XOR of the selectors in its ABI. */
-export function interfaceIdOf(info: ContractInfo): string {
-  const id = info.selectors.reduce((acc, s) => acc ^ Number.parseInt(s.slice(2), 16), 0) >>> 0;
+/** ERC-165 id of an interface: XOR of its selectors (those it declares itself). */
+export function interfaceIdOf(selectors: readonly string[]): string {
+  const id = selectors.reduce((acc, s) => acc ^ Number.parseInt(s.slice(2), 16), 0) >>> 0;
   return "0x" + id.toString(16).padStart(8, "0");
 }
 

@@ -542,7 +542,7 @@ class Run {
         facetAddress: this.deployed(f),
         functionSelectors: this.p.contracts[f].selectors,
       })),
-      interfaceIds: (def.interfaces ?? []).map((i) => interfaceIdOf(this.p.contracts[i])),
+      interfaceIds: (def.interfaces ?? []).map((i) => interfaceIdOf(this.p.contracts[i].selectors)),
       dependencies: def.dependencies ?? [],
     };
     const [init, data] = this.initCall(action.init);
