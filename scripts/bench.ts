@@ -50,6 +50,9 @@ async function deployGas(name: string, args: unknown[] = []): Promise<{ address:
 
 const rows: BenchRow[] = [];
 
+/** Enforced overhead of `pay` over a plain transferFrom (the issue's 8,000 is below the floor). */
+const PAY_OVERHEAD_BUDGET = 21_000;
+
 // --- Deploying a diamond: shared facets vs a full stack ---------------------------
 let facetsGas = 0;
 for (const name of Object.values(CORE_FACET_CONTRACTS)) facetsGas += (await deployGas(name)).gas;
@@ -147,23 +150,43 @@ rows.push({
     token.connect(spender).transferFrom(payer.address, holderA.address, 1_000_000n),
   );
   const payGas = await gasOf(asPayer.pay(channel, tokenAddress, holderB.address, 1_000_000n, ref));
+  const issueTarget = plainTransferFrom + 8_000;
   rows.push({
-    name: "payment: pay with reference (ERC-20, no fee, payee holds tokens)",
+    name: "payment: pay with reference (ERC-20, rail with daily limit, no fee, payee holds tokens)",
     gasUsed: payGas,
     peer: plainTransferFrom,
     peerName: "plain ERC-20 transferFrom by a spender, same amount",
-    budget: null,
-    note: `issue target peer + 8,000 = ${(plainTransferFrom + 8000).toLocaleString("en-US")}: not met (see README, Gas)`,
+    budget: plainTransferFrom + PAY_OVERHEAD_BUDGET,
+    note: `issue target peer + 8,000 = ${issueTarget.toLocaleString("en-US")}: not met, below the floor (next row)`,
   });
-  await (await payment.setPaymentFee(tokenAddress, 30)).wait();
+  // The floor: the same calldata, event and transfer through the diamond, nothing else.
+  const floorFacet = await ethers.deployContract("BenchPayFloorFacet");
+  await runTimelocked(diamond, [
+    coreCalls.installModule({
+      id: "bench-floor",
+      version: [1, 0, 0],
+      facets: [{ facetAddress: await floorFacet.getAddress(), functionSelectors: selectorsOf(floorFacet.interface) }],
+    }),
+  ]);
+  const payFloor = floorFacet.attach(await diamond.getAddress()).connect(payer).getFunction("payFloor");
+  const floorGas = await gasOf(payFloor(channel, tokenAddress, holderB.address, 1_000_000n, ref));
   rows.push({
-    name: "payment: pay with reference, 30 bps fee (first fee of the token: two new storage slots)",
+    name: "payment floor: pay's calldata, event and transferFrom through the diamond, nothing else",
+    gasUsed: floorGas,
+    peer: plainTransferFrom,
+    peerName: "plain ERC-20 transferFrom by a spender, same amount",
+    budget: null,
+    note: `floor − peer = ${(floorGas - plainTransferFrom).toLocaleString("en-US")} > 8,000: no routed pay meets the issue target`,
+  });
+  await (await payment.setPaymentFee(channel, tokenAddress, 30)).wait();
+  rows.push({
+    name: "payment: pay with reference, 30 bps fee (first fee of the token: one new storage slot)",
     gasUsed: await gasOf(asPayer.pay(channel, tokenAddress, holderB.address, 1_000_000n, ref)),
     peer: null,
     peerName: null,
     budget: null,
   });
-  await (await payment.setPaymentFee(tokenAddress, 0)).wait();
+  await (await payment.setPaymentFee(channel, tokenAddress, 0)).wait();
 
   // Escrow: the second of two escrows (the first creates the module's counters), released
   // to a payee that already holds tokens.

@@ -3,6 +3,10 @@ pragma solidity 0.8.34;
 
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+
+import {IPayment} from "../modules/payment/IPayment.sol";
 
 /// @dev Test-only stablecoin: 6 decimals, EIP-2612 permit, open mint.
 contract MockStablecoin is ERC20, ERC20Permit {
@@ -133,6 +137,42 @@ contract MockNativeReceiver is ReentryRecorder {
             }
         }
         received += msg.value;
+    }
+}
+
+/// @dev Test-only token with a USDC-style blocklist: transfers to or from a blocked
+/// address revert.
+contract MockBlocklistToken is ERC20 {
+    error MockBlocked(address account);
+
+    mapping(address account => bool) public blocked;
+
+    constructor() ERC20("Blocklist USD", "bUSD") {}
+
+    function mint(address to, uint256 amount) external {
+        _mint(to, amount);
+    }
+
+    function setBlocked(address account, bool isBlocked) external {
+        blocked[account] = isBlocked;
+    }
+
+    function _update(address from, address to, uint256 value) internal override {
+        if (blocked[from]) revert MockBlocked(from);
+        if (blocked[to]) revert MockBlocked(to);
+        super._update(from, to, value);
+    }
+}
+
+/// @dev The least a payment with a reference routed through the diamond can cost, for
+/// the benchmark: `pay`'s calldata, its event and the token transfer, with no rail, no
+/// fee, no checks and no measurement. Never part of a module set.
+contract BenchPayFloorFacet {
+    using SafeERC20 for IERC20;
+
+    function payFloor(bytes32 channel, address token, address payee, uint256 amount, bytes32 paymentRef) external {
+        emit IPayment.PaymentSent(paymentRef, msg.sender, payee, channel, token, amount, 0);
+        IERC20(token).safeTransferFrom(msg.sender, payee, amount);
     }
 }
 

@@ -60,7 +60,7 @@ function boundPayment(uint256 x, uint256 lo, uint256 hi) pure returns (uint256) 
 
 /// @dev Every selector of IPayment (= every external function of PaymentFacet).
 function paymentSelectors() pure returns (bytes4[] memory s) {
-    s = new bytes4[](12);
+    s = new bytes4[](14);
     s[0] = IPayment.pay.selector;
     s[1] = IPayment.payWithPermit.selector;
     s[2] = IPayment.payNative.selector;
@@ -70,9 +70,11 @@ function paymentSelectors() pure returns (bytes4[] memory s) {
     s[6] = IPayment.setPaymentTreasury.selector;
     s[7] = IPayment.withdrawPaymentFees.selector;
     s[8] = IPayment.paymentRail.selector;
-    s[9] = IPayment.paymentFee.selector;
+    s[9] = IPayment.claimPaymentCredit.selector;
     s[10] = IPayment.paymentTreasury.selector;
     s[11] = IPayment.accruedPaymentFees.selector;
+    s[12] = IPayment.paymentCredit.selector;
+    s[13] = IPayment.totalPaymentCredits.selector;
 }
 
 /// @dev Every selector of IPaymentEscrow (= every external function of PaymentEscrowFacet).
@@ -155,8 +157,8 @@ contract PaymentHandler {
     bytes32 public constant PAYMENT_ADMIN_ROLE = keccak256("finsuite.role.payment-admin");
     address public constant NATIVE = address(0);
     uint16 public constant MAX_FEE_BPS = 500;
-    uint128 public constant MAX_PER_TX = 1_000e18;
-    uint128 public constant MAX_PER_DAY = 2_500e18;
+    uint96 public constant MAX_PER_TX = 1_000e18;
+    uint96 public constant MAX_PER_DAY = 2_500e18;
     /// @dev What every actor starts with, of each token and of the native currency.
     uint256 public constant INITIAL_BALANCE = 1e30;
 
@@ -295,7 +297,7 @@ contract PaymentHandler {
             VM.prank(admin);
             payment.setPaymentRail(CHANNEL, all[i], MAX_PER_TX, MAX_PER_DAY);
             VM.prank(admin);
-            payment.setPaymentFee(all[i], fees[i]);
+            payment.setPaymentFee(CHANNEL, all[i], fees[i]);
             ghostFeeBps[all[i]] = fees[i];
         }
         ghostTime = block.timestamp;
@@ -498,7 +500,7 @@ contract PaymentHandler {
             caller,
             asset,
             0,
-            abi.encodeCall(IPayment.setPaymentFee, (asset, feeBps)),
+            abi.encodeCall(IPayment.setPaymentFee, (CHANNEL, asset, feeBps)),
             expectedError,
             none
         );

@@ -160,8 +160,8 @@ abstract contract PaymentChecks is TestBase {
     }
 
     function _checkRailAndFee(address asset, string memory tag) internal view {
-        assertEq(payment.paymentFee(asset), handler.ghostFeeBps(asset), string.concat(tag, ": fee as modelled"));
-        (uint128 maxPerTx, uint128 maxPerDay, uint256 spentToday) = payment.paymentRail(CHANNEL, asset);
+        (uint96 maxPerTx, uint96 maxPerDay, uint256 spentToday, uint16 feeBps) = payment.paymentRail(CHANNEL, asset);
+        assertEq(feeBps, handler.ghostFeeBps(asset), string.concat(tag, ": fee as modelled"));
         assertEq(maxPerTx, handler.MAX_PER_TX(), string.concat(tag, ": maxPerTx unchanged"));
         assertEq(maxPerDay, handler.MAX_PER_DAY(), string.concat(tag, ": maxPerDay unchanged"));
         assertEq(spentToday, handler.ghostSpentToday(asset), string.concat(tag, ": spentToday as modelled"));
@@ -232,6 +232,10 @@ abstract contract PaymentChecks is TestBase {
                 "next invoice unknown"
             );
         }
+    }
+
+    function _feeOf(address asset) internal view returns (uint16 feeBps) {
+        (, , , feeBps) = payment.paymentRail(CHANNEL, asset);
     }
 
     function _checkAll() internal view {
@@ -372,9 +376,9 @@ contract PaymentHandlerTest is PaymentChecks {
             assertTrue(diamond.supportsInterface(ids[f]), "interface declared");
         }
         assertEq(payment.paymentTreasury(), treasury, "treasury set");
-        assertEq(uint256(payment.paymentFee(address(tokenA))), 30, "fee A");
-        assertEq(uint256(payment.paymentFee(address(tokenB))), 100, "fee B");
-        assertEq(uint256(payment.paymentFee(NATIVE)), 50, "fee native");
+        assertEq(uint256(_feeOf(address(tokenA))), 30, "fee A");
+        assertEq(uint256(_feeOf(address(tokenB))), 100, "fee B");
+        assertEq(uint256(_feeOf(NATIVE)), 50, "fee native");
         _checkAll();
     }
 
@@ -415,7 +419,7 @@ contract PaymentHandlerTest is PaymentChecks {
         assertEq(handler.successes(handler.ACT_SET_FEE()), 1, "setPaymentFee successes");
         assertEq(handler.successes(handler.ACT_WITHDRAW()), 3, "withdraw successes");
         assertEq(handler.dayChanges(), 1, "the warp crossed a day");
-        assertEq(uint256(payment.paymentFee(address(tokenA))), 250, "new fee");
+        assertEq(uint256(_feeOf(address(tokenA))), 250, "new fee");
         // 500e18 * 30 bps + 100e18 * 250 bps, plus the batch's fee at 30 bps.
         assertTrue(handler.ghostWithdrawn(address(tokenA)) > 1.5e18 + 2.5e18, "fees of A reached the treasury");
         assertTrue(_bal(NATIVE, treasury) > 0, "native fees reached the treasury");
@@ -519,7 +523,7 @@ contract PaymentHandlerTest is PaymentChecks {
         assertTrue(handler.pay(_paySeed(0, 0, 1, 0), maxPerTx, "fill-1"), "within the daily limit (1)");
         assertTrue(handler.pay(_paySeed(1, 0, 1, 0), maxPerTx, "fill-2"), "within the daily limit (2)");
         assertTrue(handler.pay(_paySeed(2, 0, 1, 0), maxPerDay - 2 * maxPerTx, "fill-3"), "up to the daily limit");
-        (, , uint256 spentToday) = payment.paymentRail(CHANNEL, address(tokenB));
+        (, , uint256 spentToday, ) = payment.paymentRail(CHANNEL, address(tokenB));
         assertEq(spentToday, maxPerDay, "spent today == daily limit");
         assertFalse(handler.pay(_paySeed(3, 0, 1, 0), 1, "over"), "daily limit refuses one more wei");
         assertEq(handler.dailyLimitHits(), 1, "the model expected the daily limit");
@@ -533,10 +537,10 @@ contract PaymentHandlerTest is PaymentChecks {
         assertEq(handler.dayChanges(), 0, "no day boundary crossed yet");
         handler.warpTime(60);
         assertEq(handler.dayChanges(), 1, "day boundary crossed");
-        (, , spentToday) = payment.paymentRail(CHANNEL, address(tokenB));
+        (, , spentToday, ) = payment.paymentRail(CHANNEL, address(tokenB));
         assertEq(spentToday, 0, "nothing spent on the new day");
         assertTrue(handler.pay(_paySeed(3, 0, 1, 0), maxPerTx, "next day"), "new day, new limit");
-        (, , spentToday) = payment.paymentRail(CHANNEL, address(tokenB));
+        (, , spentToday, ) = payment.paymentRail(CHANNEL, address(tokenB));
         assertEq(spentToday, maxPerTx, "spent today after the boundary");
         assertEq(handler.dailyLimitHits(), 3, "three refusals, all predicted");
         _checkAll();
@@ -623,7 +627,7 @@ contract PaymentHandlerTest is PaymentChecks {
         assertTrue(handler.pay(_paySeed(0, 0, 0, 0), maxPerTx, "p"), "pay");
         assertTrue(handler.pay(_paySeed(1, 0, 0, 0), maxPerTx, "p"), "pay");
         assertTrue(handler.createEscrow(_escrowSeed(2, 0, 1, 0, 0), 250e18, "e"), "escrow within the limit");
-        (, , uint256 spentToday) = payment.paymentRail(CHANNEL, address(tokenA));
+        (, , uint256 spentToday, ) = payment.paymentRail(CHANNEL, address(tokenA));
         assertEq(spentToday, 2 * maxPerTx + 250e18, "escrow counted");
         assertTrue(handler.createEscrow(_escrowSeed(3, 0, 1, 0, 0), 250e18, "e"), "escrow up to the limit");
         assertFalse(handler.createEscrow(_escrowSeed(2, 0, 1, 0, 0), 1, "e"), "one wei over the daily limit");
@@ -697,7 +701,7 @@ contract PaymentFuzzTest is PaymentChecks {
         amount = boundPayment(amount, 1, handler.MAX_PER_TX());
         uint16 feeBps = uint16(boundPayment(bps, 0, 500));
         vm.prank(admin);
-        payment.setPaymentFee(token, feeBps);
+        payment.setPaymentFee(CHANNEL, token, feeBps);
         address payer = actors[who % 4];
         address payee = actors[((who % 4) + 1 + ((who >> 2) % 3)) % 4];
         uint256 fee = (amount * feeBps) / 10_000;
@@ -712,7 +716,7 @@ contract PaymentFuzzTest is PaymentChecks {
         assertEq(payment.accruedPaymentFees(token) - before[3], fee, "accrued += fee");
         assertEq(_bal(token, address(diamond)) - before[2], fee, "diamond holds the fee");
         assertEq(_bal(token, address(diamond)), payment.accruedPaymentFees(token), "diamond == accrued");
-        (, , uint256 spentToday) = payment.paymentRail(CHANNEL, token);
+        (, , uint256 spentToday, ) = payment.paymentRail(CHANNEL, token);
         assertEq(spentToday, amount, "rail counts the amount, not the fee");
     }
 
@@ -721,7 +725,7 @@ contract PaymentFuzzTest is PaymentChecks {
         amount = boundPayment(amount, 1, handler.MAX_PER_TX());
         uint16 feeBps = uint16(boundPayment(bps, 0, 500));
         vm.prank(admin);
-        payment.setPaymentFee(NATIVE, feeBps);
+        payment.setPaymentFee(CHANNEL, NATIVE, feeBps);
         address payer = actors[who % 4];
         address payee = actors[((who % 4) + 1 + ((who >> 2) % 3)) % 4];
         uint256 fee = (amount * feeBps) / 10_000;
@@ -833,6 +837,6 @@ contract PaymentFuzzTest is PaymentChecks {
         s[4] = _bal(asset, treasury);
         s[5] = _bal(asset, address(diamond));
         s[6] = payment.accruedPaymentFees(asset);
-        (, , s[7]) = payment.paymentRail(CHANNEL, asset);
+        (, , s[7], ) = payment.paymentRail(CHANNEL, asset);
     }
 }

@@ -4,9 +4,9 @@ pragma solidity 0.8.34;
 /// @title Payment module: payments with a paymentRef, batch payouts, rails and fees.
 /// @notice Every payment names a channel (a payment rail such as "SEPA-EUR" or
 /// "mobile"): the admin enables tokens per channel with a per-transaction and a per-day
-/// limit, and refused tokens never move. A protocol fee in basis points per token is paid
-/// by the payer on top of the amount, kept by the diamond and withdrawn to the treasury;
-/// the payee always receives exactly `amount`. Token address zero means the native currency.
+/// limit, and refused tokens never move. A protocol fee in basis points, per token on each
+/// channel, is paid by the payer on top of the amount, kept by the diamond and withdrawn to
+/// the treasury; the payee always receives exactly `amount`. Token address zero means the native currency.
 /// Tokens that deliver less than the amount sent (fee-on-transfer, rebasing down) are
 /// refused with {PaymentTokenShortfall}: the module measures what arrives.
 interface IPayment {
@@ -30,10 +30,14 @@ interface IPayment {
         uint256 total,
         uint256 fee
     );
-    event PaymentRailSet(bytes32 indexed channel, address indexed token, uint128 maxPerTx, uint128 maxPerDay);
-    event PaymentFeeSet(address indexed token, uint16 feeBps);
+    event PaymentRailSet(bytes32 indexed channel, address indexed token, uint96 maxPerTx, uint96 maxPerDay);
+    event PaymentFeeSet(bytes32 indexed channel, address indexed token, uint16 feeBps);
     event PaymentTreasurySet(address indexed treasury);
     event PaymentFeesWithdrawn(address indexed token, address indexed treasury, uint256 amount);
+    /// @notice `account` refused a payout of `amount` (e.g. an escrow release): it is owed
+    /// to it, claimable with `claimPaymentCredit`.
+    event PaymentCredited(address indexed token, address indexed account, uint256 amount);
+    event PaymentCreditClaimed(address indexed token, address indexed account, address to, uint256 amount);
 
     error PaymentZeroAmount();
     /// @notice The payee is the zero address or the diamond itself.
@@ -46,10 +50,13 @@ interface IPayment {
     /// @notice `spentToday` includes this payment.
     error PaymentRailDailyLimit(bytes32 channel, address token, uint256 spentToday, uint256 maxPerDay);
     /// @notice A rail's daily limit must be at least its per-transaction limit.
-    error PaymentRailLimitsInvalid(uint128 maxPerTx, uint128 maxPerDay);
+    error PaymentRailLimitsInvalid(uint96 maxPerTx, uint96 maxPerDay);
     error PaymentFeeTooHigh(uint16 feeBps, uint16 maxFeeBps);
     error PaymentTreasuryNotSet();
     error PaymentNoFeesAccrued(address token);
+    error PaymentNoCredit(address token, address account);
+    /// @notice A credit cannot be claimed to the zero address or the diamond.
+    error PaymentCreditRecipientInvalid(address to);
     /// @notice A native payment must carry exactly amount + fee.
     error PaymentWrongValue(uint256 expected, uint256 sent);
     /// @notice Native currency sent with an ERC-20 payment.
@@ -95,10 +102,12 @@ interface IPayment {
     ) external payable;
 
     /// @notice Enables (maxPerTx > 0) or disables (0) a token on a channel. PAYMENT_ADMIN_ROLE.
-    function setPaymentRail(bytes32 channel, address token, uint128 maxPerTx, uint128 maxPerDay) external;
+    /// Changing the daily limit mid-day keeps what was already spent today.
+    function setPaymentRail(bytes32 channel, address token, uint96 maxPerTx, uint96 maxPerDay) external;
 
-    /// @notice Sets the fee of `token` in basis points, at most `MAX_FEE_BPS`. PAYMENT_ADMIN_ROLE.
-    function setPaymentFee(address token, uint16 feeBps) external;
+    /// @notice Sets the fee of `token` on `channel` in basis points, at most `MAX_FEE_BPS`
+    /// (500). It may be set before the rail is enabled. PAYMENT_ADMIN_ROLE.
+    function setPaymentFee(bytes32 channel, address token, uint16 feeBps) external;
 
     /// @notice Sets where withdrawn fees go. PAYMENT_ADMIN_ROLE.
     function setPaymentTreasury(address treasury) external;
@@ -106,14 +115,22 @@ interface IPayment {
     /// @notice Sends the accrued fees of `token` to the treasury. Anyone may call it.
     function withdrawPaymentFees(address token) external;
 
+    /// @notice Sends the caller's whole credit in `token` (see {PaymentCredited}) to `to`,
+    /// which may differ from the caller (e.g. when the token blocks the caller's address).
+    function claimPaymentCredit(address token, address to) external;
+
     function paymentRail(
         bytes32 channel,
         address token
-    ) external view returns (uint128 maxPerTx, uint128 maxPerDay, uint256 spentToday);
-
-    function paymentFee(address token) external view returns (uint16 feeBps);
+    ) external view returns (uint96 maxPerTx, uint96 maxPerDay, uint256 spentToday, uint16 feeBps);
 
     function paymentTreasury() external view returns (address);
 
     function accruedPaymentFees(address token) external view returns (uint256);
+
+    /// @notice What `account` may claim in `token` with `claimPaymentCredit`.
+    function paymentCredit(address token, address account) external view returns (uint256);
+
+    /// @notice The credits of all accounts in `token`, which the diamond holds for them.
+    function totalPaymentCredits(address token) external view returns (uint256);
 }

@@ -8,7 +8,10 @@ pragma solidity 0.8.34;
 /// release and reclaim until the arbiter resolves it with any split (the payee may still
 /// refund, giving up its claim). Each transition happens once. The diamond keeps only
 /// a 32-byte id and a status per escrow: the terms travel in calldata (every function takes
-/// the `EscrowTerms` emitted by {EscrowCreated}) and the id is their hash.
+/// the `EscrowTerms` emitted by {EscrowCreated}) and the id is their hash. A party that
+/// refuses its payout (a contract without `receive`, an address the token blocks) is
+/// credited instead ({IPayment-PaymentCredited}) and claims it later, to any address, with
+/// `claimPaymentCredit`: a refusal never blocks a transition.
 interface IPaymentEscrow {
     enum EscrowStatus {
         None,

@@ -13,23 +13,25 @@ library LibPayment {
 
     address internal constant NATIVE = address(0);
 
-    /// @dev Refuses a disabled rail or a limit breach; counts the amount against today's limit.
-    function useRail(bytes32 channel, address token, uint256 amount) internal {
+    /// @dev Refuses a disabled rail or a limit breach, counts `amount` against today's
+    /// limit and returns the rail's fee on it. One storage word read and written, plus the
+    /// daily limit on a rail's first payment of a day.
+    function useRail(bytes32 channel, address token, uint256 amount) internal returns (uint256 fee) {
         PaymentStorage.Layout storage $ = PaymentStorage.layout();
-        PaymentStorage.Rail memory rail = $.rails[channel][token];
+        PaymentStorage.Rail storage stored = $.rails[channel][token];
+        PaymentStorage.Rail memory rail = stored;
         if (rail.maxPerTx == 0) revert IPayment.PaymentRailDisabled(channel, token);
         if (amount > rail.maxPerTx) revert IPayment.PaymentRailTxLimit(channel, token, amount, rail.maxPerTx);
-        PaymentStorage.Usage storage usage = $.usage[channel][token];
-        uint64 day = today();
-        // amount <= maxPerTx < 2^128, and spent <= maxPerDay < 2^128: the sum cannot overflow.
-        uint256 spent = (usage.day == day ? usage.spent : 0) + amount;
-        if (spent > rail.maxPerDay) revert IPayment.PaymentRailDailyLimit(channel, token, spent, rail.maxPerDay);
-        usage.day = day;
-        usage.spent = uint192(spent);
-    }
-
-    function fee(address token, uint256 amount) internal view returns (uint256) {
-        return (amount * PaymentStorage.layout().feeBps[token]) / 10_000;
+        uint32 day = today();
+        uint256 left = rail.day == day ? rail.leftToday : $.maxPerDay[channel][token];
+        if (amount > left) {
+            uint256 maxPerDay = $.maxPerDay[channel][token];
+            revert IPayment.PaymentRailDailyLimit(channel, token, maxPerDay - left + amount, maxPerDay);
+        }
+        // amount <= left < 2^96 and feeBps < 2^16: neither the cast nor the product overflows.
+        stored.leftToday = uint96(left - amount);
+        stored.day = day;
+        return (amount * rail.feeBps) / 10_000;
     }
 
     function accrue(address token, uint256 amount) internal {
@@ -54,7 +56,23 @@ library LibPayment {
         if (received != amount) revert IPayment.PaymentTokenShortfall(address(token), amount, received);
     }
 
-    /// @dev Sends `amount` of `token` (zero: native) held by the diamond.
+    /// @dev Pays out `amount` of `token` (zero: native) held by the diamond to `to`. If `to`
+    /// refuses it (a reverting receiver, an address the token blocks, a paused token), the
+    /// amount is credited to `to` instead, to claim later with `claimPaymentCredit`: one
+    /// party's refusal never blocks the transition that pays it, nor the other party.
+    function payOut(address token, address to, uint256 amount) internal {
+        if (amount == 0) return;
+        bool ok;
+        if (token == NATIVE) (ok, ) = to.call{value: amount}("");
+        else ok = IERC20(token).trySafeTransfer(to, amount);
+        if (ok) return;
+        PaymentStorage.Layout storage $ = PaymentStorage.layout();
+        $.credits[token][to] += amount;
+        $.credited[token] += amount;
+        emit IPayment.PaymentCredited(token, to, amount);
+    }
+
+    /// @dev Sends `amount` of `token` (zero: native) held by the diamond; reverts if refused.
     function send(address token, address to, uint256 amount) internal {
         if (amount == 0) return;
         if (token == NATIVE) {
@@ -65,7 +83,7 @@ library LibPayment {
         }
     }
 
-    function today() internal view returns (uint64) {
-        return uint64(block.timestamp / 1 days);
+    function today() internal view returns (uint32) {
+        return uint32(block.timestamp / 1 days);
     }
 }

@@ -46,7 +46,7 @@ contract PaymentEscrowFacet is IPaymentEscrow, ReentrancyGuardTransient {
     function releaseEscrow(EscrowTerms calldata terms) external nonReentrant {
         bytes32 id = _open(terms, terms.payer, EscrowStatus.Funded, EscrowStatus.Released);
         emit EscrowReleased(id);
-        LibPayment.send(terms.token, terms.payee, terms.amount);
+        LibPayment.payOut(terms.token, terms.payee, terms.amount);
     }
 
     /// @inheritdoc IPaymentEscrow
@@ -59,7 +59,7 @@ contract PaymentEscrowFacet is IPaymentEscrow, ReentrancyGuardTransient {
         }
         _close(id, terms, EscrowStatus.Refunded);
         emit EscrowRefunded(id);
-        LibPayment.send(terms.token, terms.payer, terms.amount);
+        LibPayment.payOut(terms.token, terms.payer, terms.amount);
     }
 
     /// @inheritdoc IPaymentEscrow
@@ -67,7 +67,7 @@ contract PaymentEscrowFacet is IPaymentEscrow, ReentrancyGuardTransient {
         if (block.timestamp <= terms.deadline) revert PaymentEscrowNotExpired(escrowId(terms), terms.deadline);
         bytes32 id = _open(terms, terms.payer, EscrowStatus.Funded, EscrowStatus.Reclaimed);
         emit EscrowReclaimed(id);
-        LibPayment.send(terms.token, terms.payer, terms.amount);
+        LibPayment.payOut(terms.token, terms.payer, terms.amount);
     }
 
     /// @inheritdoc IPaymentEscrow
@@ -87,12 +87,11 @@ contract PaymentEscrowFacet is IPaymentEscrow, ReentrancyGuardTransient {
         if (toPayee > terms.amount) revert PaymentEscrowSplitTooLarge(id, toPayee, terms.amount);
         uint256 toPayer = terms.amount - toPayee;
         emit EscrowResolved(id, toPayee, toPayer);
-        // Both parties are paid in this call (zero amounts are skipped). Note: a party whose
-        // address refuses the transfer (a contract without receive, a blacklisted address)
-        // blocks the resolution; pull-based claims for that case are planned.
-        LibPayment.send(terms.token, terms.payee, toPayee);
+        // Both parties are paid in this call (zero amounts are skipped); a party that refuses
+        // its transfer is credited instead and never blocks the other.
+        LibPayment.payOut(terms.token, terms.payee, toPayee);
         // solhint-disable-next-line multiple-sends
-        LibPayment.send(terms.token, terms.payer, toPayer);
+        LibPayment.payOut(terms.token, terms.payer, toPayer);
     }
 
     /// @inheritdoc IPaymentEscrow

@@ -60,8 +60,7 @@ contract PaymentFacet is IPayment, ReentrancyGuardTransient {
         bytes32 paymentRef
     ) external payable nonReentrant {
         _checkPayment(payee, amount);
-        LibPayment.useRail(channel, NATIVE, amount);
-        uint256 fee = LibPayment.fee(NATIVE, amount);
+        uint256 fee = LibPayment.useRail(channel, NATIVE, amount);
         if (msg.value != amount + fee) revert PaymentWrongValue(amount + fee, msg.value);
         LibPayment.accrue(NATIVE, fee);
         emit PaymentSent(paymentRef, msg.sender, payee, channel, NATIVE, amount, fee);
@@ -87,8 +86,7 @@ contract PaymentFacet is IPayment, ReentrancyGuardTransient {
             }
             total += amounts[i];
         }
-        LibPayment.useRail(channel, token, total);
-        uint256 fee = LibPayment.fee(token, total);
+        uint256 fee = LibPayment.useRail(channel, token, total);
         bool native = token == NATIVE;
         if (native && msg.value != total + fee) revert PaymentWrongValue(total + fee, msg.value);
         if (!native && msg.value != 0) revert PaymentUnexpectedValue(msg.value);
@@ -109,19 +107,27 @@ contract PaymentFacet is IPayment, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IPayment
-    function setPaymentRail(bytes32 channel, address token, uint128 maxPerTx, uint128 maxPerDay) external {
+    function setPaymentRail(bytes32 channel, address token, uint96 maxPerTx, uint96 maxPerDay) external {
         LibAccess.checkRole(PaymentStorage.PAYMENT_ADMIN_ROLE);
         if (maxPerTx != 0 && maxPerDay < maxPerTx) revert PaymentRailLimitsInvalid(maxPerTx, maxPerDay);
-        PaymentStorage.layout().rails[channel][token] = PaymentStorage.Rail(maxPerTx, maxPerDay);
+        PaymentStorage.Layout storage $ = PaymentStorage.layout();
+        PaymentStorage.Rail storage rail = $.rails[channel][token];
+        if (rail.day == LibPayment.today()) {
+            // Keep today's spending: what is left is the new limit minus it (never below zero).
+            uint256 spent = $.maxPerDay[channel][token] - rail.leftToday;
+            rail.leftToday = maxPerDay > spent ? uint96(maxPerDay - spent) : 0;
+        }
+        rail.maxPerTx = maxPerTx;
+        $.maxPerDay[channel][token] = maxPerDay;
         emit PaymentRailSet(channel, token, maxPerTx, maxPerDay);
     }
 
     /// @inheritdoc IPayment
-    function setPaymentFee(address token, uint16 feeBps) external {
+    function setPaymentFee(bytes32 channel, address token, uint16 feeBps) external {
         LibAccess.checkRole(PaymentStorage.PAYMENT_ADMIN_ROLE);
         if (feeBps > PaymentStorage.MAX_FEE_BPS) revert PaymentFeeTooHigh(feeBps, PaymentStorage.MAX_FEE_BPS);
-        PaymentStorage.layout().feeBps[token] = feeBps;
-        emit PaymentFeeSet(token, feeBps);
+        PaymentStorage.layout().rails[channel][token].feeBps = feeBps;
+        emit PaymentFeeSet(channel, token, feeBps);
     }
 
     /// @inheritdoc IPayment
@@ -145,19 +151,27 @@ contract PaymentFacet is IPayment, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IPayment
-    function paymentRail(
-        bytes32 channel,
-        address token
-    ) external view returns (uint128 maxPerTx, uint128 maxPerDay, uint256 spentToday) {
+    function claimPaymentCredit(address token, address to) external nonReentrant {
+        if (to == address(0) || to == address(this)) revert PaymentCreditRecipientInvalid(to);
         PaymentStorage.Layout storage $ = PaymentStorage.layout();
-        PaymentStorage.Rail memory rail = $.rails[channel][token];
-        PaymentStorage.Usage memory usage = $.usage[channel][token];
-        return (rail.maxPerTx, rail.maxPerDay, usage.day == LibPayment.today() ? usage.spent : 0);
+        uint256 amount = $.credits[token][msg.sender];
+        if (amount == 0) revert PaymentNoCredit(token, msg.sender);
+        $.credits[token][msg.sender] = 0;
+        $.credited[token] -= amount;
+        emit PaymentCreditClaimed(token, msg.sender, to, amount);
+        LibPayment.send(token, to, amount);
     }
 
     /// @inheritdoc IPayment
-    function paymentFee(address token) external view returns (uint16) {
-        return PaymentStorage.layout().feeBps[token];
+    function paymentRail(
+        bytes32 channel,
+        address token
+    ) external view returns (uint96 maxPerTx, uint96 maxPerDay, uint256 spentToday, uint16 feeBps) {
+        PaymentStorage.Layout storage $ = PaymentStorage.layout();
+        PaymentStorage.Rail memory rail = $.rails[channel][token];
+        maxPerDay = $.maxPerDay[channel][token];
+        spentToday = rail.day == LibPayment.today() ? maxPerDay - rail.leftToday : 0;
+        return (rail.maxPerTx, maxPerDay, spentToday, rail.feeBps);
     }
 
     /// @inheritdoc IPayment
@@ -168,6 +182,16 @@ contract PaymentFacet is IPayment, ReentrancyGuardTransient {
     /// @inheritdoc IPayment
     function accruedPaymentFees(address token) external view returns (uint256) {
         return PaymentStorage.layout().accruedFees[token];
+    }
+
+    /// @inheritdoc IPayment
+    function paymentCredit(address token, address account) external view returns (uint256) {
+        return PaymentStorage.layout().credits[token][account];
+    }
+
+    /// @inheritdoc IPayment
+    function totalPaymentCredits(address token) external view returns (uint256) {
+        return PaymentStorage.layout().credited[token];
     }
 
     // ------------------------------------------------------------------ internals
@@ -183,8 +207,7 @@ contract PaymentFacet is IPayment, ReentrancyGuardTransient {
         if (msg.value != 0) revert PaymentUnexpectedValue(msg.value);
         _checkPayment(payee, amount);
         if (token == NATIVE) revert PaymentRailDisabled(channel, NATIVE);
-        LibPayment.useRail(channel, token, amount);
-        fee = LibPayment.fee(token, amount);
+        fee = LibPayment.useRail(channel, token, amount);
         LibPayment.accrue(token, fee);
         emit PaymentSent(paymentRef, msg.sender, payee, channel, token, amount, fee);
     }

@@ -50,8 +50,7 @@ contract PaymentInvoiceFacet is IPaymentInvoice, ReentrancyGuardTransient {
         if (token != invoice.token) revert PaymentInvoiceWrongToken(id, invoice.token, token);
         uint256 amount = invoice.amount;
         address payee = invoice.payee;
-        LibPayment.useRail(channel, token, amount);
-        uint256 fee = LibPayment.fee(token, amount);
+        uint256 fee = LibPayment.useRail(channel, token, amount);
         bool native = token == LibPayment.NATIVE;
         if (native && msg.value != amount + fee) revert IPayment.PaymentWrongValue(amount + fee, msg.value);
         if (!native && msg.value != 0) revert IPayment.PaymentUnexpectedValue(msg.value);
@@ -78,8 +77,7 @@ contract PaymentInvoiceFacet is IPaymentInvoice, ReentrancyGuardTransient {
         if (updatedAt > block.timestamp || block.timestamp - updatedAt > maxPriceAge) {
             revert PaymentPriceStale(invoice.currency, token, updatedAt, maxPriceAge);
         }
-        LibPayment.useRail(channel, token, amountIn);
-        uint256 fee = LibPayment.fee(token, amountIn);
+        uint256 fee = LibPayment.useRail(channel, token, amountIn);
         if (amountIn + fee > maxAmountIn) revert PaymentSlippage(amountIn + fee, maxAmountIn);
         invoice.status = InvoiceStatus.Paid;
         LibPayment.accrue(token, fee);

@@ -11,15 +11,15 @@ library PaymentStorage {
     /// @dev Fee cap: 5 %.
     uint16 internal constant MAX_FEE_BPS = 500;
 
-    /// @dev `maxPerTx == 0` means the rail is disabled.
+    /// @dev Everything a payment reads and writes about its rail (channel, token), in one
+    /// word. `maxPerTx == 0` means the rail is disabled. `leftToday` is what may still move
+    /// on `day`; the first payment of a later day restarts it at the rail's daily limit
+    /// (`maxPerDay`, a separate word read only then). Limits fit 96 bits (7.9e28 base units).
     struct Rail {
-        uint128 maxPerTx;
-        uint128 maxPerDay;
-    }
-
-    struct Usage {
-        uint64 day;
-        uint192 spent;
+        uint96 maxPerTx;
+        uint96 leftToday;
+        uint32 day;
+        uint16 feeBps;
     }
 
     struct PriceFeed {
@@ -34,11 +34,10 @@ library PaymentStorage {
     /// @custom:storage-location erc7201:finsuite.payment
     struct Layout {
         address treasury;
-        mapping(address token => uint16 feeBps) feeBps;
-        // Fees the diamond holds for the treasury: with `escrowed`, all it may hold.
+        // Fees the diamond holds for the treasury: with `escrowed` and `credited`, all it may hold.
         mapping(address token => uint256 amount) accruedFees;
         mapping(bytes32 channel => mapping(address token => Rail)) rails;
-        mapping(bytes32 channel => mapping(address token => Usage)) usage;
+        mapping(bytes32 channel => mapping(address token => uint96 limit)) maxPerDay;
         // Escrows: id (hash of the terms) -> status; totals held per token; nonce for ids.
         mapping(bytes32 id => IPaymentEscrow.EscrowStatus) escrowStatus;
         mapping(address token => uint256 amount) escrowed;
@@ -47,6 +46,10 @@ library PaymentStorage {
         uint256 invoiceCount;
         mapping(uint256 id => IPaymentInvoice.Invoice) invoices;
         mapping(bytes32 currency => mapping(address token => PriceFeed)) feeds;
+        // Payouts a recipient refused (reverting receiver, blocked address, paused token),
+        // owed to it until it claims them; and their total per token.
+        mapping(address token => mapping(address account => uint256 amount)) credits;
+        mapping(address token => uint256 amount) credited;
     }
 
     // keccak256(abi.encode(uint256(keccak256("finsuite.payment")) - 1)) & ~bytes32(uint256(0xff))
