@@ -168,7 +168,10 @@ rows.push({
       facets: [{ facetAddress: await floorFacet.getAddress(), functionSelectors: selectorsOf(floorFacet.interface) }],
     }),
   ]);
-  const payFloor = floorFacet.attach(await diamond.getAddress()).connect(payer).getFunction("payFloor");
+  const payFloor = floorFacet
+    .attach(await diamond.getAddress())
+    .connect(payer)
+    .getFunction("payFloor");
   const floorGas = await gasOf(payFloor(channel, tokenAddress, holderB.address, 1_000_000n, ref));
   rows.push({
     name: "payment floor: pay's calldata, event and transferFrom through the diamond, nothing else",

@@ -41,11 +41,27 @@ interface PaymentVm {
 }
 
 /// @dev A plain OpenZeppelin ERC-20 with an open mint, for tests only.
+/// @dev An ERC-20 whose `transfer` refuses listed recipients (as a stablecoin's blocklist
+/// would). `transferFrom` is not affected, so only payouts from the diamond's own balance
+/// (escrows, batch payouts, credit claims) meet the refusal.
 contract PaymentTestToken is ERC20 {
+    error PaymentTestTokenBlocked(address to);
+
+    mapping(address account => bool) public blocked;
+
     constructor(string memory name_, string memory symbol_) ERC20(name_, symbol_) {}
 
     function mint(address to, uint256 amount) external {
         _mint(to, amount);
+    }
+
+    function setBlocked(address account, bool isBlocked) external {
+        blocked[account] = isBlocked;
+    }
+
+    function transfer(address to, uint256 value) public override returns (bool) {
+        if (blocked[to]) revert PaymentTestTokenBlocked(to);
+        return super.transfer(to, value);
     }
 }
 
@@ -124,6 +140,7 @@ contract PaymentHandler {
         uint256 admin;
         uint256 accrued;
         uint256 escrowed;
+        uint256 credited;
     }
 
     /// @dev Expected balance changes of one call (everything not listed must not move).
@@ -133,6 +150,7 @@ contract PaymentHandler {
         int256 diamond;
         int256 accrued;
         int256 escrowed;
+        int256 credited;
     }
 
     /// @dev A payment call being prepared: who, what, how much, and what must happen.
@@ -174,6 +192,7 @@ contract PaymentHandler {
     bytes32 public constant ACT_ESCROW_RECLAIM = "reclaimEscrow";
     bytes32 public constant ACT_ESCROW_DISPUTE = "disputeEscrow";
     bytes32 public constant ACT_ESCROW_RESOLVE = "resolveEscrow";
+    bytes32 public constant ACT_CLAIM_CREDIT = "claimPaymentCredit";
     bytes32 public constant ACT_INVOICE_ISSUE = "issueInvoice";
     bytes32 public constant ACT_INVOICE_PAY = "payInvoice";
     bytes32 public constant ACT_INVOICE_PAY_CROSS = "payInvoiceCrossCurrency";
@@ -236,6 +255,16 @@ contract PaymentHandler {
     mapping(address asset => mapping(address actor => uint256)) public ghostEscrowReceived;
     /// @dev Refunds of disputed escrows by their payee (allowed: the payee gives up its claim).
     uint256 public disputedRefunds;
+
+    // ------------------------------------------------------------------ refusals and credits
+    /// @dev Actors the token currently refuses to `transfer` to (ERC-20 assets only).
+    mapping(address asset => mapping(address actor => bool)) public ghostBlocked;
+    /// @dev Modelled: escrow payouts refused and credited, per actor and in total.
+    mapping(address asset => mapping(address actor => uint256)) public ghostCredit;
+    mapping(address asset => uint256) public ghostCredited;
+    /// @dev Modelled: credits claimed, per receiving actor.
+    mapping(address asset => mapping(address actor => uint256)) public ghostClaimReceived;
+    uint256 public creditsRecorded;
 
     // ------------------------------------------------------------------ invoice model
     /// @dev Invoice `k + 1` as issued, with its modelled status.
@@ -543,6 +572,51 @@ contract PaymentHandler {
     function warpTime(uint256 secondsForward) external {
         _syncTime();
         _warpTo(ghostTime + boundPayment(secondsForward, 1 minutes, 36 hours));
+    }
+
+    /// @notice Blocks or unblocks an actor in token A or B (the token then refuses to
+    /// `transfer` to it). seed: [0] token; [8,10) actor. No module call.
+    function toggleBlocked(uint256 seed) external {
+        _syncTime();
+        PaymentTestToken token = (seed & 1) == 0 ? tokenA : tokenB;
+        address who = _actors[(seed >> 8) % 4];
+        bool next = !ghostBlocked[address(token)][who];
+        token.setBlocked(who, next);
+        ghostBlocked[address(token)][who] = next;
+    }
+
+    /// @notice `claimPaymentCredit` by an actor to an actor (itself too). seed: [0,2)
+    /// asset; [8,10) caller; [12,14) recipient; [16,21) mode: 30 to zero, 31 to the diamond.
+    function claimPaymentCredit(uint256 seed) external returns (bool ok) {
+        _syncTime();
+        address asset = _asset(seed);
+        uint256 from = (seed >> 8) % 4;
+        uint256 toIndex = (seed >> 12) % 4;
+        address to = _actors[toIndex];
+        uint256 mode = (seed >> 16) % 32;
+        if (mode == 30) to = address(0);
+        if (mode == 31) to = address(diamond);
+        uint256 amount = ghostCredit[asset][_actors[from]];
+        bytes memory expectedError;
+        Delta memory d;
+        if (to == address(0) || to == address(diamond)) {
+            expectedError = abi.encodeWithSelector(IPayment.PaymentCreditRecipientInvalid.selector, to);
+        } else if (amount == 0) {
+            expectedError = abi.encodeWithSelector(IPayment.PaymentNoCredit.selector, asset, _actors[from]);
+        } else if (ghostBlocked[asset][to]) {
+            expectedError = abi.encodeWithSelector(PaymentTestToken.PaymentTestTokenBlocked.selector, to);
+        } else {
+            d.actors[toIndex] = int256(amount);
+            d.diamond = -int256(amount);
+            d.credited = -int256(amount);
+        }
+        bytes memory data = abi.encodeCall(IPayment.claimPaymentCredit, (asset, to));
+        (ok, , ) = _run(ACT_CLAIM_CREDIT, _actors[from], asset, 0, data, expectedError, d);
+        if (ok && expectedError.length == 0) {
+            ghostCredit[asset][_actors[from]] = 0;
+            ghostCredited[asset] -= amount;
+            ghostClaimReceived[asset][to] += amount;
+        }
     }
 
     // ================================================================== escrow actions
@@ -1015,11 +1089,32 @@ contract PaymentHandler {
         (ok, , ) = _run(action, caller, t.token, 0, data, expectedError, d);
     }
 
+    /// @dev Closing `t`: each party gets its share, or is credited it if the token refuses it.
     function _closeDelta(IPaymentEscrow.EscrowTerms memory t, uint256 toPayee) private view returns (Delta memory d) {
-        d.actors[_indexOf(t.payee)] = int256(toPayee);
-        d.actors[_indexOf(t.payer)] = int256(t.amount - toPayee);
-        d.diamond = -int256(t.amount);
         d.escrowed = -int256(t.amount);
+        _payOutDelta(d, t.token, t.payee, toPayee);
+        _payOutDelta(d, t.token, t.payer, t.amount - toPayee);
+    }
+
+    function _payOutDelta(Delta memory d, address asset, address to, uint256 amount) private view {
+        if (ghostBlocked[asset][to]) {
+            d.credited += int256(amount);
+        } else {
+            d.actors[_indexOf(to)] += int256(amount);
+            d.diamond -= int256(amount);
+        }
+    }
+
+    /// @dev The model of `LibPayment.payOut` (zero amounts are skipped).
+    function _payOut(address asset, address to, uint256 amount) private {
+        if (amount == 0) return;
+        if (ghostBlocked[asset][to]) {
+            ghostCredit[asset][to] += amount;
+            ghostCredited[asset] += amount;
+            ++creditsRecorded;
+        } else {
+            ghostEscrowReceived[asset][to] += amount;
+        }
     }
 
     /// @dev Closes escrow `k` in the model with status `to`, `toPayee` to the payee.
@@ -1038,8 +1133,8 @@ contract PaymentHandler {
         ghostEscrowed[t.token] -= t.amount;
         ghostEscrowToPayees[t.token] += toPayee;
         ghostEscrowToPayers[t.token] += toPayer;
-        ghostEscrowReceived[t.token][t.payee] += toPayee;
-        ghostEscrowReceived[t.token][t.payer] += toPayer;
+        _payOut(t.token, t.payee, toPayee);
+        _payOut(t.token, t.payer, toPayer);
     }
 
     /// @dev An escrow to act on: usually an open one, preferably with status `want`
@@ -1271,6 +1366,11 @@ contract PaymentHandler {
         if (c.asset != NATIVE && c.value != 0) {
             return abi.encodeWithSelector(IPayment.PaymentUnexpectedValue.selector, c.value);
         }
+        for (uint256 i; i < n; ++i) {
+            if (ghostBlocked[c.asset][payees[i]]) {
+                return abi.encodeWithSelector(IPayment.PaymentBatchEntryInvalid.selector, i);
+            }
+        }
         return "";
     }
 
@@ -1366,6 +1466,7 @@ contract PaymentHandler {
         if (int256(a.diamond) - int256(b.diamond) != d.diamond) return "diamond balance change";
         if (int256(a.accrued) - int256(b.accrued) != d.accrued) return "accrued fees change";
         if (int256(a.escrowed) - int256(b.escrowed) != d.escrowed) return "escrowed amount change";
+        if (int256(a.credited) - int256(b.credited) != d.credited) return "credited amount change";
         if (a.admin != b.admin) return "admin balance change";
         return "";
     }
@@ -1377,6 +1478,7 @@ contract PaymentHandler {
         s.admin = balanceOf(asset, admin);
         s.accrued = payment.accruedPaymentFees(asset);
         s.escrowed = escrow.escrowedAmount(asset);
+        s.credited = payment.totalPaymentCredits(asset);
     }
 
     function _mismatch(bytes32 action, string memory what, bytes memory data) private {

@@ -90,8 +90,14 @@ abstract contract PaymentChecks is TestBase {
         string memory tag = _assetName(asset);
         uint256 accrued = payment.accruedPaymentFees(asset);
         uint256 escrowed = escrow.escrowedAmount(asset);
+        uint256 credited = payment.totalPaymentCredits(asset);
         uint256 held = handler.balanceOf(asset, address(diamond));
-        assertEq(held, accrued + escrowed, string.concat(tag, ": diamond balance == accrued fees + escrowed"));
+        assertEq(
+            held,
+            accrued + escrowed + credited,
+            string.concat(tag, ": diamond balance == accrued fees + escrowed + credits")
+        );
+        assertEq(credited, handler.ghostCredited(asset), string.concat(tag, ": credits as modelled"));
         assertEq(accrued, handler.ghostAccrued(asset), string.concat(tag, ": accrued as modelled"));
         assertEq(escrowed, handler.ghostEscrowed(asset), string.concat(tag, ": escrowed as modelled"));
         assertEq(
@@ -126,6 +132,33 @@ abstract contract PaymentChecks is TestBase {
         _checkRailAndFee(asset, tag);
     }
 
+    /// @dev One actor: balance and credit as modelled; returns its balance, payee receipts and spending.
+    function _checkActor(
+        address asset,
+        string memory tag,
+        address actor
+    ) internal view returns (uint256 bal, uint256 received, uint256 spent) {
+        bal = handler.balanceOf(asset, actor);
+        received = handler.ghostReceived(asset, actor);
+        spent = handler.ghostSpent(asset, actor);
+        uint256 gained =
+            received + handler.ghostEscrowReceived(asset, actor) + handler.ghostClaimReceived(asset, actor);
+        assertTrue(
+            bal <= handler.INITIAL_BALANCE() + gained,
+            string.concat(tag, ": an actor gained other than as payee, from an escrow or a claim")
+        );
+        assertEq(
+            bal + spent + handler.ghostEscrowFunded(asset, actor),
+            handler.INITIAL_BALANCE() + gained,
+            string.concat(tag, ": actor balance == start + received - spent - escrowed + claimed")
+        );
+        assertEq(
+            payment.paymentCredit(asset, actor),
+            handler.ghostCredit(asset, actor),
+            string.concat(tag, ": actor's credit as modelled")
+        );
+    }
+
     /// @dev Each actor holds its start + received as payee - paid as payer; returns the sum.
     function _checkActors(
         address asset,
@@ -133,24 +166,10 @@ abstract contract PaymentChecks is TestBase {
         uint256 taken,
         uint256 paid
     ) internal view returns (uint256 sumActors) {
-        uint256 initial = handler.INITIAL_BALANCE();
         uint256 sumReceived;
         uint256 sumSpent;
         for (uint256 i; i < 4; ++i) {
-            uint256 bal = handler.balanceOf(asset, actors[i]);
-            uint256 received = handler.ghostReceived(asset, actors[i]);
-            uint256 spent = handler.ghostSpent(asset, actors[i]);
-            uint256 fromEscrow = handler.ghostEscrowReceived(asset, actors[i]);
-            uint256 intoEscrow = handler.ghostEscrowFunded(asset, actors[i]);
-            assertTrue(
-                bal <= initial + received + fromEscrow,
-                string.concat(tag, ": an actor gained other than as payee or from an escrow")
-            );
-            assertEq(
-                bal + spent + intoEscrow,
-                initial + received + fromEscrow,
-                string.concat(tag, ": actor balance == start + received - spent - escrowed")
-            );
+            (uint256 bal, uint256 received, uint256 spent) = _checkActor(asset, tag, actors[i]);
             sumActors += bal;
             sumReceived += received;
             sumSpent += spent;
@@ -313,7 +332,7 @@ contract PaymentInvariantTest is PaymentChecks {
     function setUp() public {
         _deploy();
         _addTargetContract(address(handler));
-        bytes4[] memory actions = new bytes4[](18);
+        bytes4[] memory actions = new bytes4[](21);
         actions[0] = PaymentHandler.pay.selector;
         actions[1] = PaymentHandler.payNative.selector;
         actions[2] = PaymentHandler.payBatch.selector;
@@ -334,7 +353,14 @@ contract PaymentInvariantTest is PaymentChecks {
         actions[15] = PaymentHandler.payInvoice.selector;
         actions[16] = PaymentHandler.payInvoice.selector;
         actions[17] = PaymentHandler.cancelInvoice.selector;
+        // Refusals: escrow payouts to blocked actors are credited, then claimed.
+        actions[18] = PaymentHandler.toggleBlocked.selector;
+        actions[19] = PaymentHandler.claimPaymentCredit.selector;
+        actions[20] = PaymentHandler.claimPaymentCredit.selector;
         _addTargetSelectors(address(handler), actions);
+        // Both tokens start out refusing actor 3, so campaigns meet refused payouts early.
+        handler.toggleBlocked(3 << 8);
+        handler.toggleBlocked(1 | (3 << 8));
     }
 
     /// @dev One campaign checks every property (a campaign per property would multiply the
@@ -618,6 +644,44 @@ contract PaymentHandlerTest is PaymentChecks {
         assertEq(handler.expectedReverts(handler.ACT_ESCROW_DISPUTE()), 3, "dispute reverts");
         assertEq(handler.expectedReverts(handler.ACT_ESCROW_RECLAIM()), 2, "reclaim reverts");
         assertEq(handler.expectedReverts(handler.ACT_ESCROW_REFUND()), 1, "refund reverts");
+        _checkAll();
+    }
+
+    /// @dev A payout the token refuses is credited (the transition still happens, and the
+    /// other party of a split is still paid), then claimed to an address that accepts it.
+    function test_PaymentRefusedPayoutsAreCreditedAndClaimed() public {
+        assertTrue(handler.createEscrow(_escrowSeed(0, 0, 1, 1, 0), 100e18, "e0"), "actor 0 escrows for actor 1");
+        handler.toggleBlocked(1 << 8); // token A blocks actor 1
+        assertTrue(handler.releaseEscrow(0), "release succeeds although the payee is blocked");
+        assertEq(payment.paymentCredit(address(tokenA), actors[1]), 100e18, "payee credited");
+        assertEq(payment.totalPaymentCredits(address(tokenA)), 100e18, "total credits");
+        assertEq(escrow.escrowedAmount(address(tokenA)), 0, "escrow closed");
+        _checkAll();
+
+        uint256 claimA = 1 | (1 << 8);
+        assertFalse(handler.claimPaymentCredit(claimA | (1 << 12)), "claim to the blocked payee itself");
+        assertFalse(handler.claimPaymentCredit(claimA | (30 << 16)), "claim to zero");
+        assertFalse(handler.claimPaymentCredit(claimA | (31 << 16)), "claim to the diamond");
+        assertFalse(handler.claimPaymentCredit(1 | (2 << 8)), "actor 2 has no credit");
+        assertTrue(handler.claimPaymentCredit(claimA | (3 << 12)), "claim to actor 3");
+        assertEq(handler.ghostClaimReceived(address(tokenA), actors[3]), 100e18, "actor 3 got the credit");
+        assertFalse(handler.claimPaymentCredit(claimA | (3 << 12)), "nothing left to claim");
+
+        // A split with a blocked payer: the payee is paid, the payer credited.
+        assertTrue(handler.createEscrow(_escrowSeed(2, 0, 1, 1, 0), 100e18, "e1"), "actor 2 escrows for actor 3");
+        handler.toggleBlocked(2 << 8);
+        assertTrue(handler.disputeEscrow(0), "payer disputes");
+        uint256 payeeBefore = tokenA.balanceOf(actors[3]);
+        assertTrue(handler.resolveEscrow(0, 30e18), "arbiter splits 30 / 70");
+        assertEq(tokenA.balanceOf(actors[3]) - payeeBefore, 30e18, "payee paid its share");
+        assertEq(payment.paymentCredit(address(tokenA), actors[2]), 70e18, "payer credited its share");
+        handler.toggleBlocked(2 << 8); // unblocked again
+        assertTrue(handler.claimPaymentCredit(1 | (2 << 8) | (2 << 12)), "payer claims to itself");
+
+        assertEq(handler.creditsRecorded(), 2, "two credits");
+        assertEq(handler.successes(handler.ACT_CLAIM_CREDIT()), 2, "two claims");
+        assertEq(handler.expectedReverts(handler.ACT_CLAIM_CREDIT()), 5, "five refused claims, all predicted");
+        assertEq(payment.totalPaymentCredits(address(tokenA)), 0, "all claimed");
         _checkAll();
     }
 
