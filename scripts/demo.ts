@@ -80,7 +80,7 @@ chapter("2. Payments: rails, fees, a reference payment, a batch, a cross-currenc
     "admin enables mUSD on SEPA-EUR: 10k per payment, 50k per day",
     payment.setPaymentRail(sepa, usdAddress, units(10_000), units(50_000)),
   );
-  await gas("admin sets a 25 bps fee on mUSD and a treasury", payment.setPaymentFee(usdAddress, 25));
+  await gas("admin sets a 25 bps fee on mUSD over SEPA-EUR", payment.setPaymentFee(sepa, usdAddress, 25));
   await (await payment.setPaymentTreasury(treasury.address)).wait();
   await (await usd.mint(customer.address, units(100_000))).wait();
 
