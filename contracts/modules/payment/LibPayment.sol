@@ -23,15 +23,25 @@ library LibPayment {
         if (rail.maxPerTx == 0) revert IPayment.PaymentRailDisabled(channel, token);
         if (amount > rail.maxPerTx) revert IPayment.PaymentRailTxLimit(channel, token, amount, rail.maxPerTx);
         uint32 day = today();
-        uint256 left = rail.day == day ? rail.leftToday : $.maxPerDay[channel][token];
+        uint256 left = rail.day == day ? rail.leftToday : $.dailyLimits[channel][token].maxPerDay;
         if (amount > left) {
-            uint256 maxPerDay = $.maxPerDay[channel][token];
-            revert IPayment.PaymentRailDailyLimit(channel, token, maxPerDay - left + amount, maxPerDay);
+            uint256 spent = spentToday(channel, token) + amount;
+            revert IPayment.PaymentRailDailyLimit(channel, token, spent, $.dailyLimits[channel][token].maxPerDay);
         }
         // amount <= left < 2^96 and feeBps < 2^16: neither the cast nor the product overflows.
         stored.leftToday = uint96(left - amount);
         stored.day = day;
         return (amount * rail.feeBps) / 10_000;
+    }
+
+    /// @dev What moved over the rail today (see `PaymentStorage.DailyLimit`).
+    function spentToday(bytes32 channel, address token) internal view returns (uint256) {
+        PaymentStorage.Layout storage $ = PaymentStorage.layout();
+        PaymentStorage.Rail memory rail = $.rails[channel][token];
+        uint32 day = today();
+        if (rail.day != day) return 0;
+        PaymentStorage.DailyLimit memory limit = $.dailyLimits[channel][token];
+        return limit.maxPerDay - rail.leftToday + (limit.overspentDay == day ? limit.overspent : 0);
     }
 
     function accrue(address token, uint256 amount) internal {
@@ -63,7 +73,7 @@ library LibPayment {
     function payOut(address token, address to, uint256 amount) internal {
         if (amount == 0) return;
         bool ok;
-        if (token == NATIVE) (ok, ) = to.call{value: amount}("");
+        if (token == NATIVE) ok = sendNative(to, amount);
         else ok = IERC20(token).trySafeTransfer(to, amount);
         if (ok) return;
         PaymentStorage.Layout storage $ = PaymentStorage.layout();
@@ -76,10 +86,18 @@ library LibPayment {
     function send(address token, address to, uint256 amount) internal {
         if (amount == 0) return;
         if (token == NATIVE) {
-            (bool ok, ) = to.call{value: amount}("");
-            if (!ok) revert IPayment.PaymentNativeTransferFailed(to, amount);
+            if (!sendNative(to, amount)) revert IPayment.PaymentNativeTransferFailed(to, amount);
         } else {
             IERC20(token).safeTransfer(to, amount);
+        }
+    }
+
+    /// @dev Sends native currency with all gas but copies none of the recipient's return
+    /// data, so a recipient cannot make the sender pay for a huge revert message. (One that
+    /// burns all the gas it gets only makes the call expensive: 1/64 stays with the sender.)
+    function sendNative(address to, uint256 amount) internal returns (bool ok) {
+        assembly ("memory-safe") {
+            ok := call(gas(), to, amount, 0, 0, 0, 0)
         }
     }
 

@@ -95,8 +95,7 @@ contract PaymentFacet is IPayment, ReentrancyGuardTransient {
 
         if (native) {
             for (uint256 i; i < n; ++i) {
-                (bool ok, ) = payees[i].call{value: amounts[i]}("");
-                if (!ok) revert PaymentBatchEntryInvalid(i);
+                if (!LibPayment.sendNative(payees[i], amounts[i])) revert PaymentBatchEntryInvalid(i);
             }
         } else {
             LibPayment.pull(IERC20(token), msg.sender, total + fee);
@@ -112,13 +111,19 @@ contract PaymentFacet is IPayment, ReentrancyGuardTransient {
         if (maxPerTx != 0 && maxPerDay < maxPerTx) revert PaymentRailLimitsInvalid(maxPerTx, maxPerDay);
         PaymentStorage.Layout storage $ = PaymentStorage.layout();
         PaymentStorage.Rail storage rail = $.rails[channel][token];
-        if (rail.day == LibPayment.today()) {
-            // Keep today's spending: what is left is the new limit minus it (never below zero).
-            uint256 spent = $.maxPerDay[channel][token] - rail.leftToday;
-            rail.leftToday = maxPerDay > spent ? uint96(maxPerDay - spent) : 0;
-        }
+        // Today's spending carries over: what is left is the new limit minus it, and what
+        // exceeds a lowered limit is kept as overspent. Spending never exceeds 2^96 - 1, as
+        // every payment kept it within a uint96 limit.
+        uint256 spent = LibPayment.spentToday(channel, token);
+        uint32 day = LibPayment.today();
         rail.maxPerTx = maxPerTx;
-        $.maxPerDay[channel][token] = maxPerDay;
+        rail.leftToday = maxPerDay > spent ? uint96(maxPerDay - spent) : 0;
+        rail.day = day;
+        $.dailyLimits[channel][token] = PaymentStorage.DailyLimit(
+            maxPerDay,
+            spent > maxPerDay ? uint96(spent - maxPerDay) : 0,
+            day
+        );
         emit PaymentRailSet(channel, token, maxPerTx, maxPerDay);
     }
 
@@ -169,9 +174,12 @@ contract PaymentFacet is IPayment, ReentrancyGuardTransient {
     ) external view returns (uint96 maxPerTx, uint96 maxPerDay, uint256 spentToday, uint16 feeBps) {
         PaymentStorage.Layout storage $ = PaymentStorage.layout();
         PaymentStorage.Rail memory rail = $.rails[channel][token];
-        maxPerDay = $.maxPerDay[channel][token];
-        spentToday = rail.day == LibPayment.today() ? maxPerDay - rail.leftToday : 0;
-        return (rail.maxPerTx, maxPerDay, spentToday, rail.feeBps);
+        return (
+            rail.maxPerTx,
+            $.dailyLimits[channel][token].maxPerDay,
+            LibPayment.spentToday(channel, token),
+            rail.feeBps
+        );
     }
 
     /// @inheritdoc IPayment

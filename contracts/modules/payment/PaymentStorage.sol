@@ -14,12 +14,21 @@ library PaymentStorage {
     /// @dev Everything a payment reads and writes about its rail (channel, token), in one
     /// word. `maxPerTx == 0` means the rail is disabled. `leftToday` is what may still move
     /// on `day`; the first payment of a later day restarts it at the rail's daily limit
-    /// (`maxPerDay`, a separate word read only then). Limits fit 96 bits (7.9e28 base units).
+    /// (in `DailyLimit`, read only then). Limits fit 96 bits (7.9e28 base units).
     struct Rail {
         uint96 maxPerTx;
         uint96 leftToday;
         uint32 day;
         uint16 feeBps;
+    }
+
+    /// @dev A rail's daily limit. `overspent` is what had been spent on `overspentDay` beyond
+    /// a limit lowered that day (`leftToday` is then zero): spent today is always
+    /// `maxPerDay - leftToday + overspent`, so no limit change forgets today's spending.
+    struct DailyLimit {
+        uint96 maxPerDay;
+        uint96 overspent;
+        uint32 overspentDay;
     }
 
     struct PriceFeed {
@@ -37,7 +46,7 @@ library PaymentStorage {
         // Fees the diamond holds for the treasury: with `escrowed` and `credited`, all it may hold.
         mapping(address token => uint256 amount) accruedFees;
         mapping(bytes32 channel => mapping(address token => Rail)) rails;
-        mapping(bytes32 channel => mapping(address token => uint96 limit)) maxPerDay;
+        mapping(bytes32 channel => mapping(address token => DailyLimit)) dailyLimits;
         // Escrows: id (hash of the terms) -> status; totals held per token; nonce for ids.
         mapping(bytes32 id => IPaymentEscrow.EscrowStatus) escrowStatus;
         mapping(address token => uint256 amount) escrowed;
