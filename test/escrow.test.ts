@@ -1,6 +1,7 @@
 // Payment module, escrow: create (ERC-20 and native), release, refund, reclaim after the
 // deadline, dispute and arbiter resolution with any split, one transition per escrow,
-// native-receiver failures and re-entry, the diamond's solvency and gas budgets.
+// payouts a recipient refuses (a rejecting native receiver, a token's blocklist) credited and
+// claimed, re-entry, the diamond's solvency and gas budgets.
 import { expect } from "chai";
 import { network } from "hardhat";
 import {
@@ -12,6 +13,7 @@ import {
   parseUnits,
   ZeroAddress,
   type ContractTransactionReceipt,
+  type TransactionReceipt,
 } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 
@@ -20,6 +22,7 @@ import { installFromManifest } from "../scripts/lib/modules.js";
 import { coreFixture } from "./helpers.js";
 import {
   IFinanceSuite__factory,
+  MockBlocklistToken__factory,
   MockFeeOnTransferToken__factory,
   MockNativeReceiver__factory,
   MockStablecoin__factory,
@@ -51,6 +54,8 @@ const ETH_MAX_TX = parseEther("100");
 const ETH_MAX_DAY = parseEther("10000");
 const FOT_MAX_TX = parseEther("1000000");
 const FOT_MAX_DAY = parseEther("100000000");
+const BL_MAX_TX = parseEther("1000000");
+const BL_MAX_DAY = parseEther("100000000");
 
 /** IPaymentEscrow.EscrowStatus */
 const S = { None: 0n, Funded: 1n, Disputed: 2n, Released: 3n, Refunded: 4n, Reclaimed: 5n, Resolved: 6n } as const;
@@ -117,7 +122,12 @@ async function deployEscrowFixture() {
 
   const usdToken = await new MockStablecoin__factory(owner).deploy();
   const fot = await new MockFeeOnTransferToken__factory(owner).deploy();
-  const [usdAddress, fotAddress] = await Promise.all([usdToken.getAddress(), fot.getAddress()]);
+  const bl = await new MockBlocklistToken__factory(owner).deploy();
+  const [usdAddress, fotAddress, blAddress] = await Promise.all([
+    usdToken.getAddress(),
+    fot.getAddress(),
+    bl.getAddress(),
+  ]);
 
   const suite = IFinanceSuite__factory.connect(diamondAddress, alice);
   const escrow = PaymentEscrowFacet__factory.connect(diamondAddress, alice);
@@ -125,6 +135,7 @@ async function deployEscrowFixture() {
   await (await asAdmin.setPaymentRail(SEPA, usdAddress, USD_MAX_TX, USD_MAX_DAY)).wait();
   await (await asAdmin.setPaymentRail(SEPA, NATIVE, ETH_MAX_TX, ETH_MAX_DAY)).wait();
   await (await asAdmin.setPaymentRail(SEPA, fotAddress, FOT_MAX_TX, FOT_MAX_DAY)).wait();
+  await (await asAdmin.setPaymentRail(SEPA, blAddress, BL_MAX_TX, BL_MAX_DAY)).wait();
 
   // Alice is the funded, approved payer; bob (the usual payee) already holds tokens.
   await (await usdToken.mint(alice.address, usd(10_000_000))).wait();
@@ -132,6 +143,8 @@ async function deployEscrowFixture() {
   await (await usdToken.connect(alice).approve(diamondAddress, usd(10_000_000))).wait();
   await (await fot.mint(alice.address, parseEther("1000000"))).wait();
   await (await fot.connect(alice).approve(diamondAddress, parseEther("1000000"))).wait();
+  await (await bl.mint(alice.address, parseEther("1000000"))).wait();
+  await (await bl.connect(alice).approve(diamondAddress, parseEther("1000000"))).wait();
 
   // Start early in a fresh UTC day, so daily limits never straddle midnight.
   const now = BigInt(await time.latest());
@@ -148,8 +161,10 @@ async function deployEscrowFixture() {
     asAdmin,
     usd: usdToken,
     fot,
+    bl,
     usdAddress,
     fotAddress,
+    blAddress,
   };
 }
 
@@ -221,6 +236,7 @@ async function balanceOf(f: Fixture, token: string, holder: string): Promise<big
   if (token === NATIVE) return ethers.provider.getBalance(holder);
   if (token === f.usdAddress) return f.usd.balanceOf(holder);
   if (token === f.fotAddress) return f.fot.balanceOf(holder);
+  if (token === f.blAddress) return f.bl.balanceOf(holder);
   throw new Error(`unknown token ${token}`);
 }
 
@@ -236,19 +252,24 @@ async function parties(f: Fixture, token: string) {
   };
 }
 
-/** Every balance, escrow total, fee, rail usage and status a transition can touch. */
+/** Every balance, credit, escrow total, fee, rail and status a transition or a claim can touch. */
 async function snapshot(f: Fixture, ids: string[] = [], extra: string[] = []): Promise<Record<string, string>> {
   const holders = [f.alice, f.bob, f.carol, f.dave].map((s) => s.address).concat([f.diamondAddress, ...extra]);
   const out: Record<string, string> = {};
   for (const [name, token] of [
     ["usd", f.usdAddress],
     ["fot", f.fotAddress],
+    ["bl", f.blAddress],
     ["eth", NATIVE],
   ] as const) {
-    for (const h of holders) out[`${name}:${h}`] = (await balanceOf(f, token, h)).toString();
+    for (const h of holders) {
+      out[`${name}:${h}`] = (await balanceOf(f, token, h)).toString();
+      out[`credit:${name}:${h}`] = (await f.suite.paymentCredit(token, h)).toString();
+    }
     out[`escrowed:${name}`] = (await f.escrow.escrowedAmount(token)).toString();
     out[`accrued:${name}`] = (await f.suite.accruedPaymentFees(token)).toString();
-    out[`spent:${name}`] = (await f.suite.paymentRail(SEPA, token)).spentToday.toString();
+    out[`credits:${name}`] = (await f.suite.totalPaymentCredits(token)).toString();
+    out[`rail:${name}`] = (await f.suite.paymentRail(SEPA, token)).join(",");
   }
   for (const id of ids) out[`status:${id}`] = (await f.escrow.escrowStatus(id)).toString();
   return out;
@@ -266,11 +287,14 @@ async function expectNothingChanged(
   expect(await snapshot(f, ids, extra)).to.deep.equal(before);
 }
 
-/** The diamond holds exactly the accrued fees plus the open escrows, token by token. */
+/** The diamond holds exactly the accrued fees, the open escrows and the credits, token by token. */
 async function expectSolvent(f: Fixture) {
-  for (const token of [f.usdAddress, f.fotAddress, NATIVE]) {
+  for (const token of [f.usdAddress, f.fotAddress, f.blAddress, NATIVE]) {
     const held = await balanceOf(f, token, f.diamondAddress);
-    const owed = (await f.suite.accruedPaymentFees(token)) + (await f.escrow.escrowedAmount(token));
+    const owed =
+      (await f.suite.accruedPaymentFees(token)) +
+      (await f.escrow.escrowedAmount(token)) +
+      (await f.suite.totalPaymentCredits(token));
     expect(held, `diamond balance of ${token}`).to.equal(owed);
   }
 }
@@ -279,6 +303,28 @@ async function deployReceiver(f: Fixture): Promise<MockNativeReceiver> {
   const receiver = await new MockNativeReceiver__factory(f.owner).deploy();
   await receiver.waitForDeployment();
   return receiver;
+}
+
+/**
+ * Has `receiver` (a contract that acts only when it receives currency) call the diamond
+ * with `data`, bubbling any revert: the owner sends it 1 wei, on receipt of which it calls.
+ */
+async function actAs(f: Fixture, receiver: MockNativeReceiver, data: string) {
+  await (await receiver.setReentry(f.diamondAddress, data, 0n, true)).wait();
+  return f.owner.sendTransaction({ to: await receiver.getAddress(), value: 1n });
+}
+
+function claimData(token: string, to: string): string {
+  return paymentIface.encodeFunctionData("claimPaymentCredit", [token, to]);
+}
+
+/** The terms of the one EscrowCreated in `receipt`. */
+function createdTerms(f: Fixture, receipt: TransactionReceipt): Terms {
+  const logs = receipt.logs
+    .map((l) => f.escrow.interface.parseLog(l))
+    .filter((l) => l !== null && l.name === "EscrowCreated");
+  expect(logs).to.have.length(1);
+  return toTerms(logs[0]!.args.terms);
 }
 
 // ------------------------------------------------------------------ tests
@@ -1038,44 +1084,108 @@ describe("Payment module: escrow", function () {
   // ---------------------------------------------------------------- native receivers
 
   describe("native receivers", function () {
-    it("a payee that rejects the transfer → PaymentNativeTransferFailed(payee, amount); state unchanged", async function () {
+    it("a payee that rejects a native release is credited: Released, PaymentCredited; it claims to another address", async function () {
+      const receiver = await deployReceiver(f);
+      await (await receiver.setMode(MODE.Reject)).wait();
+      const to = await receiver.getAddress();
+      // Another open escrow: the credit must come out of this escrow, not the other one.
+      const other = await create(f, { token: NATIVE, amount: parseEther("5") });
+      const { id, terms } = await create(f, { token: NATIVE, payee: to, amount: parseEther("2") });
+      const amount = terms.amount;
+      const before = await parties(f, NATIVE);
+
+      const tx = f.escrow.releaseEscrow(terms);
+      await expect(tx)
+        .to.emit(f.escrow, "EscrowReleased")
+        .withArgs(id)
+        .and.to.emit(f.escrow, "PaymentCredited")
+        .withArgs(NATIVE, to, amount);
+      const receipt = await mined(tx);
+
+      const after = await parties(f, NATIVE);
+      expect(await f.escrow.escrowStatus(id)).to.equal(S.Released);
+      expect(after.escrowed).to.equal(other.terms.amount);
+      expect(before.escrowed - after.escrowed).to.equal(amount);
+      expect(await f.suite.paymentCredit(NATIVE, to)).to.equal(amount);
+      expect(await f.suite.totalPaymentCredits(NATIVE)).to.equal(amount);
+      expect(after.diamond).to.equal(before.diamond);
+      expect(after.diamond).to.equal(other.terms.amount + amount);
+      expect(before.payer - after.payer).to.equal(gasCost(receipt));
+      expect(await ethers.provider.getBalance(to)).to.equal(0n);
+      expect(await receiver.received()).to.equal(0n);
+      await expectSolvent(f);
+
+      // Claimed to itself while it still refuses the currency (its receive re-enters and
+      // bubbles the refusal): PaymentNativeTransferFailed(receiver, amount), nothing changes.
+      await expectNothingChanged(
+        f,
+        () =>
+          expect(actAs(f, receiver, claimData(NATIVE, to)))
+            .to.be.revertedWithCustomError(f.suite, "PaymentNativeTransferFailed")
+            .withArgs(to, amount),
+        [id, other.id],
+        [to],
+      );
+      expect(await f.suite.paymentCredit(NATIVE, to)).to.equal(amount);
+
+      // Claimed to dave: dave receives exactly the credit, which is gone.
+      const daveBefore = await ethers.provider.getBalance(f.dave.address);
+      await expect(actAs(f, receiver, claimData(NATIVE, f.dave.address)))
+        .to.emit(f.suite, "PaymentCreditClaimed")
+        .withArgs(NATIVE, to, f.dave.address, amount);
+      expect((await ethers.provider.getBalance(f.dave.address)) - daveBefore).to.equal(amount);
+      expect(await f.suite.paymentCredit(NATIVE, to)).to.equal(0n);
+      expect(await f.suite.totalPaymentCredits(NATIVE)).to.equal(0n);
+      expect(await ethers.provider.getBalance(f.diamondAddress)).to.equal(other.terms.amount);
+      expect(await ethers.provider.getBalance(to)).to.equal(1n); // the wei that made it claim
+      await expectSolvent(f);
+      await expect(actAs(f, receiver, claimData(NATIVE, f.dave.address)))
+        .to.be.revertedWithCustomError(f.suite, "PaymentNoCredit")
+        .withArgs(NATIVE, to);
+    });
+
+    it("a resolution paying a rejecting payee credits it and still pays the payer", async function () {
       const receiver = await deployReceiver(f);
       await (await receiver.setMode(MODE.Reject)).wait();
       const to = await receiver.getAddress();
       const { id, terms } = await create(f, { token: NATIVE, payee: to, amount: parseEther("2") });
-
-      await expectNothingChanged(
-        f,
-        () =>
-          expect(f.escrow.releaseEscrow(terms))
-            .to.be.revertedWithCustomError(f.escrow, "PaymentNativeTransferFailed")
-            .withArgs(to, terms.amount),
-        [id],
-        [to],
-      );
-      expect(await f.escrow.escrowStatus(id)).to.equal(S.Funded);
-      expect(await f.escrow.escrowedAmount(NATIVE)).to.equal(terms.amount);
-
-      // A resolution paying the rejecting payee fails the same way; one paying only the payer works.
       await (await f.escrow.disputeEscrow(terms)).wait();
-      await expectNothingChanged(
-        f,
-        () =>
-          expect(f.escrow.connect(f.carol).resolveEscrow(terms, 1n))
-            .to.be.revertedWithCustomError(f.escrow, "PaymentNativeTransferFailed")
-            .withArgs(to, 1n),
-        [id],
-        [to],
-      );
-      const payerBefore = await ethers.provider.getBalance(f.alice.address);
-      await (await f.escrow.connect(f.carol).resolveEscrow(terms, 0n)).wait();
-      expect((await ethers.provider.getBalance(f.alice.address)) - payerBefore).to.equal(terms.amount);
+      const toPayee = parseEther("0.75");
+      const toPayer = terms.amount - toPayee;
+      const before = await parties(f, NATIVE);
+
+      const tx = f.escrow.connect(f.carol).resolveEscrow(terms, toPayee);
+      await expect(tx)
+        .to.emit(f.escrow, "EscrowResolved")
+        .withArgs(id, toPayee, toPayer)
+        .and.to.emit(f.escrow, "PaymentCredited")
+        .withArgs(NATIVE, to, toPayee);
+      const receipt = await mined(tx);
+
+      const after = await parties(f, NATIVE);
+      expect(after.payer - before.payer).to.equal(toPayer);
+      expect(before.arbiter - after.arbiter).to.equal(gasCost(receipt));
+      expect(before.diamond - after.diamond).to.equal(toPayer);
+      expect(after.escrowed).to.equal(0n);
       expect(await f.escrow.escrowStatus(id)).to.equal(S.Resolved);
+      expect(await f.suite.paymentCredit(NATIVE, to)).to.equal(toPayee);
+      expect(await f.suite.paymentCredit(NATIVE, f.alice.address)).to.equal(0n);
+      expect(await f.suite.totalPaymentCredits(NATIVE)).to.equal(toPayee);
+      expect(after.diamond).to.equal(toPayee);
       expect(await ethers.provider.getBalance(to)).to.equal(0n);
+      await expectSolvent(f);
+
+      const daveBefore = await ethers.provider.getBalance(f.dave.address);
+      await expect(actAs(f, receiver, claimData(NATIVE, f.dave.address)))
+        .to.emit(f.suite, "PaymentCreditClaimed")
+        .withArgs(NATIVE, to, f.dave.address, toPayee);
+      expect((await ethers.provider.getBalance(f.dave.address)) - daveBefore).to.equal(toPayee);
+      expect(await f.suite.totalPaymentCredits(NATIVE)).to.equal(0n);
+      expect(await ethers.provider.getBalance(f.diamondAddress)).to.equal(0n);
       await expectSolvent(f);
     });
 
-    it("a payee re-entering releaseEscrow (bubbling) makes the outer release fail; nothing changes", async function () {
+    it("a payee whose re-entry into releaseEscrow is refused and bubbled is credited; released once", async function () {
       const receiver = await deployReceiver(f);
       const to = await receiver.getAddress();
       const { id, terms } = await create(f, { token: NATIVE, payee: to, amount: parseEther("1") });
@@ -1083,18 +1193,98 @@ describe("Payment module: escrow", function () {
         await receiver.setReentry(f.diamondAddress, escrowIface.encodeFunctionData("releaseEscrow", [terms]), 0n, true)
       ).wait();
 
+      await expect(f.escrow.releaseEscrow(terms))
+        .to.emit(f.escrow, "PaymentCredited")
+        .withArgs(NATIVE, to, terms.amount);
+      // The receiver's whole call reverted, its record of the attempt with it.
+      expect(await receiver.reentryAttempts()).to.equal(0n);
+      expect(await receiver.received()).to.equal(0n);
+      expect(await f.escrow.escrowStatus(id)).to.equal(S.Released);
+      expect(await f.escrow.escrowedAmount(NATIVE)).to.equal(0n);
+      expect(await f.suite.paymentCredit(NATIVE, to)).to.equal(terms.amount);
+      expect(await f.suite.totalPaymentCredits(NATIVE)).to.equal(terms.amount);
+      expect(await ethers.provider.getBalance(f.diamondAddress)).to.equal(terms.amount);
+      await expectSolvent(f);
       await expectNothingChanged(
         f,
         () =>
           expect(f.escrow.releaseEscrow(terms))
-            .to.be.revertedWithCustomError(f.escrow, "PaymentNativeTransferFailed")
-            .withArgs(to, terms.amount),
+            .to.be.revertedWithCustomError(f.escrow, "PaymentEscrowWrongStatus")
+            .withArgs(id, S.Released),
         [id],
         [to],
       );
-      expect(await receiver.reentryAttempts()).to.equal(0n);
-      expect(await f.escrow.escrowStatus(id)).to.equal(S.Funded);
-      expect(await f.escrow.escrowedAmount(NATIVE)).to.equal(terms.amount);
+
+      const daveBefore = await ethers.provider.getBalance(f.dave.address);
+      await expect(actAs(f, receiver, claimData(NATIVE, f.dave.address)))
+        .to.emit(f.suite, "PaymentCreditClaimed")
+        .withArgs(NATIVE, to, f.dave.address, terms.amount);
+      expect((await ethers.provider.getBalance(f.dave.address)) - daveBefore).to.equal(terms.amount);
+      expect(await f.suite.paymentCredit(NATIVE, to)).to.equal(0n);
+      expect(await ethers.provider.getBalance(f.diamondAddress)).to.equal(0n);
+      await expectSolvent(f);
+    });
+
+    it("a payer contract that refuses its native refund and its reclaim is credited both; one claim pays both", async function () {
+      const receiver = await deployReceiver(f);
+      const payer = await receiver.getAddress();
+      const refunded = parseEther("1.5");
+      const reclaimed = parseEther("0.25");
+      const deadline = (await now()) + WEEK;
+      // The receiver escrows `amount` sent to it: it is the payer of both escrows.
+      const escrowBy = async (amount: bigint) => {
+        const data = escrowIface.encodeFunctionData("createEscrow", [
+          SEPA,
+          NATIVE,
+          f.bob.address,
+          amount,
+          deadline,
+          f.carol.address,
+          REF,
+        ]);
+        await (await receiver.setReentry(f.diamondAddress, data, amount, true)).wait();
+        const receipt = await (await f.owner.sendTransaction({ to: payer, value: amount })).wait();
+        if (receipt === null) throw new Error("transaction dropped");
+        const terms = createdTerms(f, receipt);
+        expect(terms.payer).to.equal(payer);
+        return { id: hashTerms(terms), terms };
+      };
+      const r = await escrowBy(refunded);
+      const c = await escrowBy(reclaimed);
+      expect(await f.escrow.escrowedAmount(NATIVE)).to.equal(refunded + reclaimed);
+
+      // Refund by the payee while the payer rejects the currency.
+      await (await receiver.setMode(MODE.Reject)).wait();
+      await expect(f.escrow.connect(f.bob).refundEscrow(r.terms))
+        .to.emit(f.escrow, "EscrowRefunded")
+        .withArgs(r.id)
+        .and.to.emit(f.escrow, "PaymentCredited")
+        .withArgs(NATIVE, payer, refunded);
+      expect(await f.escrow.escrowStatus(r.id)).to.equal(S.Refunded);
+      expect(await f.suite.paymentCredit(NATIVE, payer)).to.equal(refunded);
+      await expectSolvent(f);
+
+      // Reclaim by the payer itself after the deadline; its receive re-enters and bubbles.
+      await time.increaseTo(deadline + 1n);
+      await expect(actAs(f, receiver, escrowIface.encodeFunctionData("reclaimEscrow", [c.terms])))
+        .to.emit(f.escrow, "EscrowReclaimed")
+        .withArgs(c.id)
+        .and.to.emit(f.escrow, "PaymentCredited")
+        .withArgs(NATIVE, payer, reclaimed);
+      expect(await f.escrow.escrowStatus(c.id)).to.equal(S.Reclaimed);
+      expect(await f.escrow.escrowedAmount(NATIVE)).to.equal(0n);
+      expect(await f.suite.paymentCredit(NATIVE, payer)).to.equal(refunded + reclaimed);
+      expect(await f.suite.totalPaymentCredits(NATIVE)).to.equal(refunded + reclaimed);
+      expect(await ethers.provider.getBalance(f.diamondAddress)).to.equal(refunded + reclaimed);
+      await expectSolvent(f);
+
+      const daveBefore = await ethers.provider.getBalance(f.dave.address);
+      await expect(actAs(f, receiver, claimData(NATIVE, f.dave.address)))
+        .to.emit(f.suite, "PaymentCreditClaimed")
+        .withArgs(NATIVE, payer, f.dave.address, refunded + reclaimed);
+      expect((await ethers.provider.getBalance(f.dave.address)) - daveBefore).to.equal(refunded + reclaimed);
+      expect(await f.suite.totalPaymentCredits(NATIVE)).to.equal(0n);
+      expect(await ethers.provider.getBalance(f.diamondAddress)).to.equal(0n);
       await expectSolvent(f);
     });
 
@@ -1156,13 +1346,217 @@ describe("Payment module: escrow", function () {
     });
   });
 
+  // ---------------------------------------------------------------- blocklisted recipients
+
+  describe("ERC-20 payouts a blocklist refuses", function () {
+    it("a payee blocked at release is credited; it claims to another, unblocked address", async function () {
+      // Another open escrow of the token, for someone else.
+      const other = await create(f, { token: f.blAddress, payee: f.dave.address, amount: parseEther("5") });
+      const { id, terms } = await create(f, { token: f.blAddress, amount: parseEther("10") });
+      await (await f.bl.setBlocked(f.bob.address, true)).wait();
+      const before = await parties(f, f.blAddress);
+
+      await expect(f.escrow.releaseEscrow(terms))
+        .to.emit(f.escrow, "EscrowReleased")
+        .withArgs(id)
+        .and.to.emit(f.escrow, "PaymentCredited")
+        .withArgs(f.blAddress, f.bob.address, terms.amount);
+
+      const after = await parties(f, f.blAddress);
+      expect(await f.escrow.escrowStatus(id)).to.equal(S.Released);
+      expect(after.payee).to.equal(before.payee);
+      expect(after.payer).to.equal(before.payer);
+      expect(after.diamond).to.equal(before.diamond);
+      expect(before.escrowed - after.escrowed).to.equal(terms.amount);
+      expect(after.escrowed).to.equal(other.terms.amount);
+      expect(await f.suite.paymentCredit(f.blAddress, f.bob.address)).to.equal(terms.amount);
+      expect(await f.suite.totalPaymentCredits(f.blAddress)).to.equal(terms.amount);
+      await expectSolvent(f);
+
+      // Not to his own, blocked address: the token's error, nothing changes.
+      await expectNothingChanged(
+        f,
+        () =>
+          expect(f.suite.connect(f.bob).claimPaymentCredit(f.blAddress, f.bob.address))
+            .to.be.revertedWithCustomError(f.bl, "MockBlocked")
+            .withArgs(f.bob.address),
+        [id, other.id],
+      );
+
+      const carolBefore = await f.bl.balanceOf(f.carol.address);
+      await expect(f.suite.connect(f.bob).claimPaymentCredit(f.blAddress, f.carol.address))
+        .to.emit(f.suite, "PaymentCreditClaimed")
+        .withArgs(f.blAddress, f.bob.address, f.carol.address, terms.amount);
+      expect((await f.bl.balanceOf(f.carol.address)) - carolBefore).to.equal(terms.amount);
+      expect(await f.bl.balanceOf(f.bob.address)).to.equal(before.payee);
+      expect(await f.suite.paymentCredit(f.blAddress, f.bob.address)).to.equal(0n);
+      expect(await f.suite.totalPaymentCredits(f.blAddress)).to.equal(0n);
+      expect(await f.bl.balanceOf(f.diamondAddress)).to.equal(other.terms.amount);
+      await expectSolvent(f);
+    });
+
+    it("resolve with a blocked payer: the payee is paid, the payer credited", async function () {
+      const { id, terms } = await create(f, { token: f.blAddress, amount: parseEther("10") });
+      await (await f.escrow.connect(f.bob).disputeEscrow(terms)).wait();
+      await (await f.bl.setBlocked(f.alice.address, true)).wait();
+      const toPayee = parseEther("3.5");
+      const toPayer = terms.amount - toPayee;
+      const before = await parties(f, f.blAddress);
+
+      await expect(f.escrow.connect(f.carol).resolveEscrow(terms, toPayee))
+        .to.emit(f.escrow, "EscrowResolved")
+        .withArgs(id, toPayee, toPayer)
+        .and.to.emit(f.escrow, "PaymentCredited")
+        .withArgs(f.blAddress, f.alice.address, toPayer);
+
+      const after = await parties(f, f.blAddress);
+      expect(after.payee - before.payee).to.equal(toPayee);
+      expect(after.payer).to.equal(before.payer);
+      expect(before.diamond - after.diamond).to.equal(toPayee);
+      expect(after.escrowed).to.equal(0n);
+      expect(await f.escrow.escrowStatus(id)).to.equal(S.Resolved);
+      expect(await f.suite.paymentCredit(f.blAddress, f.alice.address)).to.equal(toPayer);
+      expect(await f.suite.paymentCredit(f.blAddress, f.bob.address)).to.equal(0n);
+      expect(await f.suite.totalPaymentCredits(f.blAddress)).to.equal(toPayer);
+      await expectSolvent(f);
+
+      // Alice is still blocked: she takes her credit to dave.
+      await expect(f.suite.connect(f.alice).claimPaymentCredit(f.blAddress, f.dave.address))
+        .to.emit(f.suite, "PaymentCreditClaimed")
+        .withArgs(f.blAddress, f.alice.address, f.dave.address, toPayer);
+      expect(await f.bl.balanceOf(f.dave.address)).to.equal(toPayer);
+      expect(await f.bl.balanceOf(f.diamondAddress)).to.equal(0n);
+      await expectSolvent(f);
+    });
+
+    it("resolve with both parties blocked credits both; the diamond keeps the whole amount", async function () {
+      const { id, terms } = await create(f, { token: f.blAddress, amount: parseEther("10") });
+      await (await f.escrow.disputeEscrow(terms)).wait();
+      await (await f.bl.setBlocked(f.alice.address, true)).wait();
+      await (await f.bl.setBlocked(f.bob.address, true)).wait();
+      const toPayee = parseEther("6");
+      const toPayer = parseEther("4");
+
+      await expect(f.escrow.connect(f.carol).resolveEscrow(terms, toPayee))
+        .to.emit(f.escrow, "PaymentCredited")
+        .withArgs(f.blAddress, f.bob.address, toPayee)
+        .and.to.emit(f.escrow, "PaymentCredited")
+        .withArgs(f.blAddress, f.alice.address, toPayer);
+      expect(await f.escrow.escrowStatus(id)).to.equal(S.Resolved);
+      expect(await f.escrow.escrowedAmount(f.blAddress)).to.equal(0n);
+      expect(await f.suite.paymentCredit(f.blAddress, f.bob.address)).to.equal(toPayee);
+      expect(await f.suite.paymentCredit(f.blAddress, f.alice.address)).to.equal(toPayer);
+      expect(await f.suite.totalPaymentCredits(f.blAddress)).to.equal(terms.amount);
+      expect(await f.bl.balanceOf(f.diamondAddress)).to.equal(terms.amount);
+      await expectSolvent(f);
+    });
+
+    it("a refund to a blocked payer is credited; Refunded", async function () {
+      const { id, terms } = await create(f, { token: f.blAddress, amount: parseEther("8") });
+      await (await f.bl.setBlocked(f.alice.address, true)).wait();
+      const before = await parties(f, f.blAddress);
+      await expect(f.escrow.connect(f.bob).refundEscrow(terms))
+        .to.emit(f.escrow, "EscrowRefunded")
+        .withArgs(id)
+        .and.to.emit(f.escrow, "PaymentCredited")
+        .withArgs(f.blAddress, f.alice.address, terms.amount);
+      const after = await parties(f, f.blAddress);
+      expect(after.payer).to.equal(before.payer);
+      expect(after.diamond).to.equal(before.diamond);
+      expect(after.escrowed).to.equal(0n);
+      expect(await f.escrow.escrowStatus(id)).to.equal(S.Refunded);
+      expect(await f.suite.paymentCredit(f.blAddress, f.alice.address)).to.equal(terms.amount);
+      expect(await f.suite.totalPaymentCredits(f.blAddress)).to.equal(terms.amount);
+      await expectSolvent(f);
+    });
+
+    it("a reclaim to a blocked payer is credited; Reclaimed", async function () {
+      const { id, terms } = await create(f, { token: f.blAddress, amount: parseEther("8") });
+      await (await f.bl.setBlocked(f.alice.address, true)).wait();
+      await time.increaseTo(terms.deadline + 1n);
+      await expect(f.escrow.reclaimEscrow(terms))
+        .to.emit(f.escrow, "EscrowReclaimed")
+        .withArgs(id)
+        .and.to.emit(f.escrow, "PaymentCredited")
+        .withArgs(f.blAddress, f.alice.address, terms.amount);
+      expect(await f.escrow.escrowStatus(id)).to.equal(S.Reclaimed);
+      expect(await f.escrow.escrowedAmount(f.blAddress)).to.equal(0n);
+      expect(await f.suite.paymentCredit(f.blAddress, f.alice.address)).to.equal(terms.amount);
+      expect(await f.bl.balanceOf(f.diamondAddress)).to.equal(terms.amount);
+      await expectSolvent(f);
+    });
+
+    it("credits of one account add up across escrows; one claim pays them all", async function () {
+      const one = await create(f, { token: f.blAddress, amount: parseEther("1") });
+      const two = await create(f, { token: f.blAddress, amount: parseEther("2.000000000000000001") });
+      await (await f.bl.setBlocked(f.bob.address, true)).wait();
+      for (const e of [one, two]) {
+        await expect(f.escrow.releaseEscrow(e.terms))
+          .to.emit(f.escrow, "PaymentCredited")
+          .withArgs(f.blAddress, f.bob.address, e.terms.amount);
+      }
+      const total = one.terms.amount + two.terms.amount;
+      expect(await f.suite.paymentCredit(f.blAddress, f.bob.address)).to.equal(total);
+      expect(await f.suite.totalPaymentCredits(f.blAddress)).to.equal(total);
+      await expect(f.suite.connect(f.bob).claimPaymentCredit(f.blAddress, f.dave.address))
+        .to.emit(f.suite, "PaymentCreditClaimed")
+        .withArgs(f.blAddress, f.bob.address, f.dave.address, total);
+      expect(await f.bl.balanceOf(f.dave.address)).to.equal(total);
+      expect(await f.suite.totalPaymentCredits(f.blAddress)).to.equal(0n);
+      await expectSolvent(f);
+    });
+
+    it("a claim to a blocked `to` reverts with the token's MockBlocked(to); nothing changes", async function () {
+      const { id, terms } = await create(f, { token: f.blAddress, amount: parseEther("4") });
+      await (await f.bl.setBlocked(f.bob.address, true)).wait();
+      await (await f.escrow.releaseEscrow(terms)).wait();
+      await (await f.bl.setBlocked(f.dave.address, true)).wait();
+      await expectNothingChanged(
+        f,
+        () =>
+          expect(f.suite.connect(f.bob).claimPaymentCredit(f.blAddress, f.dave.address))
+            .to.be.revertedWithCustomError(f.bl, "MockBlocked")
+            .withArgs(f.dave.address),
+        [id],
+      );
+      expect(await f.suite.paymentCredit(f.blAddress, f.bob.address)).to.equal(terms.amount);
+      expect(await f.suite.totalPaymentCredits(f.blAddress)).to.equal(terms.amount);
+      await expectSolvent(f);
+    });
+
+    it("a token that blocks the diamond: the release credits the payee, claims revert until it is unblocked", async function () {
+      const { id, terms } = await create(f, { token: f.blAddress, amount: parseEther("4") });
+      await (await f.bl.setBlocked(f.diamondAddress, true)).wait();
+      await expect(f.escrow.releaseEscrow(terms))
+        .to.emit(f.escrow, "PaymentCredited")
+        .withArgs(f.blAddress, f.bob.address, terms.amount);
+      expect(await f.escrow.escrowStatus(id)).to.equal(S.Released);
+      expect(await f.suite.paymentCredit(f.blAddress, f.bob.address)).to.equal(terms.amount);
+      await expectSolvent(f);
+      await expectNothingChanged(
+        f,
+        () =>
+          expect(f.suite.connect(f.bob).claimPaymentCredit(f.blAddress, f.bob.address))
+            .to.be.revertedWithCustomError(f.bl, "MockBlocked")
+            .withArgs(f.diamondAddress),
+        [id],
+      );
+      await (await f.bl.setBlocked(f.diamondAddress, false)).wait();
+      const bobBefore = await f.bl.balanceOf(f.bob.address);
+      await (await f.suite.connect(f.bob).claimPaymentCredit(f.blAddress, f.bob.address)).wait();
+      expect((await f.bl.balanceOf(f.bob.address)) - bobBefore).to.equal(terms.amount);
+      expect(await f.suite.totalPaymentCredits(f.blAddress)).to.equal(0n);
+      await expectSolvent(f);
+    });
+  });
+
   // ---------------------------------------------------------------- solvency
 
   describe("solvency", function () {
     it("the diamond holds exactly accrued fees + escrowed amounts through a mixed scenario", async function () {
       // Fees accrued by plain payments sit next to escrowed funds.
-      await (await f.asAdmin.setPaymentFee(f.usdAddress, 30)).wait();
-      await (await f.asAdmin.setPaymentFee(NATIVE, 50)).wait();
+      await (await f.asAdmin.setPaymentFee(SEPA, f.usdAddress, 30)).wait();
+      await (await f.asAdmin.setPaymentFee(SEPA, NATIVE, 50)).wait();
       await (await f.suite.pay(SEPA, f.usdAddress, f.dave.address, usd(1_000), REF)).wait();
       const ethFee = (parseEther("1") * 50n) / 10_000n;
       await (

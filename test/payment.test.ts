@@ -1,5 +1,6 @@
 // Payment module: pay with a reference (ERC-20, permit, native), batch payouts, rails with
-// per-tx/per-day limits, capped fees accrued for the treasury, reentrancy, pause and gas.
+// per-tx/per-day limits (changed mid-day), capped fees per rail accrued for the treasury,
+// credits for refused payouts and their claims, reentrancy, pause and gas.
 import { expect } from "chai";
 import { network } from "hardhat";
 import {
@@ -19,10 +20,12 @@ import { installFromManifest } from "../scripts/lib/modules.js";
 import { coreFixture } from "./helpers.js";
 import { moduleId } from "../scripts/lib/core.js";
 import {
+  MockBlocklistToken__factory,
   MockFeeOnTransferToken__factory,
   MockNativeReceiver__factory,
   MockReentrantToken__factory,
   MockStablecoin__factory,
+  PaymentEscrowFacet__factory,
   PaymentFacet__factory,
 } from "../typechain-types/index.js";
 import type { MockStablecoin, MockNativeReceiver } from "../typechain-types/index.js";
@@ -56,6 +59,8 @@ const ETH_FEE_BPS = 50n; // 0.50 %
 const OTHER_MAX_TX = parseEther("1000");
 const OTHER_MAX_DAY = parseEther("100000");
 const OTHER_FEE_BPS = 30n;
+/** The largest limit a rail can hold (uint96). */
+const MAX_LIMIT = 2n ** 96n - 1n;
 
 const paymentIface = PaymentFacet__factory.createInterface();
 const REENTRANT_CALL_SELECTOR = paymentIface.getError("ReentrancyGuardReentrantCall")!.selector;
@@ -85,21 +90,25 @@ async function deployPaymentFixture() {
   const usdToken = await new MockStablecoin__factory(owner).deploy();
   const fot = await new MockFeeOnTransferToken__factory(owner).deploy();
   const re = await new MockReentrantToken__factory(owner).deploy();
-  const [usdAddress, fotAddress, reAddress] = await Promise.all([
+  const bl = await new MockBlocklistToken__factory(owner).deploy();
+  const [usdAddress, fotAddress, reAddress, blAddress] = await Promise.all([
     usdToken.getAddress(),
     fot.getAddress(),
     re.getAddress(),
+    bl.getAddress(),
   ]);
 
   const payment = PaymentFacet__factory.connect(diamondAddress, alice);
+  // The escrow facet is here only to create credits (a payout the payee refuses).
+  const escrow = PaymentEscrowFacet__factory.connect(diamondAddress, alice);
   const asAdmin = payment.connect(admin);
   await (await asAdmin.setPaymentRail(SEPA, usdAddress, USD_MAX_TX, USD_MAX_DAY)).wait();
-  await (await asAdmin.setPaymentFee(usdAddress, USD_FEE_BPS)).wait();
+  await (await asAdmin.setPaymentFee(SEPA, usdAddress, USD_FEE_BPS)).wait();
   await (await asAdmin.setPaymentRail(SEPA, NATIVE, ETH_MAX_TX, ETH_MAX_DAY)).wait();
-  await (await asAdmin.setPaymentFee(NATIVE, ETH_FEE_BPS)).wait();
-  for (const token of [fotAddress, reAddress]) {
+  await (await asAdmin.setPaymentFee(SEPA, NATIVE, ETH_FEE_BPS)).wait();
+  for (const token of [fotAddress, reAddress, blAddress]) {
     await (await asAdmin.setPaymentRail(SEPA, token, OTHER_MAX_TX, OTHER_MAX_DAY)).wait();
-    await (await asAdmin.setPaymentFee(token, OTHER_FEE_BPS)).wait();
+    await (await asAdmin.setPaymentFee(SEPA, token, OTHER_FEE_BPS)).wait();
   }
 
   // Alice is the funded, approved payer; bob holds tokens but approved nothing.
@@ -110,6 +119,8 @@ async function deployPaymentFixture() {
   await (await fot.connect(alice).approve(diamondAddress, parseEther("50000"))).wait();
   await (await re.mint(alice.address, parseEther("100000"))).wait();
   await (await re.connect(alice).approve(diamondAddress, parseEther("50000"))).wait();
+  await (await bl.mint(alice.address, parseEther("100000"))).wait();
+  await (await bl.connect(alice).approve(diamondAddress, parseEther("50000"))).wait();
 
   // Start every test early in a fresh UTC day, so daily limits never straddle midnight.
   const now = await networkHelpers.time.latest();
@@ -125,13 +136,16 @@ async function deployPaymentFixture() {
     erin,
     diamondAddress,
     payment,
+    escrow,
     asAdmin,
     usd: usdToken,
     fot,
     re,
+    bl,
     usdAddress,
     fotAddress,
     reAddress,
+    blAddress,
   };
 }
 
@@ -139,25 +153,33 @@ type Fixture = Awaited<ReturnType<typeof deployPaymentFixture>>;
 
 // ------------------------------------------------------------------ helpers
 
-/** Every balance, accrued fee and rail usage a payment can touch, to prove a failure changed nothing. */
+/**
+ * Every balance, accrued fee, escrowed total, credit and rail (limits, spentToday, fee, on
+ * both channels) a payment can touch, per asset, to prove a failure changed nothing.
+ */
 async function snapshot(f: Fixture, extra: string[] = []): Promise<Record<string, string>> {
   const holders = [f.alice, f.bob, f.carol, f.dave, f.erin, f.treasury, f.spender]
     .map((s) => s.address)
     .concat([f.diamondAddress, ...extra]);
+  const assets: [string, string, (holder: string) => Promise<bigint>][] = [
+    ["usd", f.usdAddress, (h) => f.usd.balanceOf(h)],
+    ["fot", f.fotAddress, (h) => f.fot.balanceOf(h)],
+    ["re", f.reAddress, (h) => f.re.balanceOf(h)],
+    ["bl", f.blAddress, (h) => f.bl.balanceOf(h)],
+    ["eth", NATIVE, (h) => ethers.provider.getBalance(h)],
+  ];
   const out: Record<string, string> = {};
-  for (const [name, token] of [
-    ["usd", f.usd],
-    ["fot", f.fot],
-    ["re", f.re],
-  ] as const) {
-    for (const h of holders) out[`${name}:${h}`] = (await token.balanceOf(h)).toString();
-    const tokenAddress = await token.getAddress();
-    out[`accrued:${name}`] = (await f.payment.accruedPaymentFees(tokenAddress)).toString();
-    out[`spent:${name}`] = (await f.payment.paymentRail(SEPA, tokenAddress)).spentToday.toString();
+  for (const [name, token, balanceOf] of assets) {
+    for (const h of holders) {
+      out[`${name}:${h}`] = (await balanceOf(h)).toString();
+      out[`credit:${name}:${h}`] = (await f.payment.paymentCredit(token, h)).toString();
+    }
+    out[`accrued:${name}`] = (await f.payment.accruedPaymentFees(token)).toString();
+    out[`escrowed:${name}`] = (await f.escrow.escrowedAmount(token)).toString();
+    out[`credits:${name}`] = (await f.payment.totalPaymentCredits(token)).toString();
+    out[`rail:SEPA:${name}`] = (await f.payment.paymentRail(SEPA, token)).join(",");
+    out[`rail:MOBILE:${name}`] = (await f.payment.paymentRail(MOBILE, token)).join(",");
   }
-  for (const h of holders) out[`eth:${h}`] = (await ethers.provider.getBalance(h)).toString();
-  out["accrued:eth"] = (await f.payment.accruedPaymentFees(NATIVE)).toString();
-  out["spent:eth"] = (await f.payment.paymentRail(SEPA, NATIVE)).spentToday.toString();
   return out;
 }
 
@@ -218,6 +240,27 @@ async function deployReceiver(f: Fixture): Promise<MockNativeReceiver> {
   return receiver;
 }
 
+/**
+ * Credits `amount` of the blocklist token to bob the way it happens in production: alice
+ * escrows it for bob and releases it while the token blocks bob. Bob is unblocked again
+ * afterwards, so he can claim to any address.
+ */
+async function creditBob(f: Fixture, amount: bigint) {
+  const deadline = BigInt(await networkHelpers.time.latest()) + BigInt(DAY);
+  const args = [SEPA, f.blAddress, f.bob.address, amount, deadline, ZeroAddress, REF] as const;
+  const [, terms] = await f.escrow.createEscrow.staticCall(...args);
+  await (await f.escrow.createEscrow(...args)).wait();
+  await (await f.bl.setBlocked(f.bob.address, true)).wait();
+  const creditBefore = await f.payment.paymentCredit(f.blAddress, f.bob.address);
+  // A plain copy: ethers cannot re-encode the frozen Result it returned.
+  const { payer, payee, arbiter, token, nonce } = terms;
+  await expect(f.escrow.releaseEscrow({ payer, payee, arbiter, token, amount, deadline, nonce }))
+    .to.emit(f.payment, "PaymentCredited")
+    .withArgs(f.blAddress, f.bob.address, amount);
+  await (await f.bl.setBlocked(f.bob.address, false)).wait();
+  expect(await f.payment.paymentCredit(f.blAddress, f.bob.address)).to.equal(creditBefore + amount);
+}
+
 // ------------------------------------------------------------------ tests
 
 describe("Payment module", function () {
@@ -230,11 +273,12 @@ describe("Payment module", function () {
   describe("installation", function () {
     it("is installed as module `payment` and reports its configuration", async function () {
       expect(await f.diamond.isModuleInstalled(PAYMENT_ID)).to.equal(true);
-      expect(await f.payment.paymentFee(f.usdAddress)).to.equal(USD_FEE_BPS);
-      expect(await f.payment.paymentFee(NATIVE)).to.equal(ETH_FEE_BPS);
+      expect((await f.payment.paymentRail(SEPA, f.usdAddress)).feeBps).to.equal(USD_FEE_BPS);
+      expect((await f.payment.paymentRail(SEPA, NATIVE)).feeBps).to.equal(ETH_FEE_BPS);
       expect(await f.payment.paymentTreasury()).to.equal(ZeroAddress);
-      expect(await f.payment.paymentRail(SEPA, f.usdAddress)).to.deep.equal([USD_MAX_TX, USD_MAX_DAY, 0n]);
-      expect(await f.payment.paymentRail(MOBILE, f.usdAddress)).to.deep.equal([0n, 0n, 0n]);
+      expect(await f.payment.paymentRail(SEPA, f.usdAddress)).to.deep.equal([USD_MAX_TX, USD_MAX_DAY, 0n, USD_FEE_BPS]);
+      expect(await f.payment.paymentRail(SEPA, NATIVE)).to.deep.equal([ETH_MAX_TX, ETH_MAX_DAY, 0n, ETH_FEE_BPS]);
+      expect(await f.payment.paymentRail(MOBILE, f.usdAddress)).to.deep.equal([0n, 0n, 0n, 0n]);
       expect(await f.payment.accruedPaymentFees(f.usdAddress)).to.equal(0n);
     });
   });
@@ -273,7 +317,7 @@ describe("Payment module", function () {
     });
 
     it("with a zero fee moves only `amount` and accrues nothing", async function () {
-      await (await f.asAdmin.setPaymentFee(f.usdAddress, 0)).wait();
+      await (await f.asAdmin.setPaymentFee(SEPA, f.usdAddress, 0)).wait();
       const amount = usd(10);
       const payerBefore = await f.usd.balanceOf(f.alice.address);
       await expect(f.payment.pay(SEPA, f.usdAddress, f.carol.address, amount, REF))
@@ -365,7 +409,12 @@ describe("Payment module", function () {
       await (await f.payment.pay(SEPA, f.usdAddress, f.bob.address, usd(1_000), REF)).wait();
       await (await f.payment.pay(SEPA, f.usdAddress, f.bob.address, usd(1_000), REF)).wait();
       await (await f.payment.pay(SEPA, f.usdAddress, f.bob.address, usd(500), REF)).wait();
-      expect(await f.payment.paymentRail(SEPA, f.usdAddress)).to.deep.equal([USD_MAX_TX, USD_MAX_DAY, USD_MAX_DAY]);
+      expect(await f.payment.paymentRail(SEPA, f.usdAddress)).to.deep.equal([
+        USD_MAX_TX,
+        USD_MAX_DAY,
+        USD_MAX_DAY,
+        USD_FEE_BPS,
+      ]);
       await expect(f.payment.pay(SEPA, f.usdAddress, f.bob.address, 1n, REF)).to.be.revertedWithCustomError(
         f.payment,
         "PaymentRailDailyLimit",
@@ -940,7 +989,7 @@ describe("Payment module", function () {
           await expect(asCaller.setPaymentRail(SEPA, f.usdAddress, 1n, 1n))
             .to.be.revertedWithCustomError(f.diamond, "AccessControlUnauthorizedAccount")
             .withArgs(caller.address, PAYMENT_ADMIN_ROLE);
-          await expect(asCaller.setPaymentFee(f.usdAddress, 1))
+          await expect(asCaller.setPaymentFee(SEPA, f.usdAddress, 1))
             .to.be.revertedWithCustomError(f.diamond, "AccessControlUnauthorizedAccount")
             .withArgs(caller.address, PAYMENT_ADMIN_ROLE);
           await expect(asCaller.setPaymentTreasury(f.treasury.address))
@@ -948,14 +997,13 @@ describe("Payment module", function () {
             .withArgs(caller.address, PAYMENT_ADMIN_ROLE);
         });
       }
-      expect(await f.payment.paymentRail(SEPA, f.usdAddress)).to.deep.equal([USD_MAX_TX, USD_MAX_DAY, 0n]);
-      expect(await f.payment.paymentFee(f.usdAddress)).to.equal(USD_FEE_BPS);
+      expect(await f.payment.paymentRail(SEPA, f.usdAddress)).to.deep.equal([USD_MAX_TX, USD_MAX_DAY, 0n, USD_FEE_BPS]);
       expect(await f.payment.paymentTreasury()).to.equal(ZeroAddress);
     });
 
     it("a revoked admin loses access", async function () {
       await (await f.diamond.connect(f.owner).revokeRole(PAYMENT_ADMIN_ROLE, f.admin.address)).wait();
-      await expect(f.asAdmin.setPaymentFee(f.usdAddress, 1))
+      await expect(f.asAdmin.setPaymentFee(SEPA, f.usdAddress, 1))
         .to.be.revertedWithCustomError(f.diamond, "AccessControlUnauthorizedAccount")
         .withArgs(f.admin.address, PAYMENT_ADMIN_ROLE);
     });
@@ -964,7 +1012,7 @@ describe("Payment module", function () {
       await expect(f.asAdmin.setPaymentRail(MOBILE, f.usdAddress, usd(5), usd(5)))
         .to.emit(f.payment, "PaymentRailSet")
         .withArgs(MOBILE, f.usdAddress, usd(5), usd(5));
-      expect(await f.payment.paymentRail(MOBILE, f.usdAddress)).to.deep.equal([usd(5), usd(5), 0n]);
+      expect(await f.payment.paymentRail(MOBILE, f.usdAddress)).to.deep.equal([usd(5), usd(5), 0n, 0n]);
     });
 
     it("rejects a daily limit below the per-tx limit with PaymentRailLimitsInvalid", async function () {
@@ -973,20 +1021,27 @@ describe("Payment module", function () {
           .to.be.revertedWithCustomError(f.payment, "PaymentRailLimitsInvalid")
           .withArgs(100n, 99n),
       );
-      expect(await f.payment.paymentRail(SEPA, f.usdAddress)).to.deep.equal([USD_MAX_TX, USD_MAX_DAY, 0n]);
+      expect(await f.payment.paymentRail(SEPA, f.usdAddress)).to.deep.equal([USD_MAX_TX, USD_MAX_DAY, 0n, USD_FEE_BPS]);
     });
 
     it("setPaymentFee accepts up to 500 bps and rejects more with PaymentFeeTooHigh(fee, 500)", async function () {
-      await expect(f.asAdmin.setPaymentFee(f.usdAddress, MAX_FEE_BPS))
+      await expect(f.asAdmin.setPaymentFee(SEPA, f.usdAddress, MAX_FEE_BPS))
         .to.emit(f.payment, "PaymentFeeSet")
-        .withArgs(f.usdAddress, MAX_FEE_BPS);
-      expect(await f.payment.paymentFee(f.usdAddress)).to.equal(MAX_FEE_BPS);
+        .withArgs(SEPA, f.usdAddress, MAX_FEE_BPS);
+      expect((await f.payment.paymentRail(SEPA, f.usdAddress)).feeBps).to.equal(MAX_FEE_BPS);
       for (const fee of [MAX_FEE_BPS + 1n, 10_000n, 65_535n]) {
-        await expect(f.asAdmin.setPaymentFee(f.usdAddress, fee))
+        await expectNothingChanged(f, () =>
+          expect(f.asAdmin.setPaymentFee(SEPA, f.usdAddress, fee))
+            .to.be.revertedWithCustomError(f.payment, "PaymentFeeTooHigh")
+            .withArgs(fee, MAX_FEE_BPS),
+        );
+        // The cap is the same on a channel whose rail is not enabled.
+        await expect(f.asAdmin.setPaymentFee(MOBILE, f.usdAddress, fee))
           .to.be.revertedWithCustomError(f.payment, "PaymentFeeTooHigh")
           .withArgs(fee, MAX_FEE_BPS);
       }
-      expect(await f.payment.paymentFee(f.usdAddress)).to.equal(MAX_FEE_BPS);
+      expect((await f.payment.paymentRail(SEPA, f.usdAddress)).feeBps).to.equal(MAX_FEE_BPS);
+      expect((await f.payment.paymentRail(MOBILE, f.usdAddress)).feeBps).to.equal(0n);
     });
 
     it("setPaymentTreasury emits PaymentTreasurySet and refuses zero with PaymentTreasuryNotSet", async function () {
@@ -999,6 +1054,325 @@ describe("Payment module", function () {
         "PaymentTreasuryNotSet",
       );
       expect(await f.payment.paymentTreasury()).to.equal(f.treasury.address);
+    });
+  });
+
+  // ---------------------------------------------------------------- fees per rail
+
+  describe("fees per rail (channel, token)", function () {
+    const MOBILE_USD_FEE_BPS = 120n;
+    const MOBILE_ETH_FEE_BPS = 200n;
+
+    it("charges and accrues each channel's own fee for the same token (pay and payBatch)", async function () {
+      await (await f.asAdmin.setPaymentRail(MOBILE, f.usdAddress, USD_MAX_TX, USD_MAX_DAY)).wait();
+      await expect(f.asAdmin.setPaymentFee(MOBILE, f.usdAddress, MOBILE_USD_FEE_BPS))
+        .to.emit(f.payment, "PaymentFeeSet")
+        .withArgs(MOBILE, f.usdAddress, MOBILE_USD_FEE_BPS);
+      expect(await f.payment.paymentRail(MOBILE, f.usdAddress)).to.deep.equal([
+        USD_MAX_TX,
+        USD_MAX_DAY,
+        0n,
+        MOBILE_USD_FEE_BPS,
+      ]);
+      // Setting MOBILE's fee left SEPA's alone.
+      expect(await f.payment.paymentRail(SEPA, f.usdAddress)).to.deep.equal([USD_MAX_TX, USD_MAX_DAY, 0n, USD_FEE_BPS]);
+
+      const amount = usd("333.333333");
+      const sepaFee = feeOf(amount, USD_FEE_BPS);
+      const mobileFee = feeOf(amount, MOBILE_USD_FEE_BPS);
+      expect(sepaFee).to.equal(999_999n);
+      expect(mobileFee).to.equal(3_999_999n);
+
+      let payerBefore = await f.usd.balanceOf(f.alice.address);
+      await expect(f.payment.pay(SEPA, f.usdAddress, f.bob.address, amount, REF))
+        .to.emit(f.payment, "PaymentSent")
+        .withArgs(REF, f.alice.address, f.bob.address, SEPA, f.usdAddress, amount, sepaFee);
+      expect(payerBefore - (await f.usd.balanceOf(f.alice.address))).to.equal(amount + sepaFee);
+      expect(await f.payment.accruedPaymentFees(f.usdAddress)).to.equal(sepaFee);
+
+      payerBefore = await f.usd.balanceOf(f.alice.address);
+      await expect(f.payment.pay(MOBILE, f.usdAddress, f.bob.address, amount, REF2))
+        .to.emit(f.payment, "PaymentSent")
+        .withArgs(REF2, f.alice.address, f.bob.address, MOBILE, f.usdAddress, amount, mobileFee);
+      expect(payerBefore - (await f.usd.balanceOf(f.alice.address))).to.equal(amount + mobileFee);
+      expect(await f.payment.accruedPaymentFees(f.usdAddress)).to.equal(sepaFee + mobileFee);
+
+      // A batch over MOBILE pays MOBILE's fee on its total.
+      const amounts = [usd(100), usd("50.5")];
+      const total = usd("150.5");
+      const batchFee = feeOf(total, MOBILE_USD_FEE_BPS);
+      payerBefore = await f.usd.balanceOf(f.alice.address);
+      await expect(f.payment.payBatch(MOBILE, f.usdAddress, [f.carol.address, f.dave.address], amounts, REF))
+        .to.emit(f.payment, "PaymentBatchSent")
+        .withArgs(REF, f.alice.address, MOBILE, f.usdAddress, 2n, total, batchFee);
+      expect(payerBefore - (await f.usd.balanceOf(f.alice.address))).to.equal(total + batchFee);
+
+      const accrued = sepaFee + mobileFee + batchFee;
+      expect(await f.payment.accruedPaymentFees(f.usdAddress)).to.equal(accrued);
+      expect(await f.usd.balanceOf(f.diamondAddress)).to.equal(accrued);
+      expect(await f.usd.balanceOf(f.bob.address)).to.equal(usd(100_000) + 2n * amount);
+      expect((await f.payment.paymentRail(SEPA, f.usdAddress)).spentToday).to.equal(amount);
+      expect((await f.payment.paymentRail(MOBILE, f.usdAddress)).spentToday).to.equal(amount + total);
+    });
+
+    it("native: payNative over each channel needs that channel's amount + fee", async function () {
+      await (await f.asAdmin.setPaymentRail(MOBILE, NATIVE, ETH_MAX_TX, ETH_MAX_DAY)).wait();
+      await expect(f.asAdmin.setPaymentFee(MOBILE, NATIVE, MOBILE_ETH_FEE_BPS))
+        .to.emit(f.payment, "PaymentFeeSet")
+        .withArgs(MOBILE, NATIVE, MOBILE_ETH_FEE_BPS);
+      const amount = parseEther("1.5");
+      const sepaFee = feeOf(amount, ETH_FEE_BPS);
+      const mobileFee = feeOf(amount, MOBILE_ETH_FEE_BPS);
+
+      // SEPA's amount + fee is the wrong value on MOBILE.
+      await expectNothingChanged(f, () =>
+        expect(f.payment.payNative(MOBILE, f.carol.address, amount, REF, { value: amount + sepaFee }))
+          .to.be.revertedWithCustomError(f.payment, "PaymentWrongValue")
+          .withArgs(amount + mobileFee, amount + sepaFee),
+      );
+      const carolBefore = await ethers.provider.getBalance(f.carol.address);
+      const paidMobile = await paidExcludingGas(f.alice, () =>
+        f.payment.payNative(MOBILE, f.carol.address, amount, REF, { value: amount + mobileFee }),
+      );
+      const paidSepa = await paidExcludingGas(f.alice, () =>
+        f.payment.payNative(SEPA, f.carol.address, amount, REF, { value: amount + sepaFee }),
+      );
+      expect(paidMobile).to.equal(amount + mobileFee);
+      expect(paidSepa).to.equal(amount + sepaFee);
+      expect((await ethers.provider.getBalance(f.carol.address)) - carolBefore).to.equal(2n * amount);
+      expect(await f.payment.accruedPaymentFees(NATIVE)).to.equal(sepaFee + mobileFee);
+      expect(await ethers.provider.getBalance(f.diamondAddress)).to.equal(sepaFee + mobileFee);
+    });
+
+    it("a fee set on a rail that is not enabled is kept when it is enabled, its limits change or it is re-enabled", async function () {
+      const feeBps = 75n;
+      await expect(f.asAdmin.setPaymentFee(MOBILE, f.usdAddress, feeBps))
+        .to.emit(f.payment, "PaymentFeeSet")
+        .withArgs(MOBILE, f.usdAddress, feeBps);
+      expect(await f.payment.paymentRail(MOBILE, f.usdAddress)).to.deep.equal([0n, 0n, 0n, feeBps]);
+      // The fee alone does not enable the rail.
+      await expectNothingChanged(f, () =>
+        expect(f.payment.pay(MOBILE, f.usdAddress, f.bob.address, usd(1), REF))
+          .to.be.revertedWithCustomError(f.payment, "PaymentRailDisabled")
+          .withArgs(MOBILE, f.usdAddress),
+      );
+
+      await expect(f.asAdmin.setPaymentRail(MOBILE, f.usdAddress, usd(500), usd(800)))
+        .to.emit(f.payment, "PaymentRailSet")
+        .withArgs(MOBILE, f.usdAddress, usd(500), usd(800));
+      expect(await f.payment.paymentRail(MOBILE, f.usdAddress)).to.deep.equal([usd(500), usd(800), 0n, feeBps]);
+      const amount = usd(100);
+      await expect(f.payment.pay(MOBILE, f.usdAddress, f.bob.address, amount, REF))
+        .to.emit(f.payment, "PaymentSent")
+        .withArgs(REF, f.alice.address, f.bob.address, MOBILE, f.usdAddress, amount, feeOf(amount, feeBps));
+
+      // New limits the same day: the fee and today's spending stay.
+      await (await f.asAdmin.setPaymentRail(MOBILE, f.usdAddress, usd(600), usd(900))).wait();
+      expect(await f.payment.paymentRail(MOBILE, f.usdAddress)).to.deep.equal([usd(600), usd(900), amount, feeBps]);
+      await expect(f.payment.pay(MOBILE, f.usdAddress, f.bob.address, amount, REF))
+        .to.emit(f.payment, "PaymentSent")
+        .withArgs(REF, f.alice.address, f.bob.address, MOBILE, f.usdAddress, amount, feeOf(amount, feeBps));
+
+      // Disabled and enabled again (on a later day): still the same fee.
+      await (await f.asAdmin.setPaymentRail(MOBILE, f.usdAddress, 0, 0)).wait();
+      const disabled = await f.payment.paymentRail(MOBILE, f.usdAddress);
+      expect([disabled.maxPerTx, disabled.maxPerDay, disabled.feeBps]).to.deep.equal([0n, 0n, feeBps]);
+      await networkHelpers.time.increase(DAY);
+      await (await f.asAdmin.setPaymentRail(MOBILE, f.usdAddress, usd(500), usd(800))).wait();
+      expect(await f.payment.paymentRail(MOBILE, f.usdAddress)).to.deep.equal([usd(500), usd(800), 0n, feeBps]);
+      await expect(f.payment.pay(MOBILE, f.usdAddress, f.bob.address, amount, REF))
+        .to.emit(f.payment, "PaymentSent")
+        .withArgs(REF, f.alice.address, f.bob.address, MOBILE, f.usdAddress, amount, feeOf(amount, feeBps));
+      expect(await f.payment.accruedPaymentFees(f.usdAddress)).to.equal(3n * feeOf(amount, feeBps));
+    });
+
+    it("changing a fee keeps the rail's limits and today's spending", async function () {
+      await (await f.payment.pay(SEPA, f.usdAddress, f.bob.address, usd(700), REF)).wait();
+      await expect(f.asAdmin.setPaymentFee(SEPA, f.usdAddress, 10))
+        .to.emit(f.payment, "PaymentFeeSet")
+        .withArgs(SEPA, f.usdAddress, 10n);
+      expect(await f.payment.paymentRail(SEPA, f.usdAddress)).to.deep.equal([USD_MAX_TX, USD_MAX_DAY, usd(700), 10n]);
+      await expect(f.payment.pay(SEPA, f.usdAddress, f.bob.address, usd(1_000), REF))
+        .to.emit(f.payment, "PaymentSent")
+        .withArgs(REF, f.alice.address, f.bob.address, SEPA, f.usdAddress, usd(1_000), usd(1));
+      await expectNothingChanged(f, () =>
+        expect(f.payment.pay(SEPA, f.usdAddress, f.bob.address, usd(801), REF))
+          .to.be.revertedWithCustomError(f.payment, "PaymentRailDailyLimit")
+          .withArgs(SEPA, f.usdAddress, usd(2_501), USD_MAX_DAY),
+      );
+    });
+  });
+
+  // ---------------------------------------------------------------- rail limits changed mid-day
+
+  describe("changing a rail's limits mid-day", function () {
+    async function spend(f: Fixture, ...amounts: bigint[]) {
+      for (const amount of amounts) {
+        await (await f.payment.pay(SEPA, f.usdAddress, f.bob.address, amount, REF)).wait();
+      }
+    }
+
+    it("raising the daily limit keeps today's spending and allows up to the new limit", async function () {
+      await spend(f, usd(1_000), usd(1_000));
+      const newMaxPerDay = usd(4_000);
+      await expect(f.asAdmin.setPaymentRail(SEPA, f.usdAddress, USD_MAX_TX, newMaxPerDay))
+        .to.emit(f.payment, "PaymentRailSet")
+        .withArgs(SEPA, f.usdAddress, USD_MAX_TX, newMaxPerDay);
+      expect(await f.payment.paymentRail(SEPA, f.usdAddress)).to.deep.equal([
+        USD_MAX_TX,
+        newMaxPerDay,
+        usd(2_000),
+        USD_FEE_BPS,
+      ]);
+
+      // The old limit (2,500) no longer applies: 2,000 more fit today, not one unit beyond.
+      await spend(f, usd(1_000), usd(1_000));
+      expect((await f.payment.paymentRail(SEPA, f.usdAddress)).spentToday).to.equal(newMaxPerDay);
+      await expectNothingChanged(f, () =>
+        expect(f.payment.pay(SEPA, f.usdAddress, f.bob.address, 1n, REF))
+          .to.be.revertedWithCustomError(f.payment, "PaymentRailDailyLimit")
+          .withArgs(SEPA, f.usdAddress, newMaxPerDay + 1n, newMaxPerDay),
+      );
+    });
+
+    it("lowering the daily limit above today's spending keeps it; payments are checked against the new limit", async function () {
+      await spend(f, usd(1_000), usd(500));
+      const newMaxPerDay = usd(2_000);
+      await expect(f.asAdmin.setPaymentRail(SEPA, f.usdAddress, USD_MAX_TX, newMaxPerDay))
+        .to.emit(f.payment, "PaymentRailSet")
+        .withArgs(SEPA, f.usdAddress, USD_MAX_TX, newMaxPerDay);
+      expect(await f.payment.paymentRail(SEPA, f.usdAddress)).to.deep.equal([
+        USD_MAX_TX,
+        newMaxPerDay,
+        usd(1_500),
+        USD_FEE_BPS,
+      ]);
+      // 600 would have fitted under the old limit (2,100 <= 2,500), not under the new one.
+      await expectNothingChanged(f, () =>
+        expect(f.payment.pay(SEPA, f.usdAddress, f.bob.address, usd(600), REF))
+          .to.be.revertedWithCustomError(f.payment, "PaymentRailDailyLimit")
+          .withArgs(SEPA, f.usdAddress, usd(2_100), newMaxPerDay),
+      );
+      await spend(f, usd(500));
+      expect((await f.payment.paymentRail(SEPA, f.usdAddress)).spentToday).to.equal(newMaxPerDay);
+      await expectNothingChanged(f, () =>
+        expect(f.payment.pay(SEPA, f.usdAddress, f.bob.address, 1n, REF))
+          .to.be.revertedWithCustomError(f.payment, "PaymentRailDailyLimit")
+          .withArgs(SEPA, f.usdAddress, newMaxPerDay + 1n, newMaxPerDay),
+      );
+    });
+
+    it("lowering the daily limit to today's spending leaves nothing for today; the next day has the new limit", async function () {
+      await spend(f, usd(1_000), usd(800));
+      const newMaxPerDay = usd(1_800);
+      await (await f.asAdmin.setPaymentRail(SEPA, f.usdAddress, USD_MAX_TX, newMaxPerDay)).wait();
+      expect(await f.payment.paymentRail(SEPA, f.usdAddress)).to.deep.equal([
+        USD_MAX_TX,
+        newMaxPerDay,
+        newMaxPerDay,
+        USD_FEE_BPS,
+      ]);
+      await expectNothingChanged(f, () =>
+        expect(f.payment.pay(SEPA, f.usdAddress, f.bob.address, 1n, REF))
+          .to.be.revertedWithCustomError(f.payment, "PaymentRailDailyLimit")
+          .withArgs(SEPA, f.usdAddress, newMaxPerDay + 1n, newMaxPerDay),
+      );
+
+      await networkHelpers.time.increase(DAY);
+      expect((await f.payment.paymentRail(SEPA, f.usdAddress)).spentToday).to.equal(0n);
+      await spend(f, usd(1_000), usd(800));
+      await expect(f.payment.pay(SEPA, f.usdAddress, f.bob.address, 1n, REF))
+        .to.be.revertedWithCustomError(f.payment, "PaymentRailDailyLimit")
+        .withArgs(SEPA, f.usdAddress, newMaxPerDay + 1n, newMaxPerDay);
+    });
+
+    it("changing only the per-transaction limit keeps today's spending", async function () {
+      await spend(f, usd(1_000), usd(1_000));
+      await (await f.asAdmin.setPaymentRail(SEPA, f.usdAddress, usd(300), USD_MAX_DAY)).wait();
+      expect(await f.payment.paymentRail(SEPA, f.usdAddress)).to.deep.equal([
+        usd(300),
+        USD_MAX_DAY,
+        usd(2_000),
+        USD_FEE_BPS,
+      ]);
+      await expectNothingChanged(f, () =>
+        expect(f.payment.pay(SEPA, f.usdAddress, f.bob.address, usd(400), REF))
+          .to.be.revertedWithCustomError(f.payment, "PaymentRailTxLimit")
+          .withArgs(SEPA, f.usdAddress, usd(400), usd(300)),
+      );
+      await spend(f, usd(300));
+      await expectNothingChanged(f, () =>
+        expect(f.payment.pay(SEPA, f.usdAddress, f.bob.address, usd(300), REF))
+          .to.be.revertedWithCustomError(f.payment, "PaymentRailDailyLimit")
+          .withArgs(SEPA, f.usdAddress, usd(2_600), USD_MAX_DAY),
+      );
+    });
+
+    it("a limit change on a later day than the last payment starts that day at the new limit", async function () {
+      await spend(f, usd(1_000), usd(1_000));
+      await networkHelpers.time.increase(DAY);
+      const newMaxPerDay = usd(1_500);
+      await (await f.asAdmin.setPaymentRail(SEPA, f.usdAddress, USD_MAX_TX, newMaxPerDay)).wait();
+      expect(await f.payment.paymentRail(SEPA, f.usdAddress)).to.deep.equal([
+        USD_MAX_TX,
+        newMaxPerDay,
+        0n,
+        USD_FEE_BPS,
+      ]);
+      await spend(f, usd(1_000), usd(500));
+      expect((await f.payment.paymentRail(SEPA, f.usdAddress)).spentToday).to.equal(newMaxPerDay);
+      await expectNothingChanged(f, () =>
+        expect(f.payment.pay(SEPA, f.usdAddress, f.bob.address, 1n, REF))
+          .to.be.revertedWithCustomError(f.payment, "PaymentRailDailyLimit")
+          .withArgs(SEPA, f.usdAddress, newMaxPerDay + 1n, newMaxPerDay),
+      );
+    });
+
+    it("limits of 2^96 - 1: one payment of the whole limit with a 5 % fee, then one unit more is refused", async function () {
+      // Raised from today's spending on SEPA too: the spending is kept at the widest limits.
+      await spend(f, usd(1_000));
+      await (await f.asAdmin.setPaymentRail(SEPA, f.usdAddress, MAX_LIMIT, MAX_LIMIT)).wait();
+      expect(await f.payment.paymentRail(SEPA, f.usdAddress)).to.deep.equal([
+        MAX_LIMIT,
+        MAX_LIMIT,
+        usd(1_000),
+        USD_FEE_BPS,
+      ]);
+
+      await expect(f.asAdmin.setPaymentRail(MOBILE, f.usdAddress, MAX_LIMIT, MAX_LIMIT))
+        .to.emit(f.payment, "PaymentRailSet")
+        .withArgs(MOBILE, f.usdAddress, MAX_LIMIT, MAX_LIMIT);
+      await (await f.asAdmin.setPaymentFee(MOBILE, f.usdAddress, MAX_FEE_BPS)).wait();
+      expect(await f.payment.paymentRail(MOBILE, f.usdAddress)).to.deep.equal([MAX_LIMIT, MAX_LIMIT, 0n, MAX_FEE_BPS]);
+
+      const fee = feeOf(MAX_LIMIT, MAX_FEE_BPS);
+      await (await f.usd.mint(f.dave.address, MAX_LIMIT + fee)).wait();
+      await (await f.usd.connect(f.dave).approve(f.diamondAddress, MAX_LIMIT + fee)).wait();
+      const asDave = f.payment.connect(f.dave);
+      await expectNothingChanged(f, () =>
+        expect(asDave.pay(MOBILE, f.usdAddress, f.erin.address, MAX_LIMIT + 1n, REF))
+          .to.be.revertedWithCustomError(f.payment, "PaymentRailTxLimit")
+          .withArgs(MOBILE, f.usdAddress, MAX_LIMIT + 1n, MAX_LIMIT),
+      );
+      await expect(asDave.pay(MOBILE, f.usdAddress, f.erin.address, MAX_LIMIT, REF))
+        .to.emit(f.payment, "PaymentSent")
+        .withArgs(REF, f.dave.address, f.erin.address, MOBILE, f.usdAddress, MAX_LIMIT, fee);
+      expect(await f.usd.balanceOf(f.erin.address)).to.equal(MAX_LIMIT);
+      expect(await f.usd.balanceOf(f.dave.address)).to.equal(0n);
+      expect(await f.payment.accruedPaymentFees(f.usdAddress)).to.equal(fee + feeOf(usd(1_000), USD_FEE_BPS));
+      expect(await f.payment.paymentRail(MOBILE, f.usdAddress)).to.deep.equal([
+        MAX_LIMIT,
+        MAX_LIMIT,
+        MAX_LIMIT,
+        MAX_FEE_BPS,
+      ]);
+      await expectNothingChanged(f, () =>
+        expect(f.payment.pay(MOBILE, f.usdAddress, f.bob.address, 1n, REF))
+          .to.be.revertedWithCustomError(f.payment, "PaymentRailDailyLimit")
+          .withArgs(MOBILE, f.usdAddress, MAX_LIMIT + 1n, MAX_LIMIT),
+      );
+      await networkHelpers.time.increase(DAY);
+      expect((await f.payment.paymentRail(MOBILE, f.usdAddress)).spentToday).to.equal(0n);
     });
   });
 
@@ -1105,6 +1479,138 @@ describe("Payment module", function () {
     });
   });
 
+  // ---------------------------------------------------------------- claimPaymentCredit
+
+  describe("claimPaymentCredit", function () {
+    it("without a credit → PaymentNoCredit(token, caller), for an ERC-20 and the native currency", async function () {
+      await expectNothingChanged(f, async () => {
+        await expect(f.payment.connect(f.bob).claimPaymentCredit(f.blAddress, f.dave.address))
+          .to.be.revertedWithCustomError(f.payment, "PaymentNoCredit")
+          .withArgs(f.blAddress, f.bob.address);
+        await expect(f.payment.connect(f.bob).claimPaymentCredit(NATIVE, f.bob.address))
+          .to.be.revertedWithCustomError(f.payment, "PaymentNoCredit")
+          .withArgs(NATIVE, f.bob.address);
+      });
+    });
+
+    it("a credit is claimable only by its account, and only in its token", async function () {
+      const amount = parseEther("12.5");
+      await creditBob(f, amount);
+      await expectNothingChanged(f, async () => {
+        for (const caller of [f.alice, f.dave, f.admin]) {
+          await expect(f.payment.connect(caller).claimPaymentCredit(f.blAddress, caller.address))
+            .to.be.revertedWithCustomError(f.payment, "PaymentNoCredit")
+            .withArgs(f.blAddress, caller.address);
+        }
+        for (const token of [f.usdAddress, NATIVE]) {
+          await expect(f.payment.connect(f.bob).claimPaymentCredit(token, f.bob.address))
+            .to.be.revertedWithCustomError(f.payment, "PaymentNoCredit")
+            .withArgs(token, f.bob.address);
+        }
+      });
+    });
+
+    it("to the zero address or the diamond → PaymentCreditRecipientInvalid(to), with or without a credit", async function () {
+      for (const to of [ZeroAddress, f.diamondAddress]) {
+        await expectNothingChanged(f, () =>
+          expect(f.payment.connect(f.dave).claimPaymentCredit(NATIVE, to))
+            .to.be.revertedWithCustomError(f.payment, "PaymentCreditRecipientInvalid")
+            .withArgs(to),
+        );
+      }
+      const amount = parseEther("3");
+      await creditBob(f, amount);
+      for (const to of [ZeroAddress, f.diamondAddress]) {
+        await expectNothingChanged(f, () =>
+          expect(f.payment.connect(f.bob).claimPaymentCredit(f.blAddress, to))
+            .to.be.revertedWithCustomError(f.payment, "PaymentCreditRecipientInvalid")
+            .withArgs(to),
+        );
+      }
+      expect(await f.payment.paymentCredit(f.blAddress, f.bob.address)).to.equal(amount);
+    });
+
+    it("pays the caller's whole credit to `to`; only the credit and the two balances change", async function () {
+      // Two refused payouts add up to one credit, next to accrued fees in the same token.
+      await (await f.payment.pay(SEPA, f.blAddress, f.carol.address, parseEther("100"), REF)).wait();
+      const first = parseEther("7");
+      const second = parseEther("0.000000000000000123");
+      await creditBob(f, first);
+      await creditBob(f, second);
+      const credit = first + second;
+      expect(await f.payment.paymentCredit(f.blAddress, f.bob.address)).to.equal(credit);
+      expect(await f.payment.totalPaymentCredits(f.blAddress)).to.equal(credit);
+      const fee = feeOf(parseEther("100"), OTHER_FEE_BPS);
+      expect(await f.bl.balanceOf(f.diamondAddress)).to.equal(fee + credit);
+
+      const before = await snapshot(f);
+      const receipt = await (await f.payment.connect(f.bob).claimPaymentCredit(f.blAddress, f.dave.address)).wait();
+      if (receipt === null) throw new Error("transaction dropped");
+      await expect(receipt.hash)
+        .to.emit(f.payment, "PaymentCreditClaimed")
+        .withArgs(f.blAddress, f.bob.address, f.dave.address, credit);
+
+      const diamond = f.diamondAddress;
+      const bob = f.bob.address;
+      const dave = f.dave.address;
+      expect(await snapshot(f)).to.deep.equal({
+        ...before,
+        [`bl:${dave}`]: (BigInt(before[`bl:${dave}`]) + credit).toString(),
+        [`bl:${diamond}`]: fee.toString(),
+        [`credit:bl:${bob}`]: "0",
+        "credits:bl": "0",
+        // Bob paid the gas of his claim, nothing else.
+        [`eth:${bob}`]: (BigInt(before[`eth:${bob}`]) - receipt.gasUsed * receipt.gasPrice).toString(),
+      });
+      expect(await f.payment.accruedPaymentFees(f.blAddress)).to.equal(fee);
+
+      // The credit is gone: a second claim has nothing to pay.
+      await expectNothingChanged(f, () =>
+        expect(f.payment.connect(f.bob).claimPaymentCredit(f.blAddress, f.dave.address))
+          .to.be.revertedWithCustomError(f.payment, "PaymentNoCredit")
+          .withArgs(f.blAddress, f.bob.address),
+      );
+    });
+
+    it("the account may claim to itself once the token no longer blocks it", async function () {
+      const amount = parseEther("2");
+      await creditBob(f, amount);
+      const bobBefore = await f.bl.balanceOf(f.bob.address);
+      await expect(f.payment.connect(f.bob).claimPaymentCredit(f.blAddress, f.bob.address))
+        .to.emit(f.payment, "PaymentCreditClaimed")
+        .withArgs(f.blAddress, f.bob.address, f.bob.address, amount);
+      expect((await f.bl.balanceOf(f.bob.address)) - bobBefore).to.equal(amount);
+      expect(await f.payment.paymentCredit(f.blAddress, f.bob.address)).to.equal(0n);
+      expect(await f.payment.totalPaymentCredits(f.blAddress)).to.equal(0n);
+      expect(await f.bl.balanceOf(f.diamondAddress)).to.equal(0n);
+    });
+
+    it("withdrawPaymentFees sends only the accrued fees; the credits stay in the diamond, claimable", async function () {
+      const amount = parseEther("100");
+      const fee = feeOf(amount, OTHER_FEE_BPS);
+      await (await f.payment.pay(SEPA, f.blAddress, f.carol.address, amount, REF)).wait();
+      const credit = parseEther("40");
+      await creditBob(f, credit);
+      await (await f.asAdmin.setPaymentTreasury(f.treasury.address)).wait();
+
+      await expect(f.payment.withdrawPaymentFees(f.blAddress))
+        .to.emit(f.payment, "PaymentFeesWithdrawn")
+        .withArgs(f.blAddress, f.treasury.address, fee);
+      expect(await f.bl.balanceOf(f.treasury.address)).to.equal(fee);
+      expect(await f.bl.balanceOf(f.diamondAddress)).to.equal(credit);
+      expect(await f.payment.totalPaymentCredits(f.blAddress)).to.equal(credit);
+      await expectNothingChanged(f, () =>
+        expect(f.payment.withdrawPaymentFees(f.blAddress))
+          .to.be.revertedWithCustomError(f.payment, "PaymentNoFeesAccrued")
+          .withArgs(f.blAddress),
+      );
+
+      await (await f.payment.connect(f.bob).claimPaymentCredit(f.blAddress, f.erin.address)).wait();
+      expect(await f.bl.balanceOf(f.erin.address)).to.equal(credit);
+      expect(await f.bl.balanceOf(f.diamondAddress)).to.equal(0n);
+    });
+  });
+
   // ---------------------------------------------------------------- reentrancy
 
   describe("reentrancy through a malicious token", function () {
@@ -1166,7 +1672,8 @@ describe("Payment module", function () {
   // ---------------------------------------------------------------- pause
 
   describe("pause", function () {
-    it("a paused payment module refuses payments with DiamondModulePaused; unpausing restores them", async function () {
+    it("a paused payment module refuses payments and claims with DiamondModulePaused; unpausing restores them", async function () {
+      await creditBob(f, parseEther("1"));
       // The module's views are paused too: compare the state before the pause and after it.
       const before = await snapshot(f);
       await (await f.diamond.connect(f.guardian).pauseModule(PAYMENT_ID)).wait();
@@ -1180,6 +1687,9 @@ describe("Payment module", function () {
       await expect(f.payment.payBatch(SEPA, f.usdAddress, [f.bob.address], [usd(1)], REF))
         .to.be.revertedWithCustomError(f.diamond, "DiamondModulePaused")
         .withArgs(PAYMENT_ID);
+      await expect(f.payment.connect(f.bob).claimPaymentCredit(f.blAddress, f.bob.address))
+        .to.be.revertedWithCustomError(f.diamond, "DiamondModulePaused")
+        .withArgs(PAYMENT_ID);
       await expect(f.payment.accruedPaymentFees(f.usdAddress))
         .to.be.revertedWithCustomError(f.diamond, "DiamondModulePaused")
         .withArgs(PAYMENT_ID);
@@ -1188,6 +1698,9 @@ describe("Payment module", function () {
       expect(await snapshot(f)).to.deep.equal(before);
       await (await f.payment.pay(SEPA, f.usdAddress, f.bob.address, usd(1), REF)).wait();
       expect(await f.usd.balanceOf(f.diamondAddress)).to.equal(feeOf(usd(1), USD_FEE_BPS));
+      await expect(f.payment.connect(f.bob).claimPaymentCredit(f.blAddress, f.bob.address))
+        .to.emit(f.payment, "PaymentCreditClaimed")
+        .withArgs(f.blAddress, f.bob.address, f.bob.address, parseEther("1"));
     });
   });
 
@@ -1195,13 +1708,13 @@ describe("Payment module", function () {
 
   describe("gas", function () {
     it("pay vs a plain transferFrom, both to a payee that already holds tokens, fee 0", async function () {
-      await (await f.asAdmin.setPaymentFee(f.usdAddress, 0)).wait();
+      await (await f.asAdmin.setPaymentFee(SEPA, f.usdAddress, 0)).wait();
       const amount = usd(100);
       // Payees already hold tokens; the spender EOA has a finite allowance, like the diamond.
       await (await f.usd.mint(f.dave.address, usd(1))).wait();
       await (await f.usd.mint(f.erin.address, usd(1))).wait();
       await (await f.usd.connect(f.alice).approve(f.spender.address, usd(50_000))).wait();
-      // Steady state for the rail: today's usage slot already written once.
+      // Steady state for the rail: its word already written today.
       await (await f.payment.pay(SEPA, f.usdAddress, f.carol.address, usd(1), REF)).wait();
 
       const plain = await gasOf(f.usd.connect(f.spender).transferFrom(f.alice.address, f.dave.address, amount));
@@ -1211,12 +1724,13 @@ describe("Payment module", function () {
       console.log(`        difference:         ${viaPay - plain} gas`);
       expect(await f.usd.balanceOf(f.erin.address)).to.equal(usd(1) + amount);
       expect(viaPay).to.be.greaterThan(plain);
-      // Measured ~25.0k: calldata, dispatch (cold facet + selector SLOAD), cold token call,
-      // rail + usage + fee SLOADs, usage SSTORE, 2 balanceOf, event, guard. Budget with ~4 % headroom.
-      expect(viaPay - plain).to.be.at.most(26_000n);
+      // Measured ~20.7k: calldata, dispatch (cold facet + selector SLOAD), cold token call,
+      // the rail's word (limits, today's allowance, fee) read and written, 2 balanceOf, event,
+      // guard. Budget with ~4 % headroom.
+      expect(viaPay - plain).to.be.at.most(21_600n);
     });
 
-    it("pay with a fee, and the first payment on a rail (cold usage slot)", async function () {
+    it("pay with a fee, and the first payment on a rail today (the rail's word and the daily limit read)", async function () {
       const amount = usd(100);
       await (await f.usd.mint(f.dave.address, usd(1))).wait();
       await (await f.usd.mint(f.erin.address, usd(1))).wait();
@@ -1227,7 +1741,7 @@ describe("Payment module", function () {
     });
 
     it("a batch payout of 10 new recipients vs 10 × a plain transfer to a new holder", async function () {
-      await (await f.asAdmin.setPaymentFee(f.usdAddress, 0)).wait();
+      await (await f.asAdmin.setPaymentFee(SEPA, f.usdAddress, 0)).wait();
       const amount = usd(10);
       const plainOne = await gasOf(f.usd.connect(f.alice).transfer(Wallet.createRandom().address, amount));
 
@@ -1236,7 +1750,7 @@ describe("Payment module", function () {
       const batch = await gasOf(f.payment.payBatch(SEPA, f.usdAddress, payees, amounts, REF));
       for (const p of payees) expect(await f.usd.balanceOf(p)).to.equal(amount);
 
-      await (await f.asAdmin.setPaymentFee(f.usdAddress, USD_FEE_BPS)).wait();
+      await (await f.asAdmin.setPaymentFee(SEPA, f.usdAddress, USD_FEE_BPS)).wait();
       const batchWithFee = await gasOf(f.payment.payBatch(SEPA, f.usdAddress, randomAddresses(10), amounts, REF));
 
       console.log(`        plain transfer to a new holder: ${plainOne} gas (× 10 = ${10n * plainOne})`);
