@@ -60,7 +60,7 @@ const BL_MAX_DAY = parseEther("100000000");
 /** IPaymentEscrow.EscrowStatus */
 const S = { None: 0n, Funded: 1n, Disputed: 2n, Released: 3n, Refunded: 4n, Reclaimed: 5n, Resolved: 6n } as const;
 
-const MODE = { Accept: 0, Reject: 1, ReenterAndRecord: 2, ReenterAndBubble: 3 } as const;
+const MODE = { Accept: 0, Reject: 1, ReenterAndRecord: 2, ReenterAndBubble: 3, RejectWithLongData: 4 } as const;
 
 const escrowIface = PaymentEscrowFacet__factory.createInterface();
 const paymentIface = PaymentFacet__factory.createInterface();
@@ -1084,6 +1084,21 @@ describe("Payment module: escrow", function () {
   // ---------------------------------------------------------------- native receivers
 
   describe("native receivers", function () {
+    it("a payee that rejects with 600 KB of revert data is credited within a 1.2M gas limit (the data is not copied)", async function () {
+      const receiver = await deployReceiver(f);
+      // Reverting with 600 KB costs the receiver ~0.75M gas of memory; a sender that copied
+      // the data would pay as much again and run out of gas under this limit.
+      await (await receiver.setRejectWithLongData(600_000n)).wait();
+      const to = await receiver.getAddress();
+      const { id, terms } = await create(f, { token: NATIVE, payee: to, amount: parseEther("1") });
+      await expect(f.escrow.releaseEscrow(terms, { gasLimit: 1_200_000n }))
+        .to.emit(f.escrow, "PaymentCredited")
+        .withArgs(NATIVE, to, terms.amount);
+      expect(await f.escrow.escrowStatus(id)).to.equal(S.Released);
+      expect(await f.suite.paymentCredit(NATIVE, to)).to.equal(terms.amount);
+      await expectSolvent(f);
+    });
+
     it("a payee that rejects a native release is credited: Released, PaymentCredited; it claims to another address", async function () {
       const receiver = await deployReceiver(f);
       await (await receiver.setMode(MODE.Reject)).wait();

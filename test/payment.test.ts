@@ -1286,6 +1286,54 @@ describe("Payment module", function () {
         .withArgs(SEPA, f.usdAddress, newMaxPerDay + 1n, newMaxPerDay);
     });
 
+    it("lowering the daily limit below today's spending remembers all of it; raising it back allows only the rest", async function () {
+      await spend(f, usd(1_000), usd(1_000));
+      await (await f.asAdmin.setPaymentRail(SEPA, f.usdAddress, USD_MAX_TX, usd(1_500))).wait();
+      expect(await f.payment.paymentRail(SEPA, f.usdAddress)).to.deep.equal([
+        USD_MAX_TX,
+        usd(1_500),
+        usd(2_000),
+        USD_FEE_BPS,
+      ]);
+      await expectNothingChanged(f, () =>
+        expect(f.payment.pay(SEPA, f.usdAddress, f.bob.address, 1n, REF))
+          .to.be.revertedWithCustomError(f.payment, "PaymentRailDailyLimit")
+          .withArgs(SEPA, f.usdAddress, usd(2_000) + 1n, usd(1_500)),
+      );
+      // Back to 2,500 the same day: 500 are left, not 1,000.
+      await (await f.asAdmin.setPaymentRail(SEPA, f.usdAddress, USD_MAX_TX, USD_MAX_DAY)).wait();
+      expect((await f.payment.paymentRail(SEPA, f.usdAddress)).spentToday).to.equal(usd(2_000));
+      await expectNothingChanged(f, () =>
+        expect(f.payment.pay(SEPA, f.usdAddress, f.bob.address, usd(501), REF))
+          .to.be.revertedWithCustomError(f.payment, "PaymentRailDailyLimit")
+          .withArgs(SEPA, f.usdAddress, usd(2_501), USD_MAX_DAY),
+      );
+      await spend(f, usd(500));
+      expect((await f.payment.paymentRail(SEPA, f.usdAddress)).spentToday).to.equal(USD_MAX_DAY);
+    });
+
+    it("disabling and re-enabling a rail the same day keeps today's spending", async function () {
+      await spend(f, usd(1_000), usd(1_000));
+      await (await f.asAdmin.setPaymentRail(SEPA, f.usdAddress, 0n, 0n)).wait();
+      expect(await f.payment.paymentRail(SEPA, f.usdAddress)).to.deep.equal([0n, 0n, usd(2_000), USD_FEE_BPS]);
+      await expectNothingChanged(f, () =>
+        expect(f.payment.pay(SEPA, f.usdAddress, f.bob.address, 1n, REF))
+          .to.be.revertedWithCustomError(f.payment, "PaymentRailDisabled")
+          .withArgs(SEPA, f.usdAddress),
+      );
+      await (await f.asAdmin.setPaymentRail(SEPA, f.usdAddress, USD_MAX_TX, USD_MAX_DAY)).wait();
+      expect((await f.payment.paymentRail(SEPA, f.usdAddress)).spentToday).to.equal(usd(2_000));
+      await expectNothingChanged(f, () =>
+        expect(f.payment.pay(SEPA, f.usdAddress, f.bob.address, usd(501), REF))
+          .to.be.revertedWithCustomError(f.payment, "PaymentRailDailyLimit")
+          .withArgs(SEPA, f.usdAddress, usd(2_501), USD_MAX_DAY),
+      );
+      // The next day starts from zero.
+      await networkHelpers.time.increase(DAY);
+      expect((await f.payment.paymentRail(SEPA, f.usdAddress)).spentToday).to.equal(0n);
+      await spend(f, usd(1_000), usd(1_000), usd(500));
+    });
+
     it("changing only the per-transaction limit keeps today's spending", async function () {
       await spend(f, usd(1_000), usd(1_000));
       await (await f.asAdmin.setPaymentRail(SEPA, f.usdAddress, usd(300), USD_MAX_DAY)).wait();

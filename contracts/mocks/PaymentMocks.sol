@@ -105,14 +105,23 @@ contract MockNativeReceiver is ReentryRecorder {
         Accept,
         Reject,
         ReenterAndRecord,
-        ReenterAndBubble
+        ReenterAndBubble,
+        RejectWithLongData
     }
 
     Mode public mode;
     uint256 public received;
+    /// @dev Bytes of revert data in mode RejectWithLongData.
+    uint256 public revertSize;
 
     function setMode(Mode newMode) external {
         mode = newMode;
+    }
+
+    /// @dev Rejects with `size` bytes of revert data (a sender that copies them pays for it).
+    function setRejectWithLongData(uint256 size) external {
+        revertSize = size;
+        mode = Mode.RejectWithLongData;
     }
 
     /// @dev Re-enters `target` with `data` (and `value` wei from this contract's balance).
@@ -126,6 +135,12 @@ contract MockNativeReceiver is ReentryRecorder {
         if (m == Mode.Reject) {
             assembly {
                 revert(0, 0)
+            }
+        }
+        if (m == Mode.RejectWithLongData) {
+            uint256 size = revertSize;
+            assembly {
+                revert(0, size)
             }
         }
         if (m == Mode.ReenterAndRecord || m == Mode.ReenterAndBubble) {
