@@ -50,8 +50,12 @@ async function deployGas(name: string, args: unknown[] = []): Promise<{ address:
 
 const rows: BenchRow[] = [];
 
-/** Enforced overhead of `pay` over a plain transferFrom (the issue's 8,000 is below the floor). */
-const PAY_OVERHEAD_BUDGET = 21_000;
+/**
+ * Enforced cost of `pay`'s own work (rail, receipt measurement, checks, guard) above the
+ * floor of any payment routed through the diamond. The issue's "transferFrom + 8,000" is
+ * below that floor, which the benchmark measures in the same run.
+ */
+const PAY_WORK_BUDGET = 10_000;
 
 // --- Deploying a diamond: shared facets vs a full stack ---------------------------
 let facetsGas = 0;
@@ -149,17 +153,8 @@ rows.push({
   const plainTransferFrom = await gasOf(
     token.connect(spender).transferFrom(payer.address, holderA.address, 1_000_000n),
   );
-  const payGas = await gasOf(asPayer.pay(channel, tokenAddress, holderB.address, 1_000_000n, ref));
-  const issueTarget = plainTransferFrom + 8_000;
-  rows.push({
-    name: "payment: pay with reference (ERC-20, rail with daily limit, no fee, payee holds tokens)",
-    gasUsed: payGas,
-    peer: plainTransferFrom,
-    peerName: "plain ERC-20 transferFrom by a spender, same amount",
-    budget: plainTransferFrom + PAY_OVERHEAD_BUDGET,
-    note: `issue target peer + 8,000 = ${issueTarget.toLocaleString("en-US")}: not met, below the floor (next row)`,
-  });
-  // The floor: the same calldata, event and transfer through the diamond, nothing else.
+  // The floor: what any payment routed through a diamond costs (pay's calldata, event and
+  // transfer, nothing else), so the budget of pay's own work is measured above it.
   const floorFacet = await ethers.deployContract("BenchPayFloorFacet");
   await runTimelocked(diamond, [
     coreCalls.installModule({
@@ -173,13 +168,25 @@ rows.push({
     .connect(payer)
     .getFunction("payFloor");
   const floorGas = await gasOf(payFloor(channel, tokenAddress, holderB.address, 1_000_000n, ref));
+  const payGas = await gasOf(asPayer.pay(channel, tokenAddress, holderB.address, 1_000_000n, ref));
+  const fmtGas = (n: number) => n.toLocaleString("en-US");
   rows.push({
     name: "payment floor: pay's calldata, event and transferFrom through the diamond, nothing else",
     gasUsed: floorGas,
     peer: plainTransferFrom,
     peerName: "plain ERC-20 transferFrom by a spender, same amount",
     budget: null,
-    note: `floor − peer = ${(floorGas - plainTransferFrom).toLocaleString("en-US")} > 8,000: no routed pay meets the issue target`,
+    note: `floor − peer = ${fmtGas(floorGas - plainTransferFrom)} > 8,000: no routed payment meets the issue target`,
+  });
+  rows.push({
+    name: "payment: pay with reference (ERC-20, rail with daily limit, no fee, payee holds tokens)",
+    gasUsed: payGas,
+    peer: plainTransferFrom,
+    peerName: "plain ERC-20 transferFrom by a spender, same amount",
+    budget: floorGas + PAY_WORK_BUDGET,
+    note:
+      `budget = floor + ${fmtGas(PAY_WORK_BUDGET)} (rail, receipt check, guards); pay − floor = ` +
+      `${fmtGas(payGas - floorGas)}; issue target peer + 8,000 = ${fmtGas(plainTransferFrom + 8_000)}: not met`,
   });
   await (await payment.setPaymentFee(channel, tokenAddress, 30)).wait();
   rows.push({
