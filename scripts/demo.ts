@@ -63,7 +63,7 @@ for (const m of await diamond.getModules()) {
 }
 
 // ---------------------------------------------------------------------------------------
-chapter("2. Payments: rails, fees, a reference payment, a batch, a cross-currency invoice, an escrow");
+chapter("2. Payments: rails, fees, a reference payment, a batch, an invoice in instalments, an escrow");
 {
   const [, , , merchant, treasury, ...staff] = await ethers.getSigners();
   const payment = IFinanceSuite__factory.connect(bank.address, admin);
@@ -144,46 +144,52 @@ chapter("2. Payments: rails, fees, a reference payment, a batch, a cross-currenc
     const err = payment.interface.parseError((e as { data?: string }).data ?? "0x");
     console.log(`  a 10,001 mUSD payment is refused: ${err?.name} (limit ${mUSD(err?.args[3] as bigint)})`);
   }
-  // A cross-currency invoice: the merchant bills 2,000.00 USD; the customer settles in mUSD
-  // at the feed's rate, bounding what it pays and how old the price may be.
+  // A cross-currency invoice: the merchant bills 2,000.00 USD and accepts instalments; the
+  // customer settles it in mUSD in two parts, each at the feed's rate of the day, bounding
+  // what it pays and how old the price may be.
+  const USD = encodeBytes32String("USD");
+  const dollars = (n: number) => BigInt(n) * 10n ** 8n; // currency invoices count in 10^-8
+  const fmtUsd = (v: bigint) => `${ethers.formatUnits(v, 8)} USD`;
   const usdFeed = await ethers.deployContract("MockPriceFeed", [8, 99_800_000n]); // 1 mUSD = 0.998 USD
   await gas(
     "admin sets the USD price feed of mUSD",
-    payment.setPaymentPriceFeed(encodeBytes32String("USD"), usdAddress, await usdFeed.getAddress()),
+    payment.setPaymentPriceFeed(USD, usdAddress, await usdFeed.getAddress()),
   );
   const invoiceDue = BigInt((await ethers.provider.getBlock("latest"))!.timestamp + 30 * 86_400);
-  const invoiceId = await payment
-    .connect(merchant)
-    .issueInvoice.staticCall(
-      customer.address,
-      ethers.ZeroAddress,
-      encodeBytes32String("USD"),
-      2_000n * 10n ** 8n,
-      invoiceDue,
-      id("INV-USD-9"),
-    );
-  await gas(
-    "merchant issues invoice INV-USD-9 for 2,000.00 USD",
-    payment
-      .connect(merchant)
-      .issueInvoice(
-        customer.address,
-        ethers.ZeroAddress,
-        encodeBytes32String("USD"),
-        2_000n * 10n ** 8n,
-        invoiceDue,
-        id("INV-USD-9"),
-      ),
-  );
-  const [quote] = await payment.quoteInvoice(invoiceId, usdAddress);
+  const invoice = [
+    customer.address,
+    ethers.ZeroAddress,
+    USD,
+    dollars(2_000),
+    invoiceDue,
+    id("INV-USD-9"),
+    true,
+  ] as const;
+  const invoiceId = await payment.connect(merchant).issueInvoice.staticCall(...invoice);
+  await gas("merchant issues INV-USD-9: 2,000 USD, in instalments", payment.connect(merchant).issueInvoice(...invoice));
   await (await usd.connect(customer).approve(bank.address, units(10_000))).wait();
-  await gas(
-    `customer pays it in mUSD (quote ${mUSD(quote)}, max 2,010, price age <= 1 h)`,
-    payment.connect(customer).payInvoiceCrossCurrency(invoiceId, sepa, usdAddress, units(2_010), 3600),
-  );
-  console.log(
-    `  invoice status: ${["None", "Open", "Paid", "Cancelled"][Number((await payment.getInvoice(invoiceId)).status)]}`,
-  );
+  const instalments = [
+    { part: 1_200, max: 1_210 },
+    { part: 800, max: 810 },
+  ];
+  for (const [i, { part, max }] of instalments.entries()) {
+    if (i > 0) {
+      const now = (await ethers.provider.getBlock("latest"))!.timestamp;
+      await (await usdFeed.set(99_500_000n, now)).wait();
+      console.log("  the price moves: 1 mUSD = 0.995 USD");
+    }
+    const [quote] = await payment.quoteInvoice(invoiceId, usdAddress, dollars(part));
+    console.log(`  quoteInvoice(${fmtUsd(dollars(part))}): ${mUSD(quote)} before the fee`);
+    const paidReceipt = await gas(
+      `customer pays instalment ${i + 1}: ${fmt(BigInt(part))} USD, max ${fmt(BigInt(max))} mUSD`,
+      payment.connect(customer).payInvoiceCrossCurrency(invoiceId, sepa, usdAddress, dollars(part), units(max), 3600),
+    );
+    const paid = paidReceipt.logs.map((l) => payment.interface.parseLog(l)).find((l) => l?.name === "InvoicePaid")!;
+    const status = ["None", "Open", "Paid", "Cancelled"][Number((await payment.getInvoice(invoiceId)).status)];
+    console.log(
+      `  InvoicePaid: ${mUSD(paid.args.amountIn)} + fee ${mUSD(paid.args.fee)} settled ${fmtUsd(paid.args.settled)}, ${fmtUsd(paid.args.remaining)} left; invoice ${status}`,
+    );
+  }
 
   // Escrow: the customer funds a purchase; the merchant delivers late, the customer disputes,
   // and the arbiter (a staff member here) splits it 80 / 20.

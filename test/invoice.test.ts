@@ -1,11 +1,13 @@
 // Payment module, invoices: issue (ERC-20, native and currency invoices), pay in the
-// invoice's token, pay cross-currency at a price feed's rate, cancel, price-feed admin,
-// exact custom errors with nothing changed on failure, and the diamond's solvency.
+// invoice's token, pay cross-currency at a price feed's rate, pay in instalments, cancel,
+// price-feed admin, exact custom errors with nothing changed on failure, and the diamond's
+// solvency.
 import { expect } from "chai";
-import { network } from "hardhat";
+import { artifacts, network } from "hardhat";
 import { encodeBytes32String, id as keccakUtf8, parseEther, parseUnits, ZeroAddress, ZeroHash } from "ethers";
 
 import suiteManifest from "../scripts/manifest.js";
+import { loadLayouts } from "../scripts/lib/artifacts.js";
 import { installFromManifest } from "../scripts/lib/modules.js";
 import { coreFixture } from "./helpers.js";
 import {
@@ -43,6 +45,8 @@ const ETH_FEE_BPS = 50n;
 const PRICE_8 = 99_800_000n; // 0.998 USD per token, 8 decimals
 const PRICE_18 = 998_000_000_000_000_000n; // 0.998, 18 decimals
 const MAX_AGE = 3_600n;
+/** Five words, four of them written for a token invoice (the currency word stays zero): 127,998. */
+const ISSUE_GAS_BUDGET = 128_500n;
 
 /** IPaymentInvoice.InvoiceStatus */
 const S = { None: 0n, Open: 1n, Paid: 2n, Cancelled: 3n } as const;
@@ -79,8 +83,8 @@ async function deployInvoiceFixture() {
   await (await asAdmin.setPaymentRail(SEPA, usdAddress, usd(1_000_000), usd(100_000_000))).wait();
   await (await asAdmin.setPaymentRail(SEPA, NATIVE, parseEther("100"), parseEther("10000"))).wait();
   await (await asAdmin.setPaymentRail(SEPA, fotAddress, parseEther("1000000"), parseEther("100000000"))).wait();
-  await (await asAdmin.setPaymentFee(usdAddress, Number(USD_FEE_BPS))).wait();
-  await (await asAdmin.setPaymentFee(NATIVE, Number(ETH_FEE_BPS))).wait();
+  await (await asAdmin.setPaymentFee(SEPA, usdAddress, Number(USD_FEE_BPS))).wait();
+  await (await asAdmin.setPaymentFee(SEPA, NATIVE, Number(ETH_FEE_BPS))).wait();
 
   // Alice and carol are funded, approved payers; bob is the usual payee.
   for (const s of [alice, carol]) {
@@ -126,6 +130,7 @@ interface IssueOptions {
   amount?: bigint;
   dueDate?: bigint;
   ref?: string;
+  instalments?: boolean;
 }
 
 /** Issues an invoice (bob to alice for 100 mUSD by default) and returns its id and args. */
@@ -142,10 +147,12 @@ async function issue(f: Fixture, o: IssueOptions = {}) {
     amount,
     dueDate: o.dueDate ?? (await now()) + WEEK,
     ref: o.ref ?? REF,
+    instalments: o.instalments ?? false,
   };
   const i = f.invoice.connect(payee);
-  const id = await i.issueInvoice.staticCall(args.payer, token, currency, amount, args.dueDate, args.ref);
-  await (await i.issueInvoice(args.payer, token, currency, amount, args.dueDate, args.ref)).wait();
+  const params = [args.payer, token, currency, amount, args.dueDate, args.ref, args.instalments] as const;
+  const id = await i.issueInvoice.staticCall(...params);
+  await (await i.issueInvoice(...params)).wait();
   return { id, ...args };
 }
 
@@ -182,7 +189,11 @@ async function snapshot(f: Fixture, ids: bigint[] = []): Promise<Record<string, 
     out[`accrued:${name}`] = (await f.suite.accruedPaymentFees(token)).toString();
     out[`spent:${name}`] = (await f.suite.paymentRail(SEPA, token)).spentToday.toString();
   }
-  for (const id of ids) out[`status:${id}`] = (await f.invoice.getInvoice(id)).status.toString();
+  for (const id of ids) {
+    const inv = await f.invoice.getInvoice(id);
+    out[`status:${id}`] = inv.status.toString();
+    out[`paid:${id}`] = inv.paid.toString();
+  }
   return out;
 }
 
@@ -220,30 +231,67 @@ describe("Payment module: invoices", function () {
       const dueDate = (await now()) + WEEK;
       const amount = usd(100);
       const i = f.invoice.connect(f.bob);
-      expect(await i.issueInvoice.staticCall(f.alice.address, f.usdAddress, ZeroHash, amount, dueDate, REF)).to.equal(
-        1n,
-      );
-      await expect(i.issueInvoice(f.alice.address, f.usdAddress, ZeroHash, amount, dueDate, REF))
+      expect(
+        await i.issueInvoice.staticCall(f.alice.address, f.usdAddress, ZeroHash, amount, dueDate, REF, false),
+      ).to.equal(1n);
+      await expect(i.issueInvoice(f.alice.address, f.usdAddress, ZeroHash, amount, dueDate, REF, false))
         .to.emit(f.invoice, "InvoiceIssued")
-        .withArgs(1n, f.bob.address, f.alice.address, [
+        .withArgs(
+          1n,
           f.bob.address,
           f.alice.address,
-          f.usdAddress,
-          dueDate,
-          S.Open,
-          ZeroHash,
-          amount,
+          [f.bob.address, dueDate, S.Open, false, f.alice.address, f.usdAddress, ZeroHash, amount, 0n],
           REF,
-        ]);
+        );
       const inv = await f.invoice.getInvoice(1n);
       expect(inv.payee).to.equal(f.bob.address);
-      expect(inv.payer).to.equal(f.alice.address);
-      expect(inv.token).to.equal(f.usdAddress);
       expect(inv.dueDate).to.equal(dueDate);
       expect(inv.status).to.equal(S.Open);
+      expect(inv.instalments).to.equal(false);
+      expect(inv.payer).to.equal(f.alice.address);
+      expect(inv.token).to.equal(f.usdAddress);
       expect(inv.currency).to.equal(ZeroHash);
       expect(inv.amount).to.equal(amount);
-      expect(inv.paymentRef).to.equal(REF);
+      expect(inv.paid).to.equal(0n);
+    });
+
+    it("packs an invoice into five storage words; the payment reference is only in InvoiceIssued", async function () {
+      const layout = await loadLayouts(artifacts, { "finsuite.payment": "PaymentStorageLayout" });
+      const invoices = layout["finsuite.payment"].find((m) => m.label === "invoices");
+      const word = (n: number, fields: string) => fields.replaceAll("@", `@${n}+`);
+      expect(invoices?.type).to.equal(
+        "mapping(uint256(32) => struct{" +
+          [
+            word(0, "payee:address(20)@0,dueDate:uint64(8)@20"),
+            word(0, "status:enum IPaymentInvoice.InvoiceStatus(1)@28,instalments:bool(1)@29"),
+            word(1, "payer:address(20)@0"),
+            word(2, "token:address(20)@0"),
+            word(3, "currency:bytes32(32)@0"),
+            word(4, "amount:uint128(16)@0,paid:uint128(16)@16"),
+          ].join(",") +
+          "})",
+      );
+      const inv = await issue(f, { instalments: true, ref: encodeBytes32String("INV-0042") });
+      expect([...(await f.invoice.getInvoice(inv.id))]).to.deep.equal([
+        inv.payee,
+        inv.dueDate,
+        S.Open,
+        true,
+        inv.payer,
+        inv.token,
+        ZeroHash,
+        inv.amount,
+        0n,
+      ]);
+    });
+
+    it(`issues a token invoice for at most ${ISSUE_GAS_BUDGET} gas (not the first invoice)`, async function () {
+      await issue(f);
+      const dueDate = (await now()) + WEEK;
+      const tx = await f.invoice
+        .connect(f.bob)
+        .issueInvoice(f.alice.address, f.usdAddress, ZeroHash, usd(100), dueDate, REF, false);
+      expect((await tx.wait())!.gasUsed).to.be.at.most(ISSUE_GAS_BUDGET);
     });
 
     it("counts ids from 1 across native, ERC-20 and currency invoices", async function () {
@@ -261,18 +309,15 @@ describe("Payment module: invoices", function () {
       const dueDate = (await now()) + WEEK;
       const amount = cur(100);
       expect(amount).to.equal(100_0000_0000n);
-      await expect(f.invoice.connect(f.bob).issueInvoice(ZeroAddress, NATIVE, USD, amount, dueDate, REF))
+      await expect(f.invoice.connect(f.bob).issueInvoice(ZeroAddress, NATIVE, USD, amount, dueDate, REF, true))
         .to.emit(f.invoice, "InvoiceIssued")
-        .withArgs(1n, f.bob.address, ZeroAddress, [
+        .withArgs(
+          1n,
           f.bob.address,
           ZeroAddress,
-          ZeroAddress,
-          dueDate,
-          S.Open,
-          USD,
-          amount,
+          [f.bob.address, dueDate, S.Open, true, ZeroAddress, ZeroAddress, USD, amount, 0n],
           REF,
-        ]);
+        );
       const inv = await f.invoice.getInvoice(1n);
       expect(inv.currency).to.equal(USD);
       expect(inv.token).to.equal(ZeroAddress);
@@ -284,7 +329,7 @@ describe("Payment module: invoices", function () {
       const dueDate = (await now()) + WEEK;
       await expectNothingChanged(f, () =>
         expect(
-          f.invoice.connect(f.bob).issueInvoice(f.alice.address, f.usdAddress, ZeroHash, 0n, dueDate, REF),
+          f.invoice.connect(f.bob).issueInvoice(f.alice.address, f.usdAddress, ZeroHash, 0n, dueDate, REF, false),
         ).to.be.revertedWithCustomError(f.suite, "PaymentZeroAmount"),
       );
       await expect(f.invoice.getInvoice(1n)).to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceUnknown");
@@ -293,7 +338,9 @@ describe("Payment module: invoices", function () {
     it("reverts with PaymentInvoiceDueDateInPast for a due date now or in the past", async function () {
       for (const dueDate of [await now(), (await now()) - 1n, 1n]) {
         await expectNothingChanged(f, () =>
-          expect(f.invoice.connect(f.bob).issueInvoice(f.alice.address, f.usdAddress, ZeroHash, usd(1), dueDate, REF))
+          expect(
+            f.invoice.connect(f.bob).issueInvoice(f.alice.address, f.usdAddress, ZeroHash, usd(1), dueDate, REF, false),
+          )
             .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceDueDateInPast")
             .withArgs(dueDate),
         );
@@ -303,7 +350,7 @@ describe("Payment module: invoices", function () {
     it("reverts with PaymentInvoiceBadDenomination when both token and currency are set", async function () {
       const dueDate = (await now()) + WEEK;
       await expectNothingChanged(f, () =>
-        expect(f.invoice.connect(f.bob).issueInvoice(f.alice.address, f.usdAddress, USD, cur(1), dueDate, REF))
+        expect(f.invoice.connect(f.bob).issueInvoice(f.alice.address, f.usdAddress, USD, cur(1), dueDate, REF, false))
           .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceBadDenomination")
           .withArgs(f.usdAddress, USD),
       );
@@ -312,7 +359,9 @@ describe("Payment module: invoices", function () {
     it("reverts with PaymentPayeeIsPayer when the payer is the caller", async function () {
       const dueDate = (await now()) + WEEK;
       await expectNothingChanged(f, () =>
-        expect(f.invoice.connect(f.bob).issueInvoice(f.bob.address, f.usdAddress, ZeroHash, usd(1), dueDate, REF))
+        expect(
+          f.invoice.connect(f.bob).issueInvoice(f.bob.address, f.usdAddress, ZeroHash, usd(1), dueDate, REF, false),
+        )
           .to.be.revertedWithCustomError(f.suite, "PaymentPayeeIsPayer")
           .withArgs(f.bob.address),
       );
@@ -339,9 +388,9 @@ describe("Payment module: invoices", function () {
       const payer0 = await f.usd.balanceOf(f.alice.address);
       const payee0 = await f.usd.balanceOf(f.bob.address);
       const accrued0 = await f.suite.accruedPaymentFees(f.usdAddress);
-      await expect(f.invoice.payInvoice(inv.id, SEPA, f.usdAddress))
+      await expect(f.invoice.payInvoice(inv.id, SEPA, f.usdAddress, inv.amount))
         .to.emit(f.invoice, "InvoicePaid")
-        .withArgs(inv.id, f.alice.address, f.usdAddress, inv.amount, fee);
+        .withArgs(inv.id, f.alice.address, f.usdAddress, inv.amount, fee, inv.amount, 0n);
       expect(payer0 - (await f.usd.balanceOf(f.alice.address))).to.equal(inv.amount + fee);
       expect((await f.usd.balanceOf(f.bob.address)) - payee0).to.equal(inv.amount);
       expect((await f.suite.accruedPaymentFees(f.usdAddress)) - accrued0).to.equal(fee);
@@ -352,11 +401,11 @@ describe("Payment module: invoices", function () {
 
     it("reverts with PaymentInvoiceNotOpen(id, Paid) when paid twice", async function () {
       const inv = await issue(f);
-      await (await f.invoice.payInvoice(inv.id, SEPA, f.usdAddress)).wait();
+      await (await f.invoice.payInvoice(inv.id, SEPA, f.usdAddress, inv.amount)).wait();
       await expectNothingChanged(
         f,
         () =>
-          expect(f.invoice.payInvoice(inv.id, SEPA, f.usdAddress))
+          expect(f.invoice.payInvoice(inv.id, SEPA, f.usdAddress, inv.amount))
             .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceNotOpen")
             .withArgs(inv.id, S.Paid),
         [inv.id],
@@ -370,7 +419,7 @@ describe("Payment module: invoices", function () {
       await expectNothingChanged(
         f,
         () =>
-          expect(f.invoice.payInvoice(inv.id, SEPA, f.usdAddress))
+          expect(f.invoice.payInvoice(inv.id, SEPA, f.usdAddress, inv.amount))
             .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceNotOpen")
             .withArgs(inv.id, S.Cancelled),
         [inv.id],
@@ -384,14 +433,14 @@ describe("Payment module: invoices", function () {
       await expectNothingChanged(
         f,
         () =>
-          expect(f.invoice.payInvoice(inv.id, SEPA, f.usdAddress))
+          expect(f.invoice.payInvoice(inv.id, SEPA, f.usdAddress, inv.amount))
             .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceExpired")
             .withArgs(inv.id, inv.dueDate),
         [inv.id, onTime.id],
       );
       expect((await f.invoice.getInvoice(inv.id)).status).to.equal(S.Open);
       await time.setNextBlockTimestamp(onTime.dueDate);
-      await (await f.invoice.payInvoice(onTime.id, SEPA, f.usdAddress)).wait();
+      await (await f.invoice.payInvoice(onTime.id, SEPA, f.usdAddress, onTime.amount)).wait();
       expect((await f.invoice.getInvoice(onTime.id)).status).to.equal(S.Paid);
       await expectSolvent(f);
     });
@@ -401,7 +450,7 @@ describe("Payment module: invoices", function () {
       await expectNothingChanged(
         f,
         () =>
-          expect(f.invoice.payInvoice(inv.id, SEPA, f.fotAddress))
+          expect(f.invoice.payInvoice(inv.id, SEPA, f.fotAddress, inv.amount))
             .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceWrongToken")
             .withArgs(inv.id, f.usdAddress, f.fotAddress),
         [inv.id],
@@ -409,7 +458,7 @@ describe("Payment module: invoices", function () {
       await expectNothingChanged(
         f,
         () =>
-          expect(f.invoice.payInvoice(inv.id, SEPA, NATIVE, { value: usd(100) }))
+          expect(f.invoice.payInvoice(inv.id, SEPA, NATIVE, inv.amount, { value: usd(100) }))
             .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceWrongToken")
             .withArgs(inv.id, f.usdAddress, NATIVE),
         [inv.id],
@@ -422,7 +471,7 @@ describe("Payment module: invoices", function () {
       await expectNothingChanged(
         f,
         () =>
-          expect(f.invoice.payInvoice(inv.id, SEPA, f.usdAddress))
+          expect(f.invoice.payInvoice(inv.id, SEPA, f.usdAddress, inv.amount))
             .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceWrongKind")
             .withArgs(inv.id, USD),
         [inv.id],
@@ -430,7 +479,7 @@ describe("Payment module: invoices", function () {
       await expectNothingChanged(
         f,
         () =>
-          expect(f.invoice.payInvoice(inv.id, SEPA, NATIVE))
+          expect(f.invoice.payInvoice(inv.id, SEPA, NATIVE, inv.amount))
             .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceWrongKind")
             .withArgs(inv.id, USD),
         [inv.id],
@@ -442,7 +491,7 @@ describe("Payment module: invoices", function () {
       await expectNothingChanged(
         f,
         () =>
-          expect(f.invoice.connect(f.carol).payInvoice(inv.id, SEPA, f.usdAddress))
+          expect(f.invoice.connect(f.carol).payInvoice(inv.id, SEPA, f.usdAddress, inv.amount))
             .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceWrongPayer")
             .withArgs(inv.id, f.alice.address, f.carol.address),
         [inv.id],
@@ -454,7 +503,7 @@ describe("Payment module: invoices", function () {
       await expectNothingChanged(
         f,
         () =>
-          expect(f.invoice.connect(f.bob).payInvoice(inv.id, SEPA, f.usdAddress))
+          expect(f.invoice.connect(f.bob).payInvoice(inv.id, SEPA, f.usdAddress, inv.amount))
             .to.be.revertedWithCustomError(f.suite, "PaymentPayeeIsPayer")
             .withArgs(f.bob.address),
         [inv.id],
@@ -462,9 +511,9 @@ describe("Payment module: invoices", function () {
       const fee = feeOf(inv.amount, USD_FEE_BPS);
       const carol0 = await f.usd.balanceOf(f.carol.address);
       const bob0 = await f.usd.balanceOf(f.bob.address);
-      await expect(f.invoice.connect(f.carol).payInvoice(inv.id, SEPA, f.usdAddress))
+      await expect(f.invoice.connect(f.carol).payInvoice(inv.id, SEPA, f.usdAddress, inv.amount))
         .to.emit(f.invoice, "InvoicePaid")
-        .withArgs(inv.id, f.carol.address, f.usdAddress, inv.amount, fee);
+        .withArgs(inv.id, f.carol.address, f.usdAddress, inv.amount, fee, inv.amount, 0n);
       expect(carol0 - (await f.usd.balanceOf(f.carol.address))).to.equal(inv.amount + fee);
       expect((await f.usd.balanceOf(f.bob.address)) - bob0).to.equal(inv.amount);
       expect((await f.invoice.getInvoice(inv.id)).status).to.equal(S.Paid);
@@ -475,8 +524,10 @@ describe("Payment module: invoices", function () {
       const inv = await issue(f, { token: NATIVE });
       const fee = feeOf(inv.amount, ETH_FEE_BPS);
       expect(fee).to.be.greaterThan(0n);
-      const tx = f.invoice.payInvoice(inv.id, SEPA, NATIVE, { value: inv.amount + fee });
-      await expect(tx).to.emit(f.invoice, "InvoicePaid").withArgs(inv.id, f.alice.address, NATIVE, inv.amount, fee);
+      const tx = f.invoice.payInvoice(inv.id, SEPA, NATIVE, inv.amount, { value: inv.amount + fee });
+      await expect(tx)
+        .to.emit(f.invoice, "InvoicePaid")
+        .withArgs(inv.id, f.alice.address, NATIVE, inv.amount, fee, inv.amount, 0n);
       await expect(tx).to.changeEtherBalances(
         ethers,
         [f.alice, f.bob, f.diamondAddress],
@@ -494,7 +545,7 @@ describe("Payment module: invoices", function () {
         await expectNothingChanged(
           f,
           () =>
-            expect(f.invoice.payInvoice(inv.id, SEPA, NATIVE, { value }))
+            expect(f.invoice.payInvoice(inv.id, SEPA, NATIVE, inv.amount, { value }))
               .to.be.revertedWithCustomError(f.suite, "PaymentWrongValue")
               .withArgs(inv.amount + fee, value),
           [inv.id],
@@ -507,7 +558,7 @@ describe("Payment module: invoices", function () {
       await expectNothingChanged(
         f,
         () =>
-          expect(f.invoice.payInvoice(inv.id, SEPA, f.usdAddress, { value: 1n }))
+          expect(f.invoice.payInvoice(inv.id, SEPA, f.usdAddress, inv.amount, { value: 1n }))
             .to.be.revertedWithCustomError(f.suite, "PaymentUnexpectedValue")
             .withArgs(1n),
         [inv.id],
@@ -519,7 +570,7 @@ describe("Payment module: invoices", function () {
       await expectNothingChanged(
         f,
         () =>
-          expect(f.invoice.payInvoice(inv.id, MOBILE, f.usdAddress))
+          expect(f.invoice.payInvoice(inv.id, MOBILE, f.usdAddress, inv.amount))
             .to.be.revertedWithCustomError(f.suite, "PaymentRailDisabled")
             .withArgs(MOBILE, f.usdAddress),
         [inv.id],
@@ -528,7 +579,7 @@ describe("Payment module: invoices", function () {
       await expectNothingChanged(
         f,
         () =>
-          expect(f.invoice.payInvoice(inv.id, SEPA, f.usdAddress))
+          expect(f.invoice.payInvoice(inv.id, SEPA, f.usdAddress, inv.amount))
             .to.be.revertedWithCustomError(f.suite, "PaymentRailDisabled")
             .withArgs(SEPA, f.usdAddress),
         [inv.id],
@@ -537,7 +588,7 @@ describe("Payment module: invoices", function () {
 
     it("reverts with PaymentInvoiceUnknown for an unknown id", async function () {
       await expectNothingChanged(f, () =>
-        expect(f.invoice.payInvoice(7n, SEPA, f.usdAddress))
+        expect(f.invoice.payInvoice(7n, SEPA, f.usdAddress, usd(100)))
           .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceUnknown")
           .withArgs(7n),
       );
@@ -553,14 +604,14 @@ describe("Payment module: invoices", function () {
       const amountIn = ceilDiv(100_0000_0000n * 10n ** 6n * 10n ** 8n, PRICE_8 * 10n ** 8n);
       expect(amountIn).to.equal(expectedAmountIn(inv.amount, 6n, 8n, PRICE_8));
       expect(amountIn).to.equal(100_200_401n);
-      const [quoted] = await f.invoice.quoteInvoice(inv.id, f.usdAddress);
+      const [quoted] = await f.invoice.quoteInvoice(inv.id, f.usdAddress, inv.amount);
       expect(quoted).to.equal(amountIn);
       const fee = feeOf(amountIn, USD_FEE_BPS);
       const payer0 = await f.usd.balanceOf(f.alice.address);
       const payee0 = await f.usd.balanceOf(f.bob.address);
-      await expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, amountIn + fee, MAX_AGE))
+      await expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, inv.amount, amountIn + fee, MAX_AGE))
         .to.emit(f.invoice, "InvoicePaid")
-        .withArgs(inv.id, f.alice.address, f.usdAddress, amountIn, fee);
+        .withArgs(inv.id, f.alice.address, f.usdAddress, amountIn, fee, inv.amount, 0n);
       expect((await f.usd.balanceOf(f.bob.address)) - payee0).to.equal(amountIn);
       expect(payer0 - (await f.usd.balanceOf(f.alice.address))).to.equal(amountIn + fee);
       expect(await f.suite.accruedPaymentFees(f.usdAddress)).to.equal(fee);
@@ -571,7 +622,7 @@ describe("Payment module: invoices", function () {
     it("quoteInvoice returns the feed's updatedAt", async function () {
       const feed = await usdFeed(f);
       const inv = await issue(f, { currency: USD });
-      const [, updatedAt] = await f.invoice.quoteInvoice(inv.id, f.usdAddress);
+      const [, updatedAt] = await f.invoice.quoteInvoice(inv.id, f.usdAddress, inv.amount);
       expect(updatedAt).to.equal(await feed.updatedAt());
     });
 
@@ -584,7 +635,7 @@ describe("Payment module: invoices", function () {
         await expectNothingChanged(
           f,
           () =>
-            expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, max, MAX_AGE))
+            expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, inv.amount, max, MAX_AGE))
               .to.be.revertedWithCustomError(f.invoice, "PaymentSlippage")
               .withArgs(required, max),
           [inv.id],
@@ -600,7 +651,7 @@ describe("Payment module: invoices", function () {
       await expectNothingChanged(
         f,
         () =>
-          expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, usd(1_000), MAX_AGE))
+          expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, inv.amount, usd(1_000), MAX_AGE))
             .to.be.revertedWithCustomError(f.invoice, "PaymentPriceStale")
             .withArgs(USD, f.usdAddress, updatedAt, MAX_AGE),
         [inv.id],
@@ -613,7 +664,7 @@ describe("Payment module: invoices", function () {
       await expectNothingChanged(
         f,
         () =>
-          expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, ZeroAddress, usd(1_000), MAX_AGE))
+          expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, ZeroAddress, inv.amount, usd(1_000), MAX_AGE))
             .to.be.revertedWithCustomError(f.invoice, "PaymentRailDisabled")
             .withArgs(SEPA, ZeroAddress),
         [inv.id],
@@ -628,7 +679,7 @@ describe("Payment module: invoices", function () {
       await expectNothingChanged(
         f,
         () =>
-          expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, usd(1_000), MAX_AGE))
+          expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, inv.amount, usd(1_000), MAX_AGE))
             .to.be.revertedWithCustomError(f.invoice, "PaymentPriceStale")
             .withArgs(USD, f.usdAddress, updatedAt, MAX_AGE),
         [inv.id],
@@ -643,12 +694,12 @@ describe("Payment module: invoices", function () {
         await expectNothingChanged(
           f,
           () =>
-            expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, usd(1_000), MAX_AGE))
+            expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, inv.amount, usd(1_000), MAX_AGE))
               .to.be.revertedWithCustomError(f.invoice, "PaymentPriceInvalid")
               .withArgs(USD, f.usdAddress, answer),
           [inv.id],
         );
-        await expect(f.invoice.quoteInvoice(inv.id, f.usdAddress))
+        await expect(f.invoice.quoteInvoice(inv.id, f.usdAddress, inv.amount))
           .to.be.revertedWithCustomError(f.invoice, "PaymentPriceInvalid")
           .withArgs(USD, f.usdAddress, answer);
       }
@@ -660,7 +711,7 @@ describe("Payment module: invoices", function () {
       await expectNothingChanged(
         f,
         () =>
-          expect(f.invoice.payInvoiceCrossCurrency(eurInv.id, SEPA, f.usdAddress, usd(1_000), MAX_AGE))
+          expect(f.invoice.payInvoiceCrossCurrency(eurInv.id, SEPA, f.usdAddress, eurInv.amount, usd(1_000), MAX_AGE))
             .to.be.revertedWithCustomError(f.invoice, "PaymentPriceFeedMissing")
             .withArgs(EUR, f.usdAddress),
         [eurInv.id],
@@ -669,12 +720,21 @@ describe("Payment module: invoices", function () {
       await expectNothingChanged(
         f,
         () =>
-          expect(f.invoice.payInvoiceCrossCurrency(usdInv.id, SEPA, f.fotAddress, parseEther("1000"), MAX_AGE))
+          expect(
+            f.invoice.payInvoiceCrossCurrency(
+              usdInv.id,
+              SEPA,
+              f.fotAddress,
+              usdInv.amount,
+              parseEther("1000"),
+              MAX_AGE,
+            ),
+          )
             .to.be.revertedWithCustomError(f.invoice, "PaymentPriceFeedMissing")
             .withArgs(USD, f.fotAddress),
         [usdInv.id],
       );
-      await expect(f.invoice.quoteInvoice(eurInv.id, f.usdAddress))
+      await expect(f.invoice.quoteInvoice(eurInv.id, f.usdAddress, eurInv.amount))
         .to.be.revertedWithCustomError(f.invoice, "PaymentPriceFeedMissing")
         .withArgs(EUR, f.usdAddress);
     });
@@ -685,12 +745,12 @@ describe("Payment module: invoices", function () {
       await expectNothingChanged(
         f,
         () =>
-          expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, usd(1_000), MAX_AGE))
+          expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, inv.amount, usd(1_000), MAX_AGE))
             .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceWrongKind")
             .withArgs(inv.id, ZeroHash),
         [inv.id],
       );
-      await expect(f.invoice.quoteInvoice(inv.id, f.usdAddress))
+      await expect(f.invoice.quoteInvoice(inv.id, f.usdAddress, inv.amount))
         .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceWrongKind")
         .withArgs(inv.id, ZeroHash);
     });
@@ -701,16 +761,22 @@ describe("Payment module: invoices", function () {
       await expectNothingChanged(
         f,
         () =>
-          expect(f.invoice.connect(f.carol).payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, usd(1_000), MAX_AGE))
+          expect(
+            f.invoice
+              .connect(f.carol)
+              .payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, inv.amount, usd(1_000), MAX_AGE),
+          )
             .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceWrongPayer")
             .withArgs(inv.id, f.alice.address, f.carol.address),
         [inv.id],
       );
-      await (await f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, usd(1_000), MAX_AGE)).wait();
+      await (
+        await f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, inv.amount, usd(1_000), MAX_AGE)
+      ).wait();
       await expectNothingChanged(
         f,
         () =>
-          expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, usd(1_000), MAX_AGE))
+          expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, inv.amount, usd(1_000), MAX_AGE))
             .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceNotOpen")
             .withArgs(inv.id, S.Paid),
         [inv.id],
@@ -723,15 +789,302 @@ describe("Payment module: invoices", function () {
       const inv = await issue(f, { currency: USD });
       const amountIn = expectedAmountIn(inv.amount, 6n, 8n, PRICE_8);
       expect(expectedAmountIn(inv.amount, 6n, 18n, PRICE_18)).to.equal(amountIn);
-      const [quoted] = await f.invoice.quoteInvoice(inv.id, f.usdAddress);
+      const [quoted] = await f.invoice.quoteInvoice(inv.id, f.usdAddress, inv.amount);
       expect(quoted).to.equal(amountIn);
       const fee = feeOf(amountIn, USD_FEE_BPS);
       const payee0 = await f.usd.balanceOf(f.bob.address);
-      await expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, amountIn + fee, MAX_AGE))
+      await expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, inv.amount, amountIn + fee, MAX_AGE))
         .to.emit(f.invoice, "InvoicePaid")
-        .withArgs(inv.id, f.alice.address, f.usdAddress, amountIn, fee);
+        .withArgs(inv.id, f.alice.address, f.usdAddress, amountIn, fee, inv.amount, 0n);
       expect((await f.usd.balanceOf(f.bob.address)) - payee0).to.equal(amountIn);
       await expectSolvent(f);
+    });
+  });
+
+  // ---------------------------------------------------------------- instalments
+
+  describe("instalments", function () {
+    it("ERC-20 in three parts: each InvoicePaid says what it settled and what remains; Paid at the last", async function () {
+      const inv = await issue(f, { instalments: true });
+      const payer0 = await f.usd.balanceOf(f.alice.address);
+      const payee0 = await f.usd.balanceOf(f.bob.address);
+      let remaining = inv.amount;
+      let fees = 0n;
+      for (const part of [usd(30), usd(50), usd(20)]) {
+        remaining -= part;
+        const fee = feeOf(part, USD_FEE_BPS);
+        fees += fee;
+        await expect(f.invoice.payInvoice(inv.id, SEPA, f.usdAddress, part))
+          .to.emit(f.invoice, "InvoicePaid")
+          .withArgs(inv.id, f.alice.address, f.usdAddress, part, fee, part, remaining);
+        const stored = await f.invoice.getInvoice(inv.id);
+        expect(stored.paid).to.equal(inv.amount - remaining);
+        expect(stored.status).to.equal(remaining === 0n ? S.Paid : S.Open);
+        await expectSolvent(f);
+      }
+      expect(fees).to.be.greaterThan(0n);
+      expect(payer0 - (await f.usd.balanceOf(f.alice.address))).to.equal(inv.amount + fees);
+      expect((await f.usd.balanceOf(f.bob.address)) - payee0).to.equal(inv.amount);
+      expect(await f.suite.accruedPaymentFees(f.usdAddress)).to.equal(fees);
+      expect((await f.suite.paymentRail(SEPA, f.usdAddress)).spentToday).to.equal(inv.amount);
+    });
+
+    it("reverts with PaymentInvoiceNotOpen(id, Paid) once the last part is paid", async function () {
+      const inv = await issue(f, { instalments: true });
+      await (await f.invoice.payInvoice(inv.id, SEPA, f.usdAddress, usd(60))).wait();
+      await (await f.invoice.payInvoice(inv.id, SEPA, f.usdAddress, usd(40))).wait();
+      for (const amount of [1n, usd(40)]) {
+        await expectNothingChanged(
+          f,
+          () =>
+            expect(f.invoice.payInvoice(inv.id, SEPA, f.usdAddress, amount))
+              .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceNotOpen")
+              .withArgs(inv.id, S.Paid),
+          [inv.id],
+        );
+      }
+      await expectSolvent(f);
+    });
+
+    it("native in two parts: msg.value is each part plus its fee", async function () {
+      const inv = await issue(f, { token: NATIVE, instalments: true });
+      const first = parseEther("0.25");
+      const second = inv.amount - first;
+      for (const [part, remaining] of [
+        [first, second],
+        [second, 0n],
+      ]) {
+        const fee = feeOf(part, ETH_FEE_BPS);
+        const tx = f.invoice.payInvoice(inv.id, SEPA, NATIVE, part, { value: part + fee });
+        await expect(tx)
+          .to.emit(f.invoice, "InvoicePaid")
+          .withArgs(inv.id, f.alice.address, NATIVE, part, fee, part, remaining);
+        await expect(tx).to.changeEtherBalances(ethers, [f.alice, f.bob, f.diamondAddress], [-(part + fee), part, fee]);
+      }
+      expect((await f.invoice.getInvoice(inv.id)).status).to.equal(S.Paid);
+      await expectSolvent(f);
+    });
+
+    it("native: reverts with PaymentWrongValue unless msg.value is the part plus its fee", async function () {
+      const inv = await issue(f, { token: NATIVE, instalments: true });
+      const part = parseEther("0.4");
+      const fee = feeOf(part, ETH_FEE_BPS);
+      for (const value of [inv.amount + feeOf(inv.amount, ETH_FEE_BPS), part, part + fee + 1n]) {
+        await expectNothingChanged(
+          f,
+          () =>
+            expect(f.invoice.payInvoice(inv.id, SEPA, NATIVE, part, { value }))
+              .to.be.revertedWithCustomError(f.suite, "PaymentWrongValue")
+              .withArgs(part + fee, value),
+          [inv.id],
+        );
+      }
+    });
+
+    it("reverts with PaymentInvoiceAmountInvalid(id, amount, remaining) for zero or more than remains", async function () {
+      const inv = await issue(f, { instalments: true });
+      for (const amount of [0n, inv.amount + 1n]) {
+        await expectNothingChanged(
+          f,
+          () =>
+            expect(f.invoice.payInvoice(inv.id, SEPA, f.usdAddress, amount))
+              .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceAmountInvalid")
+              .withArgs(inv.id, amount, inv.amount),
+          [inv.id],
+        );
+      }
+      await (await f.invoice.payInvoice(inv.id, SEPA, f.usdAddress, usd(70))).wait();
+      const remaining = inv.amount - usd(70);
+      for (const amount of [0n, remaining + 1n, inv.amount]) {
+        await expectNothingChanged(
+          f,
+          () =>
+            expect(f.invoice.payInvoice(inv.id, SEPA, f.usdAddress, amount))
+              .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceAmountInvalid")
+              .withArgs(inv.id, amount, remaining),
+          [inv.id],
+        );
+      }
+      await expectSolvent(f);
+    });
+
+    it("reverts with PaymentInvoiceAmountInvalid for anything but the whole amount without instalments", async function () {
+      for (const token of [f.usdAddress, NATIVE]) {
+        const inv = await issue(f, { token });
+        const fee = feeOf(inv.amount, token === NATIVE ? ETH_FEE_BPS : USD_FEE_BPS);
+        for (const amount of [1n, inv.amount - 1n, inv.amount + 1n, 0n]) {
+          const value = token === NATIVE ? amount + fee : 0n;
+          await expectNothingChanged(
+            f,
+            () =>
+              expect(f.invoice.payInvoice(inv.id, SEPA, token, amount, { value }))
+                .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceAmountInvalid")
+                .withArgs(inv.id, amount, inv.amount),
+            [inv.id],
+          );
+        }
+      }
+    });
+
+    it("counts each part against the rail: an invoice above maxPerTx is payable in parts only", async function () {
+      // The fixture's SEPA rail takes at most 1,000,000 mUSD per payment.
+      const whole = await issue(f, { amount: usd(1_500_000) });
+      await expectNothingChanged(
+        f,
+        () =>
+          expect(f.invoice.payInvoice(whole.id, SEPA, f.usdAddress, whole.amount))
+            .to.be.revertedWithCustomError(f.suite, "PaymentRailTxLimit")
+            .withArgs(SEPA, f.usdAddress, whole.amount, usd(1_000_000)),
+        [whole.id],
+      );
+      const parts = await issue(f, { amount: usd(1_500_000), instalments: true });
+      await (await f.invoice.payInvoice(parts.id, SEPA, f.usdAddress, usd(1_000_000))).wait();
+      await (await f.invoice.payInvoice(parts.id, SEPA, f.usdAddress, usd(500_000))).wait();
+      expect((await f.invoice.getInvoice(parts.id)).status).to.equal(S.Paid);
+      expect((await f.suite.paymentRail(SEPA, f.usdAddress)).spentToday).to.equal(usd(1_500_000));
+      await expectSolvent(f);
+    });
+
+    it("the payee cancels a partly paid invoice: the part paid stays paid, paying again reverts with PaymentInvoiceNotOpen", async function () {
+      const inv = await issue(f, { instalments: true });
+      const payee0 = await f.usd.balanceOf(f.bob.address);
+      await (await f.invoice.payInvoice(inv.id, SEPA, f.usdAddress, usd(25))).wait();
+      await expect(f.invoice.connect(f.bob).cancelInvoice(inv.id))
+        .to.emit(f.invoice, "InvoiceCancelled")
+        .withArgs(inv.id);
+      const stored = await f.invoice.getInvoice(inv.id);
+      expect(stored.status).to.equal(S.Cancelled);
+      expect(stored.paid).to.equal(usd(25));
+      expect((await f.usd.balanceOf(f.bob.address)) - payee0).to.equal(usd(25));
+      await expectNothingChanged(
+        f,
+        () =>
+          expect(f.invoice.payInvoice(inv.id, SEPA, f.usdAddress, usd(75)))
+            .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceNotOpen")
+            .withArgs(inv.id, S.Cancelled),
+        [inv.id],
+      );
+      await expectSolvent(f);
+    });
+
+    it("expiry applies to every part: after the due date the rest reverts with PaymentInvoiceExpired", async function () {
+      const inv = await issue(f, { instalments: true });
+      await (await f.invoice.payInvoice(inv.id, SEPA, f.usdAddress, usd(40))).wait();
+      await time.setNextBlockTimestamp(inv.dueDate);
+      await (await f.invoice.payInvoice(inv.id, SEPA, f.usdAddress, usd(10))).wait();
+      await time.increaseTo(inv.dueDate + 1n);
+      await expectNothingChanged(
+        f,
+        () =>
+          expect(f.invoice.payInvoice(inv.id, SEPA, f.usdAddress, usd(50)))
+            .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceExpired")
+            .withArgs(inv.id, inv.dueDate),
+        [inv.id],
+      );
+      const stored = await f.invoice.getInvoice(inv.id);
+      expect([stored.status, stored.paid]).to.deep.equal([S.Open, usd(50)]);
+      await (await f.invoice.connect(f.bob).cancelInvoice(inv.id)).wait();
+      expect((await f.invoice.getInvoice(inv.id)).status).to.equal(S.Cancelled);
+      await expectSolvent(f);
+    });
+
+    it("cross-currency in two parts, each converted at the price of its time and bounded by its own maxAmountIn", async function () {
+      const feed = await usdFeed(f);
+      const inv = await issue(f, { currency: USD, instalments: true });
+      const payee0 = await f.usd.balanceOf(f.bob.address);
+      const payer0 = await f.usd.balanceOf(f.alice.address);
+
+      const first = cur(40);
+      const in1 = expectedAmountIn(first, 6n, 8n, PRICE_8);
+      const fee1 = feeOf(in1, USD_FEE_BPS);
+      expect((await f.invoice.quoteInvoice(inv.id, f.usdAddress, first))[0]).to.equal(in1);
+      await expectNothingChanged(
+        f,
+        () =>
+          expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, first, in1 + fee1 - 1n, MAX_AGE))
+            .to.be.revertedWithCustomError(f.invoice, "PaymentSlippage")
+            .withArgs(in1 + fee1, in1 + fee1 - 1n),
+        [inv.id],
+      );
+      await expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, first, in1 + fee1, MAX_AGE))
+        .to.emit(f.invoice, "InvoicePaid")
+        .withArgs(inv.id, f.alice.address, f.usdAddress, in1, fee1, first, inv.amount - first);
+      expect((await f.invoice.getInvoice(inv.id)).status).to.equal(S.Open);
+
+      // The price moves: the rest costs more mUSD.
+      const price2 = 95_000_000n; // 0.95
+      await (await feed.set(price2, await now())).wait();
+      const rest = inv.amount - first;
+      const in2 = expectedAmountIn(rest, 6n, 8n, price2);
+      const fee2 = feeOf(in2, USD_FEE_BPS);
+      expect((await f.invoice.quoteInvoice(inv.id, f.usdAddress, rest))[0]).to.equal(in2);
+      await expectNothingChanged(
+        f,
+        () =>
+          expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, rest, in2 + fee2 - 1n, MAX_AGE))
+            .to.be.revertedWithCustomError(f.invoice, "PaymentSlippage")
+            .withArgs(in2 + fee2, in2 + fee2 - 1n),
+        [inv.id],
+      );
+      await expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, rest, in2 + fee2, MAX_AGE))
+        .to.emit(f.invoice, "InvoicePaid")
+        .withArgs(inv.id, f.alice.address, f.usdAddress, in2, fee2, rest, 0n);
+      expect((await f.invoice.getInvoice(inv.id)).status).to.equal(S.Paid);
+      expect((await f.usd.balanceOf(f.bob.address)) - payee0).to.equal(in1 + in2);
+      expect(payer0 - (await f.usd.balanceOf(f.alice.address))).to.equal(in1 + fee1 + in2 + fee2);
+      await expectSolvent(f);
+    });
+
+    it("cross-currency: each part is rounded up, so the payee never gets less than the value settled", async function () {
+      await usdFeed(f);
+      const inv = await issue(f, { currency: USD, amount: 3n, instalments: true });
+      // 1e-8 USD at 0.998 is 0.01002 micro-mUSD: a whole micro-mUSD per part, 3 in all,
+      // where the whole invoice at once would cost 1.
+      expect(expectedAmountIn(inv.amount, 6n, 8n, PRICE_8)).to.equal(1n);
+      const payee0 = await f.usd.balanceOf(f.bob.address);
+      for (const remaining of [2n, 1n, 0n]) {
+        await expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, 1n, 1n, MAX_AGE))
+          .to.emit(f.invoice, "InvoicePaid")
+          .withArgs(inv.id, f.alice.address, f.usdAddress, 1n, 0n, 1n, remaining);
+      }
+      expect((await f.usd.balanceOf(f.bob.address)) - payee0).to.equal(3n);
+      await expectSolvent(f);
+    });
+
+    it("cross-currency: reverts with PaymentInvoiceAmountInvalid for zero, more than remains, or a part without instalments", async function () {
+      await usdFeed(f);
+      const parts = await issue(f, { currency: USD, instalments: true });
+      await (
+        await f.invoice.payInvoiceCrossCurrency(parts.id, SEPA, f.usdAddress, cur(30), usd(1_000), MAX_AGE)
+      ).wait();
+      const whole = await issue(f, { currency: USD });
+      for (const [inv, amount, remaining] of [
+        [parts, 0n, cur(70)],
+        [parts, cur(70) + 1n, cur(70)],
+        [whole, 0n, cur(100)],
+        [whole, cur(30), cur(100)],
+        [whole, cur(100) + 1n, cur(100)],
+      ] as const) {
+        await expectNothingChanged(
+          f,
+          () =>
+            expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, amount, usd(1_000), MAX_AGE))
+              .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceAmountInvalid")
+              .withArgs(inv.id, amount, remaining),
+          [inv.id],
+        );
+      }
+      await expectSolvent(f);
+    });
+
+    it("quoteInvoice converts the amount passed, whatever remains", async function () {
+      await usdFeed(f);
+      const inv = await issue(f, { currency: USD, instalments: true });
+      for (const amount of [1n, cur(12.5), inv.amount, inv.amount * 3n]) {
+        expect((await f.invoice.quoteInvoice(inv.id, f.usdAddress, amount))[0]).to.equal(
+          expectedAmountIn(amount, 6n, 8n, PRICE_8),
+        );
+      }
     });
   });
 
@@ -762,7 +1115,7 @@ describe("Payment module: invoices", function () {
 
     it("reverts with PaymentInvoiceNotOpen for a paid or cancelled invoice, PaymentInvoiceUnknown for none", async function () {
       const paid = await issue(f);
-      await (await f.invoice.payInvoice(paid.id, SEPA, f.usdAddress)).wait();
+      await (await f.invoice.payInvoice(paid.id, SEPA, f.usdAddress, paid.amount)).wait();
       await expectNothingChanged(
         f,
         () =>
@@ -798,7 +1151,7 @@ describe("Payment module: invoices", function () {
         .to.emit(f.invoice, "PaymentPriceFeedSet")
         .withArgs(USD, f.usdAddress, feedAddress);
       const inv = await issue(f, { currency: USD });
-      const [quoted] = await f.invoice.quoteInvoice(inv.id, f.usdAddress);
+      const [quoted] = await f.invoice.quoteInvoice(inv.id, f.usdAddress, inv.amount);
       expect(quoted).to.equal(expectedAmountIn(inv.amount, 6n, 8n, PRICE_8));
     });
 
@@ -808,7 +1161,7 @@ describe("Payment module: invoices", function () {
       await expect(f.asAdmin.setPaymentPriceFeed(USD, f.usdAddress, ZeroAddress))
         .to.emit(f.invoice, "PaymentPriceFeedSet")
         .withArgs(USD, f.usdAddress, ZeroAddress);
-      await expect(f.invoice.quoteInvoice(inv.id, f.usdAddress))
+      await expect(f.invoice.quoteInvoice(inv.id, f.usdAddress, inv.amount))
         .to.be.revertedWithCustomError(f.invoice, "PaymentPriceFeedMissing")
         .withArgs(USD, f.usdAddress);
     });
@@ -822,7 +1175,7 @@ describe("Payment module: invoices", function () {
           .withArgs(s.address, PAYMENT_ADMIN_ROLE);
       }
       const inv = await issue(f, { currency: USD });
-      await expect(f.invoice.quoteInvoice(inv.id, f.usdAddress))
+      await expect(f.invoice.quoteInvoice(inv.id, f.usdAddress, inv.amount))
         .to.be.revertedWithCustomError(f.invoice, "PaymentPriceFeedMissing")
         .withArgs(USD, f.usdAddress);
     });

@@ -267,12 +267,14 @@ contract PaymentHandler {
     uint256 public creditsRecorded;
 
     // ------------------------------------------------------------------ invoice model
-    /// @dev Invoice `k + 1` as issued, with its modelled status.
+    /// @dev Invoice `k + 1` as issued, with its modelled status and amount paid.
     IPaymentInvoice.Invoice[] internal _invoiceModel;
     /// @dev The USD price of token A the feed reports (8 decimals).
     int256 public ghostUsdPrice;
     uint256 public invoicesPaid;
     uint256 public invoicesCancelled;
+    /// @dev Successful payments that left their invoice Open (a part of it still due).
+    uint256 public invoicePartPayments;
 
     // ------------------------------------------------------------------ bookkeeping
     uint256 public mismatches;
@@ -801,10 +803,11 @@ contract PaymentHandler {
 
     // ================================================================== invoice actions
 
-    /// @notice `issueInvoice` by actor [0,2) (the payee). seed: [8,10) payer (0: anyone,
-    /// else the actor that many places on); [16,18) kind (0 A, 1 B, 2 native, 3 USD);
-    /// [24,29) mode: 26 tiny amount, 28 payer is the payee, 29 zero amount, 30 due now,
-    /// 31 both a token and a currency, else a valid amount; [32,64) due in [1 h, 3 d].
+    /// @notice `issueInvoice` by actor [0,2) (the payee). seed: [2] instalments allowed (a
+    /// low bit: fuzzers vary those most); [8,10) payer (0: anyone, else the actor that many
+    /// places on); [16,18) kind (0 A, 1 B, 2 native, 3 USD); [24,29) mode: 26 tiny amount,
+    /// 28 payer is the payee, 29 zero amount, 30 due now, 31 both a token and a currency,
+    /// else a valid amount; [32,64) due in [1 h, 3 d].
     function issueInvoice(uint256 seed, uint256 amount, bytes32 paymentRef) external returns (bool ok) {
         _syncTime();
         IPaymentInvoice.Invoice memory inv;
@@ -816,7 +819,7 @@ contract PaymentHandler {
         if (kind == 3) {
             inv.currency = USD;
             // Up to 250 USD: about maxPerTx / 4 of token A.
-            inv.amount = boundPayment(amount, 1, mode == 26 ? 20_000 : 250e8);
+            inv.amount = uint128(boundPayment(amount, 1, mode == 26 ? 20_000 : 250e8));
         } else {
             inv.token =
                 kind == 0
@@ -824,11 +827,11 @@ contract PaymentHandler {
                     : kind == 1
                         ? address(tokenB)
                         : NATIVE;
-            inv.amount = mode == 26 ? boundPayment(amount, 1, 20_000) : boundPayment(amount, 1, MAX_PER_TX / 4);
+            inv.amount = uint128(boundPayment(amount, 1, mode == 26 ? 20_000 : MAX_PER_TX / 4));
         }
         inv.dueDate = uint64(ghostTime + boundPayment(uint32(seed >> 32), 1 hours, 3 days));
         inv.status = IPaymentInvoice.InvoiceStatus.Open;
-        inv.paymentRef = paymentRef;
+        inv.instalments = ((seed >> 2) & 1) == 1;
         if (mode == 28) inv.payer = inv.payee;
         if (mode == 29) inv.amount = 0;
         if (mode == 30) inv.dueDate = uint64(ghostTime);
@@ -837,7 +840,7 @@ contract PaymentHandler {
         bytes memory expectedError = _predictIssue(inv);
         bytes memory data = abi.encodeCall(
             IPaymentInvoice.issueInvoice,
-            (inv.payer, inv.token, inv.currency, inv.amount, inv.dueDate, paymentRef)
+            (inv.payer, inv.token, inv.currency, inv.amount, inv.dueDate, paymentRef, inv.instalments)
         );
         Delta memory none;
         (ok, , ) = _run(ACT_INVOICE_ISSUE, inv.payee, NATIVE, 0, data, expectedError, none);
@@ -852,8 +855,10 @@ contract PaymentHandler {
     /// open invoice, another actor ([8,16) picks). seed: [0,16) pick, [16,19) 7: any
     /// invoice (else an Open one if any); [24,29) mode: 25 wrong value, 26 maxAmountIn one
     /// below the cost, 27 first move past the due date, 28 wrong token (USD: token B, no
-    /// feed), 29 the other pay function, 31 a caller who may not pay.
-    function payInvoice(uint256 seed) external returns (bool ok) {
+    /// feed), 29 the other pay function, 30 an invalid amount, 31 a caller who may not
+    /// pay; [32,44) how far past the due date (mode 27). `part` picks the part settled
+    /// (see `_invoicePart`): 0 is all that remains.
+    function payInvoice(uint256 seed, uint256 part) external returns (bool ok) {
         _syncTime();
         if (_invoiceModel.length == 0) return false;
         uint256 k = _pickInvoice(seed);
@@ -868,23 +873,25 @@ contract PaymentHandler {
         if (mode == 28) c.asset = _otherAsset(c.asset, inv.currency != bytes32(0));
         c.action = cross ? ACT_INVOICE_PAY_CROSS : ACT_INVOICE_PAY;
 
-        // The amount that must reach the payee, and its fee.
-        c.total = inv.amount;
-        if (inv.currency != bytes32(0) && c.asset == address(tokenA)) c.total = _checkedQuote(k + 1, inv.amount);
+        // The part of the invoice settled, the amount that must reach the payee, and its fee.
+        part = _invoicePart(inv, part, mode == 30);
+        c.total = part;
+        if (inv.currency != bytes32(0) && c.asset == address(tokenA)) c.total = _checkedQuote(k + 1, part);
         c.fee = _fee(c.asset, c.total);
         c.expectedError = _predictPayable(k + 1, inv, c.caller);
         if (cross) {
-            uint256 maxIn = mode == 26 ? c.total + c.fee - 1 : c.total + c.fee + 1e18;
+            // A closed invoice leaves nothing to settle: cost 0, and nothing below it.
+            uint256 maxIn = mode == 26 && c.total != 0 ? c.total + c.fee - 1 : c.total + c.fee + 1e18;
             c.data = abi.encodeCall(
                 IPaymentInvoice.payInvoiceCrossCurrency,
-                (k + 1, CHANNEL, c.asset, maxIn, MAX_PRICE_AGE)
+                (k + 1, CHANNEL, c.asset, part, maxIn, MAX_PRICE_AGE)
             );
-            if (c.expectedError.length == 0) c.expectedError = _predictCross(k + 1, inv, c, maxIn);
+            if (c.expectedError.length == 0) c.expectedError = _predictCross(k + 1, inv, c, part, maxIn);
         } else {
             if (c.asset == NATIVE) c.value = c.total + c.fee;
             if (mode == 25) c.value += 1;
-            c.data = abi.encodeCall(IPaymentInvoice.payInvoice, (k + 1, CHANNEL, c.asset));
-            if (c.expectedError.length == 0) c.expectedError = _predictTokenPay(k + 1, inv, c);
+            c.data = abi.encodeCall(IPaymentInvoice.payInvoice, (k + 1, CHANNEL, c.asset, part));
+            if (c.expectedError.length == 0) c.expectedError = _predictTokenPay(k + 1, inv, c, part);
         }
         if (c.expectedError.length == 0) {
             uint256 q = _indexOf(inv.payee);
@@ -895,10 +902,7 @@ contract PaymentHandler {
             ghostReceived[c.asset][inv.payee] += c.total;
         }
         ok = _runPayment(c);
-        if (ok && c.expectedError.length == 0) {
-            _invoiceModel[k].status = IPaymentInvoice.InvoiceStatus.Paid;
-            ++invoicesPaid;
-        }
+        if (ok && c.expectedError.length == 0) _recordInvoicePayment(k, part);
     }
 
     /// @notice `cancelInvoice` by the payee. seed: [0,19) as `payInvoice`; [24,29) mode:
@@ -986,6 +990,12 @@ contract PaymentHandler {
     /// @dev Invoice `id` (from 1) as the model has it.
     function invoiceModel(uint256 id) external view returns (IPaymentInvoice.Invoice memory) {
         return _invoiceModel[id - 1];
+    }
+
+    /// @dev What the model says is still due on invoice `id` (from 1), in invoice units.
+    function invoiceRemaining(uint256 id) public view returns (uint256) {
+        IPaymentInvoice.Invoice storage inv = _invoiceModel[id - 1];
+        return inv.amount - inv.paid;
     }
 
     /// @dev Token A units worth `usdAmount` (8 decimals) at the modelled price, rounded up.
@@ -1195,11 +1205,12 @@ contract PaymentHandler {
         return "";
     }
 
-    /// @dev The rest of `payInvoice`'s checks.
+    /// @dev The rest of `payInvoice`'s checks, settling `part` of the invoice.
     function _predictTokenPay(
         uint256 id,
         IPaymentInvoice.Invoice memory inv,
-        Call memory c
+        Call memory c,
+        uint256 part
     ) private view returns (bytes memory err) {
         if (inv.currency != bytes32(0)) {
             return abi.encodeWithSelector(IPaymentInvoice.PaymentInvoiceWrongKind.selector, id, inv.currency);
@@ -1207,6 +1218,8 @@ contract PaymentHandler {
         if (c.asset != inv.token) {
             return abi.encodeWithSelector(IPaymentInvoice.PaymentInvoiceWrongToken.selector, id, inv.token, c.asset);
         }
+        err = _predictPart(id, inv, part);
+        if (err.length != 0) return err;
         err = _predictRail(CHANNEL, c.asset, c.total);
         if (err.length != 0) return err;
         if (c.asset == NATIVE && c.value != c.total + c.fee) {
@@ -1217,17 +1230,21 @@ contract PaymentHandler {
         }
     }
 
-    /// @dev The rest of `payInvoiceCrossCurrency`'s checks (the feed is never stale here).
+    /// @dev The rest of `payInvoiceCrossCurrency`'s checks, settling `part` of the invoice
+    /// (the feed is never stale here).
     function _predictCross(
         uint256 id,
         IPaymentInvoice.Invoice memory inv,
         Call memory c,
+        uint256 part,
         uint256 maxIn
     ) private view returns (bytes memory err) {
         if (inv.currency == bytes32(0)) {
             return abi.encodeWithSelector(IPaymentInvoice.PaymentInvoiceWrongKind.selector, id, bytes32(0));
         }
         if (c.asset == NATIVE) return _railDisabled(CHANNEL, NATIVE);
+        err = _predictPart(id, inv, part);
+        if (err.length != 0) return err;
         if (c.asset != address(tokenA)) {
             return abi.encodeWithSelector(IPaymentInvoice.PaymentPriceFeedMissing.selector, inv.currency, c.asset);
         }
@@ -1238,10 +1255,52 @@ contract PaymentHandler {
         }
     }
 
-    /// @dev The modelled cost in token A of USD invoice `id`, checked against `quoteInvoice`.
+    /// @dev The revert settling `part` of `inv` must cause: a part must be non-zero, at most
+    /// what remains, and all of it without instalments.
+    function _predictPart(
+        uint256 id,
+        IPaymentInvoice.Invoice memory inv,
+        uint256 part
+    ) private pure returns (bytes memory) {
+        uint256 remaining = inv.amount - inv.paid;
+        if (part == 0 || part > remaining || (part != remaining && !inv.instalments)) {
+            return abi.encodeWithSelector(IPaymentInvoice.PaymentInvoiceAmountInvalid.selector, id, part, remaining);
+        }
+        return "";
+    }
+
+    /// @dev The part of `inv` a payment settles. Valid: all that remains if `part` is 0 or
+    /// the invoice has no instalments, else `part` bounded to [1, remaining]. `invalid`: by
+    /// `part % 3`, zero, more than remains, or (without instalments) less than all of it.
+    function _invoicePart(
+        IPaymentInvoice.Invoice memory inv,
+        uint256 part,
+        bool invalid
+    ) private pure returns (uint256) {
+        uint256 remaining = inv.amount - inv.paid;
+        if (!invalid) return inv.instalments && part != 0 ? boundPayment(part, 1, remaining) : remaining;
+        if (part % 3 == 0) return 0;
+        if (part % 3 == 2 && !inv.instalments && remaining > 1) return boundPayment(part / 3, 1, remaining - 1);
+        return remaining + 1 + ((part / 3) % 1e18);
+    }
+
+    /// @dev Settles `part` of invoice `k + 1` in the model; it is Paid once nothing remains.
+    function _recordInvoicePayment(uint256 k, uint256 part) private {
+        IPaymentInvoice.Invoice storage inv = _invoiceModel[k];
+        inv.paid += uint128(part);
+        if (inv.paid == inv.amount) {
+            inv.status = IPaymentInvoice.InvoiceStatus.Paid;
+            ++invoicesPaid;
+        } else {
+            ++invoicePartPayments;
+        }
+    }
+
+    /// @dev The modelled cost in token A of settling `usdAmount` of USD invoice `id`,
+    /// checked against `quoteInvoice`.
     function _checkedQuote(uint256 id, uint256 usdAmount) private returns (uint256 amountIn) {
         amountIn = usdToTokenA(usdAmount);
-        (uint256 quoted, uint256 updatedAt) = invoices.quoteInvoice(id, address(tokenA));
+        (uint256 quoted, uint256 updatedAt) = invoices.quoteInvoice(id, address(tokenA), usdAmount);
         if (quoted != amountIn || updatedAt != block.timestamp) {
             _mismatch(ACT_INVOICE_PAY_CROSS, "quote differs from the model", abi.encode(quoted, updatedAt));
         }

@@ -224,9 +224,11 @@ abstract contract PaymentChecks is TestBase {
         }
     }
 
-    /// @dev Every invoice the handler issued is on chain exactly as modelled (terms and
-    /// status); a paid or cancelled one never reads Open again; open USD invoices quote at
-    /// the modelled price; and there is no invoice beyond the last one issued.
+    /// @dev Every invoice the handler issued is on chain exactly as modelled (terms, status
+    /// and amount paid); a paid or cancelled one never reads Open again; an invoice is Paid
+    /// exactly when all of it is paid, and never paid beyond its amount; what remains of an
+    /// open USD invoice quotes at the modelled price; and there is no invoice beyond the
+    /// last one issued.
     function _checkInvoices() internal view {
         uint256 n = handler.invoiceCount();
         for (uint256 id = 1; id <= n; ++id) {
@@ -236,10 +238,18 @@ abstract contract PaymentChecks is TestBase {
                 assertTrue(c.status != IPaymentInvoice.InvoiceStatus.Open, "a paid or cancelled invoice reopened");
             }
             assertEq(uint256(c.status), uint256(m.status), "invoice status as modelled");
+            assertEq(uint256(c.paid), uint256(m.paid), "invoice paid as modelled");
+            assertTrue(c.paid <= c.amount, "never paid beyond the amount");
+            assertEq(
+                c.status == IPaymentInvoice.InvoiceStatus.Paid,
+                c.paid == c.amount,
+                "Paid exactly when all of it is paid"
+            );
             assertEq(keccak256(abi.encode(c)), keccak256(abi.encode(m)), "invoice terms as issued");
             if (m.currency != bytes32(0) && m.status == IPaymentInvoice.InvoiceStatus.Open) {
-                (uint256 amountIn, ) = invoices.quoteInvoice(id, address(tokenA));
-                assertEq(amountIn, handler.usdToTokenA(m.amount), "quote at the modelled price, rounded up");
+                uint256 remaining = handler.invoiceRemaining(id);
+                (uint256 amountIn, ) = invoices.quoteInvoice(id, address(tokenA), remaining);
+                assertEq(amountIn, handler.usdToTokenA(remaining), "quote at the modelled price, rounded up");
             }
         }
         try invoices.getInvoice(n + 1) {
@@ -304,6 +314,13 @@ abstract contract PaymentChecks is TestBase {
     ) internal pure returns (uint256) {
         return payer | (payeeOffset << 8) | (assetSel << 16) | (arbiter << 20) | (mode << 24);
     }
+
+    /// @dev `issueInvoice` seed bit: the invoice allows instalments.
+    uint256 internal constant INSTALMENTS = 1 << 2;
+    /// @dev `payInvoice` parts with mode 30: zero, more than remains, a part without instalments.
+    uint256 internal constant PART_ZERO = 0;
+    uint256 internal constant PART_TOO_MUCH = 1;
+    uint256 internal constant PART_WITHOUT_INSTALMENTS = 2;
 
     /// @dev A handler seed for `issueInvoice`: kind 0 A, 1 B, 2 native, 3 USD; payerOffset 0: anyone.
     function _invoiceSeed(
@@ -460,17 +477,17 @@ contract PaymentHandlerTest is PaymentChecks {
         assertTrue(handler.issueInvoice(_invoiceSeed(1, 0, 2, 0), 2e18, "native, open"), "issue native");
         assertTrue(handler.issueInvoice(_invoiceSeed(2, 1, 3, 0), 50e8, "USD for actor3"), "issue USD");
         assertTrue(handler.issueInvoice(_invoiceSeed(3, 0, 1, 0), 9e18, "B, open"), "issue B");
-        assertTrue(handler.payInvoice(_invoicePick(1, 0)), "pay A invoice");
-        assertTrue(handler.payInvoice(_invoicePick(2, 0)), "pay native invoice (open: another actor)");
+        assertTrue(handler.payInvoice(_invoicePick(1, 0), 0), "pay A invoice");
+        assertTrue(handler.payInvoice(_invoicePick(2, 0), 0), "pay native invoice (open: another actor)");
         uint256 before = _bal(address(tokenA), actors[2]);
-        assertTrue(handler.payInvoice(_invoicePick(3, 0)), "pay USD invoice in A");
+        assertTrue(handler.payInvoice(_invoicePick(3, 0), 0), "pay USD invoice in A");
         assertEq(_bal(address(tokenA), actors[2]) - before, 50e18, "50 USD at 1.00 is 50 A");
         assertTrue(handler.cancelInvoice(_invoicePick(4, 0)), "cancel B invoice");
         // A new price after the warp: the cost follows it, rounded up.
         handler.warpTime(2 hours);
         assertTrue(handler.issueInvoice(_invoiceSeed(1, 0, 3, 0), 12_345_678_901, "USD, open"), "issue USD 2");
         before = _bal(address(tokenA), actors[1]);
-        assertTrue(handler.payInvoice(_invoicePick(5, 0)), "pay USD invoice at the new price");
+        assertTrue(handler.payInvoice(_invoicePick(5, 0), 0), "pay USD invoice at the new price");
         assertEq(_bal(address(tokenA), actors[1]) - before, handler.usdToTokenA(12_345_678_901), "paid at new price");
         assertTrue(handler.ghostUsdPrice() != 1e8, "the price moved");
 
@@ -492,27 +509,76 @@ contract PaymentHandlerTest is PaymentChecks {
         assertTrue(handler.issueInvoice(_invoiceSeed(0, 1, 0, 0), 1e18, "A for actor1"), "issue A");
         assertTrue(handler.issueInvoice(_invoiceSeed(2, 0, 3, 0), 10e8, "USD, open"), "issue USD");
         assertTrue(handler.issueInvoice(_invoiceSeed(3, 2, 2, 0), 1e18, "native for actor1"), "issue native");
-        assertFalse(handler.payInvoice(_invoicePick(1, 31)), "wrong payer");
-        assertFalse(handler.payInvoice(_invoicePick(2, 31)), "payee pays its own open invoice");
-        assertFalse(handler.payInvoice(_invoicePick(1, 29)), "token invoice paid cross-currency");
-        assertFalse(handler.payInvoice(_invoicePick(2, 29)), "USD invoice paid as a token invoice");
-        assertFalse(handler.payInvoice(_invoicePick(1, 28)), "wrong token");
-        assertFalse(handler.payInvoice(_invoicePick(2, 28)), "no feed for token B");
-        assertFalse(handler.payInvoice(_invoicePick(1, 25)), "ERC-20 invoice with value");
-        assertFalse(handler.payInvoice(_invoicePick(3, 25)), "native invoice, one wei too much");
-        assertFalse(handler.payInvoice(_invoicePick(2, 26)), "slippage");
+        assertFalse(handler.payInvoice(_invoicePick(1, 31), 0), "wrong payer");
+        assertFalse(handler.payInvoice(_invoicePick(2, 31), 0), "payee pays its own open invoice");
+        assertFalse(handler.payInvoice(_invoicePick(1, 29), 0), "token invoice paid cross-currency");
+        assertFalse(handler.payInvoice(_invoicePick(2, 29), 0), "USD invoice paid as a token invoice");
+        assertFalse(handler.payInvoice(_invoicePick(1, 28), 0), "wrong token");
+        assertFalse(handler.payInvoice(_invoicePick(2, 28), 0), "no feed for token B");
+        assertFalse(handler.payInvoice(_invoicePick(1, 25), 0), "ERC-20 invoice with value");
+        assertFalse(handler.payInvoice(_invoicePick(3, 25), 0), "native invoice, one wei too much");
+        assertFalse(handler.payInvoice(_invoicePick(2, 26), 0), "slippage");
         assertFalse(handler.cancelInvoice(_invoicePick(1, 31)), "cancel by another actor");
         assertFalse(handler.cancelInvoice(_invoicePick(1, 30)), "cancel an unknown invoice");
-        assertTrue(handler.payInvoice(_invoicePick(1, 0)), "pay A invoice");
-        assertFalse(handler.payInvoice(_invoicePick(1, 0)), "pay it again");
+        assertTrue(handler.payInvoice(_invoicePick(1, 0), 0), "pay A invoice");
+        assertFalse(handler.payInvoice(_invoicePick(1, 0), 0), "pay it again");
         assertFalse(handler.cancelInvoice(_invoicePick(1, 0)), "cancel a paid invoice");
-        assertFalse(handler.payInvoice(_invoicePick(2, 27)), "expired");
+        assertFalse(handler.payInvoice(_invoicePick(2, 27), 0), "expired");
         assertTrue(handler.cancelInvoice(_invoicePick(2, 0)), "the payee cancels an expired invoice");
-        assertFalse(handler.payInvoice(_invoicePick(2, 0)), "pay a cancelled invoice");
+        assertFalse(handler.payInvoice(_invoicePick(2, 0), 0), "pay a cancelled invoice");
         assertEq(handler.expectedReverts(handler.ACT_INVOICE_ISSUE()), 4, "issue reverts");
         assertEq(handler.expectedReverts(handler.ACT_INVOICE_PAY()), 6, "payInvoice reverts");
         assertEq(handler.expectedReverts(handler.ACT_INVOICE_PAY_CROSS()), 6, "cross-currency reverts");
         assertEq(handler.expectedReverts(handler.ACT_INVOICE_CANCEL()), 3, "cancel reverts");
+        _checkAll();
+    }
+
+    function test_PaymentInvoiceInstalmentsMatchTheModel() public {
+        // All three are due in an hour.
+        assertTrue(handler.issueInvoice(_invoiceSeed(0, 1, 0, 0) | INSTALMENTS, 90e18, "A in parts"), "issue A");
+        assertTrue(handler.issueInvoice(_invoiceSeed(2, 0, 3, 0) | INSTALMENTS, 40e8, "USD in parts"), "issue USD");
+        assertTrue(handler.issueInvoice(_invoiceSeed(3, 2, 1, 0), 5e18, "B, whole"), "issue B");
+        assertTrue(handler.invoiceModel(1).instalments, "instalments issued");
+        assertFalse(invoices.getInvoice(3).instalments, "whole only");
+
+        assertFalse(handler.payInvoice(_invoicePick(1, 30), PART_ZERO), "zero");
+        assertFalse(handler.payInvoice(_invoicePick(1, 30), PART_TOO_MUCH), "more than the invoice");
+        assertFalse(handler.payInvoice(_invoicePick(2, 30), PART_ZERO), "USD: zero");
+        assertFalse(
+            handler.payInvoice(_invoicePick(3, 30), PART_WITHOUT_INSTALMENTS),
+            "a part of an invoice without instalments"
+        );
+        assertFalse(handler.payInvoice(_invoicePick(3, 30), PART_TOO_MUCH), "more than an invoice without instalments");
+
+        uint256 before = _bal(address(tokenA), actors[0]);
+        assertTrue(handler.payInvoice(_invoicePick(1, 0), 30e18), "A: first part");
+        assertTrue(handler.payInvoice(_invoicePick(1, 0), 50e18), "A: second part");
+        assertEq(invoices.getInvoice(1).paid, 80e18, "A: two parts paid");
+        assertTrue(invoices.getInvoice(1).status == IPaymentInvoice.InvoiceStatus.Open, "A: still open");
+        assertFalse(handler.payInvoice(_invoicePick(1, 30), PART_TOO_MUCH), "more than remains");
+        assertTrue(handler.payInvoice(_invoicePick(1, 0), 0), "A: the rest");
+        assertEq(_bal(address(tokenA), actors[0]) - before, 90e18, "A: the payee got the whole invoice");
+        assertTrue(invoices.getInvoice(1).status == IPaymentInvoice.InvoiceStatus.Paid, "A: paid");
+        assertFalse(handler.payInvoice(_invoicePick(1, 0), 1), "A: nothing left to pay");
+
+        before = _bal(address(tokenA), actors[2]);
+        assertTrue(handler.payInvoice(_invoicePick(2, 0), 15e8), "USD: first part");
+        assertEq(_bal(address(tokenA), actors[2]) - before, 15e18, "15 USD at 1.00 is 15 A");
+        assertFalse(handler.payInvoice(_invoicePick(2, 26), 5e8), "USD: slippage on a part");
+        assertTrue(handler.payInvoice(_invoicePick(3, 0), 0), "B: whole");
+
+        // Past the due date, nothing more can be paid; the payee can still cancel.
+        handler.warpTime(2 hours);
+        assertFalse(handler.payInvoice(_invoicePick(2, 0), 5e8), "USD: expired between parts");
+        assertTrue(handler.cancelInvoice(_invoicePick(2, 0)), "USD: cancelled, partly paid");
+        assertEq(invoices.getInvoice(2).paid, 15e8, "USD: the part paid stays paid");
+        assertFalse(handler.payInvoice(_invoicePick(2, 0), 5e8), "USD: cancelled");
+
+        assertEq(handler.invoicePartPayments(), 3, "parts that left an invoice open");
+        assertEq(handler.invoicesPaid(), 2, "paid");
+        assertEq(handler.invoicesCancelled(), 1, "cancelled");
+        assertEq(handler.expectedReverts(handler.ACT_INVOICE_PAY()), 6, "payInvoice reverts");
+        assertEq(handler.expectedReverts(handler.ACT_INVOICE_PAY_CROSS()), 4, "cross-currency reverts");
         _checkAll();
     }
 
@@ -902,5 +968,27 @@ contract PaymentFuzzTest is PaymentChecks {
         s[5] = _bal(asset, address(diamond));
         s[6] = payment.accruedPaymentFees(asset);
         (, , s[7], ) = payment.paymentRail(CHANNEL, asset);
+    }
+
+    /// @dev An invoice of any kind that allows instalments, paid in up to four random parts
+    /// and then the rest: each part moves exactly what the model predicts, and the invoice
+    /// is Paid exactly when the parts add up to its amount.
+    function testFuzz_PaymentInvoicePartsAddUp(uint256 amount, uint256[4] memory parts, uint8 kind) public {
+        assertTrue(handler.issueInvoice(_invoiceSeed(0, 1, kind % 4, 0) | INSTALMENTS, amount, "parts"), "issue");
+        uint256 n;
+        for (; n < 4 && handler.invoiceRemaining(1) != 0; ++n) {
+            assertTrue(handler.payInvoice(_invoicePick(1, 0), parts[n]), "a part");
+        }
+        if (handler.invoiceRemaining(1) != 0) assertTrue(handler.payInvoice(_invoicePick(1, 0), 0), "the rest");
+        IPaymentInvoice.Invoice memory c = invoices.getInvoice(1);
+        assertTrue(c.status == IPaymentInvoice.InvoiceStatus.Paid, "paid");
+        assertEq(uint256(c.paid), uint256(c.amount), "all of it");
+        assertEq(handler.invoicesPaid(), 1, "paid once");
+        assertEq(handler.invoicePartPayments() + handler.invoicesPaid(), handler.successes(_payAction(kind)), "count");
+        _checkAll();
+    }
+
+    function _payAction(uint8 kind) internal view returns (bytes32) {
+        return kind % 4 == 3 ? handler.ACT_INVOICE_PAY_CROSS() : handler.ACT_INVOICE_PAY();
     }
 }

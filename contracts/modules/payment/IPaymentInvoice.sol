@@ -15,10 +15,12 @@ interface IPriceFeed {
 
 /// @title Payment module: invoices, paid in their token or, cross-currency, at an oracle rate.
 /// @notice A payee issues an invoice for a payer (or for anyone: payer zero) with a due
-/// date. A token invoice is paid in full, once, in its token. A currency invoice (e.g.
-/// "USD", amount in the price feed's units) is paid in any token with a price feed for
-/// that currency, converted at the feed's rate, with a payer-supplied maximum amount in and
-/// maximum price age. Payments go over a rail and carry the module's fee, like `pay`.
+/// date. A token invoice is paid in its token. A currency invoice (e.g. "USD", amount in
+/// the price feed's units) is paid in any token with a price feed for that currency,
+/// converted at the feed's rate, with a payer-supplied maximum amount in and maximum price
+/// age. Each payment names the part of the invoice it settles: the whole remainder, or,
+/// if the payee allowed instalments, any non-zero part of it. Payments go over a rail and
+/// carry the module's fee, like `pay`.
 interface IPaymentInvoice {
     enum InvoiceStatus {
         None,
@@ -27,20 +29,39 @@ interface IPaymentInvoice {
         Cancelled
     }
 
+    /// @notice An invoice as stored (five words). Amounts are in invoice units: token units
+    /// for a token invoice, 10^-8 currency units for a currency invoice. The payment
+    /// reference is not stored: `InvoiceIssued` carries it, for reconciliation from logs.
     struct Invoice {
-        address payee;
-        address payer;
-        address token;
+        address payee; // word 0
         uint64 dueDate;
         InvoiceStatus status;
-        bytes32 currency;
-        uint256 amount;
-        bytes32 paymentRef;
+        bool instalments; // the payee allows partial payments
+        address payer; // word 1; zero: anyone may pay
+        address token; // word 2
+        bytes32 currency; // word 3
+        uint128 amount; // word 4: the total
+        uint128 paid; // settled so far; Paid when it reaches `amount`
     }
 
-    event InvoiceIssued(uint256 indexed id, address indexed payee, address indexed payer, Invoice invoice);
-    /// @notice `amountIn` is what the payee received, in `token`.
-    event InvoicePaid(uint256 indexed id, address indexed payer, address token, uint256 amountIn, uint256 fee);
+    event InvoiceIssued(
+        uint256 indexed id,
+        address indexed payee,
+        address indexed payer,
+        Invoice invoice,
+        bytes32 paymentRef
+    );
+    /// @notice `amountIn` is what the payee received, in `token`; `settled` is the part of
+    /// the invoice this payment paid and `remaining` what is left after it, in invoice units.
+    event InvoicePaid(
+        uint256 indexed id,
+        address indexed payer,
+        address token,
+        uint256 amountIn,
+        uint256 fee,
+        uint256 settled,
+        uint256 remaining
+    );
     event InvoiceCancelled(uint256 indexed id);
     event PaymentPriceFeedSet(bytes32 indexed currency, address indexed token, address feed);
 
@@ -55,6 +76,9 @@ interface IPaymentInvoice {
     error PaymentInvoiceDueDateInPast(uint64 dueDate);
     /// @notice A token invoice needs a token-only definition, a currency invoice no token.
     error PaymentInvoiceBadDenomination(address token, bytes32 currency);
+    /// @notice A payment must settle a non-zero part of the `remaining` amount, and all of
+    /// it unless the invoice allows instalments.
+    error PaymentInvoiceAmountInvalid(uint256 id, uint256 amount, uint256 remaining);
     error PaymentPriceFeedMissing(bytes32 currency, address token);
     error PaymentPriceInvalid(bytes32 currency, address token, int256 answer);
     error PaymentPriceStale(bytes32 currency, address token, uint256 updatedAt, uint256 maxPriceAge);
@@ -64,29 +88,35 @@ interface IPaymentInvoice {
     /// @notice Issues an invoice payable to the caller. Exactly one of `token` (a token
     /// invoice; zero address is native) and `currency` (a currency invoice) is meaningful:
     /// pass `currency = 0` for a token invoice, `token = 0` for a currency invoice.
+    /// `instalments` lets payers settle it in several parts. `paymentRef` is only emitted.
     function issueInvoice(
         address payer,
         address token,
         bytes32 currency,
-        uint256 amount,
+        uint128 amount,
         uint64 dueDate,
-        bytes32 paymentRef
+        bytes32 paymentRef,
+        bool instalments
     ) external returns (uint256 id);
 
-    /// @notice Pays a token invoice in full (native: `msg.value` = amount + fee).
-    function payInvoice(uint256 id, bytes32 channel, address token) external payable;
+    /// @notice Settles `amount` of token invoice `id` (native: `msg.value` = amount + fee).
+    /// `amount` must be the remainder, or with instalments any non-zero part of it.
+    function payInvoice(uint256 id, bytes32 channel, address token, uint256 amount) external payable;
 
-    /// @notice Pays a currency invoice in `token` at the feed's rate; reverts if it needs
-    /// more than `maxAmountIn` (fee included) or the price is older than `maxPriceAge` seconds.
+    /// @notice Settles `amount` (10^-8 currency units) of currency invoice `id` in `token`
+    /// at the feed's rate, rounded up; reverts if that needs more than `maxAmountIn` (fee
+    /// included) or the price is older than `maxPriceAge` seconds. `amount` as in `payInvoice`.
     function payInvoiceCrossCurrency(
         uint256 id,
         bytes32 channel,
         address token,
+        uint256 amount,
         uint256 maxAmountIn,
         uint256 maxPriceAge
     ) external;
 
-    /// @notice Payee: cancels an open invoice.
+    /// @notice Payee: cancels an open invoice, partly paid or not. Payments already made
+    /// are final: they went straight to the payee.
     function cancelInvoice(uint256 id) external;
 
     /// @notice Sets the feed pricing one unit of `token` in `currency`. PAYMENT_ADMIN_ROLE.
@@ -94,6 +124,11 @@ interface IPaymentInvoice {
 
     function getInvoice(uint256 id) external view returns (Invoice memory);
 
-    /// @notice What paying currency invoice `id` in `token` costs now (before the fee).
-    function quoteInvoice(uint256 id, address token) external view returns (uint256 amountIn, uint256 updatedAt);
+    /// @notice What settling `amount` (10^-8 currency units) of currency invoice `id` in
+    /// `token` costs now (before the fee). `amount` is not checked against what remains.
+    function quoteInvoice(
+        uint256 id,
+        address token,
+        uint256 amount
+    ) external view returns (uint256 amountIn, uint256 updatedAt);
 }

@@ -19,9 +19,10 @@ contract PaymentInvoiceFacet is IPaymentInvoice, ReentrancyGuardTransient {
         address payer,
         address token,
         bytes32 currency,
-        uint256 amount,
+        uint128 amount,
         uint64 dueDate,
-        bytes32 paymentRef
+        bytes32 paymentRef,
+        bool instalments
     ) external returns (uint256 id) {
         if (amount == 0) revert IPayment.PaymentZeroAmount();
         if (dueDate <= block.timestamp) revert PaymentInvoiceDueDateInPast(dueDate);
@@ -31,32 +32,42 @@ contract PaymentInvoiceFacet is IPaymentInvoice, ReentrancyGuardTransient {
         id = ++$.invoiceCount;
         Invoice memory invoice = Invoice(
             msg.sender,
-            payer,
-            token,
             dueDate,
             InvoiceStatus.Open,
+            instalments,
+            payer,
+            token,
             currency,
             amount,
-            paymentRef
+            0
         );
-        $.invoices[id] = invoice;
-        emit InvoiceIssued(id, msg.sender, payer, invoice);
+        // A fresh id's words are zero: writing a zero field would cost 2,200 gas for nothing.
+        Invoice storage stored = $.invoices[id];
+        stored.payee = msg.sender;
+        stored.dueDate = dueDate;
+        stored.status = InvoiceStatus.Open;
+        stored.instalments = instalments;
+        if (payer != address(0)) stored.payer = payer;
+        if (token != address(0)) stored.token = token;
+        if (currency != bytes32(0)) stored.currency = currency;
+        stored.amount = amount;
+        emit InvoiceIssued(id, msg.sender, payer, invoice, paymentRef);
     }
 
     /// @inheritdoc IPaymentInvoice
-    function payInvoice(uint256 id, bytes32 channel, address token) external payable nonReentrant {
+    function payInvoice(uint256 id, bytes32 channel, address token, uint256 amount) external payable nonReentrant {
         Invoice storage invoice = _payable(id);
         if (invoice.currency != bytes32(0)) revert PaymentInvoiceWrongKind(id, invoice.currency);
         if (token != invoice.token) revert PaymentInvoiceWrongToken(id, invoice.token, token);
-        uint256 amount = invoice.amount;
+        uint256 remaining = _remainingAfter(invoice, id, amount);
         address payee = invoice.payee;
         uint256 fee = LibPayment.useRail(channel, token, amount);
         bool native = token == LibPayment.NATIVE;
         if (native && msg.value != amount + fee) revert IPayment.PaymentWrongValue(amount + fee, msg.value);
         if (!native && msg.value != 0) revert IPayment.PaymentUnexpectedValue(msg.value);
-        invoice.status = InvoiceStatus.Paid;
+        _recordPayment(invoice, amount, remaining);
         LibPayment.accrue(token, fee);
-        emit InvoicePaid(id, msg.sender, token, amount, fee);
+        emit InvoicePaid(id, msg.sender, token, amount, fee, amount, remaining);
         if (native) LibPayment.send(token, payee, amount);
         else LibPayment.settle(IERC20(token), payee, amount, fee);
     }
@@ -66,22 +77,25 @@ contract PaymentInvoiceFacet is IPaymentInvoice, ReentrancyGuardTransient {
         uint256 id,
         bytes32 channel,
         address token,
+        uint256 amount,
         uint256 maxAmountIn,
         uint256 maxPriceAge
     ) external nonReentrant {
         Invoice storage invoice = _payable(id);
-        if (invoice.currency == bytes32(0)) revert PaymentInvoiceWrongKind(id, bytes32(0));
+        bytes32 currency = invoice.currency;
+        if (currency == bytes32(0)) revert PaymentInvoiceWrongKind(id, bytes32(0));
         if (token == LibPayment.NATIVE) revert IPayment.PaymentRailDisabled(channel, token);
-        (uint256 amountIn, uint256 updatedAt) = _quote(invoice, token);
+        uint256 remaining = _remainingAfter(invoice, id, amount);
+        (uint256 amountIn, uint256 updatedAt) = _quote(currency, token, amount);
         // A price from the future is as unusable as a stale one.
         if (updatedAt > block.timestamp || block.timestamp - updatedAt > maxPriceAge) {
-            revert PaymentPriceStale(invoice.currency, token, updatedAt, maxPriceAge);
+            revert PaymentPriceStale(currency, token, updatedAt, maxPriceAge);
         }
         uint256 fee = LibPayment.useRail(channel, token, amountIn);
         if (amountIn + fee > maxAmountIn) revert PaymentSlippage(amountIn + fee, maxAmountIn);
-        invoice.status = InvoiceStatus.Paid;
+        _recordPayment(invoice, amount, remaining);
         LibPayment.accrue(token, fee);
-        emit InvoicePaid(id, msg.sender, token, amountIn, fee);
+        emit InvoicePaid(id, msg.sender, token, amountIn, fee, amount, remaining);
         LibPayment.settle(IERC20(token), invoice.payee, amountIn, fee);
     }
 
@@ -112,27 +126,53 @@ contract PaymentInvoiceFacet is IPaymentInvoice, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IPaymentInvoice
-    function quoteInvoice(uint256 id, address token) external view returns (uint256 amountIn, uint256 updatedAt) {
-        Invoice storage invoice = _invoice(id);
-        if (invoice.currency == bytes32(0)) revert PaymentInvoiceWrongKind(id, bytes32(0));
-        return _quote(invoice, token);
+    function quoteInvoice(
+        uint256 id,
+        address token,
+        uint256 amount
+    ) external view returns (uint256 amountIn, uint256 updatedAt) {
+        bytes32 currency = _invoice(id).currency;
+        if (currency == bytes32(0)) revert PaymentInvoiceWrongKind(id, bytes32(0));
+        return _quote(currency, token, amount);
     }
 
-    /// @dev Token units worth the invoice at the feed's price, rounded up so the payee never
-    /// receives less than the invoiced value.
-    function _quote(Invoice storage invoice, address token) private view returns (uint256 amountIn, uint256 updatedAt) {
-        PaymentStorage.PriceFeed memory config = PaymentStorage.layout().feeds[invoice.currency][token];
-        if (config.feed == address(0)) revert PaymentPriceFeedMissing(invoice.currency, token);
+    /// @dev Token units worth `amount` of `currency` at the feed's price, rounded up so the
+    /// payee never receives less than the value settled.
+    function _quote(
+        bytes32 currency,
+        address token,
+        uint256 amount
+    ) private view returns (uint256 amountIn, uint256 updatedAt) {
+        PaymentStorage.PriceFeed memory config = PaymentStorage.layout().feeds[currency][token];
+        if (config.feed == address(0)) revert PaymentPriceFeedMissing(currency, token);
         int256 answer;
         (, answer, , updatedAt, ) = IPriceFeed(config.feed).latestRoundData();
-        if (answer <= 0) revert PaymentPriceInvalid(invoice.currency, token, answer);
+        if (answer <= 0) revert PaymentPriceInvalid(currency, token, answer);
         // amount [10^-8 currency] * 10^tokenDecimals * 10^feedDecimals / (price * 10^8)
         amountIn = Math.mulDiv(
-            invoice.amount * 10 ** config.tokenDecimals,
+            amount * 10 ** config.tokenDecimals,
             10 ** config.feedDecimals,
             uint256(answer) * 10 ** PaymentStorage.CURRENCY_DECIMALS,
             Math.Rounding.Ceil
         );
+    }
+
+    /// @dev What remains of the invoice once `amount` is settled. Refuses a zero amount, more
+    /// than remains, and a part of it when the payee did not allow instalments.
+    function _remainingAfter(Invoice storage invoice, uint256 id, uint256 amount) private view returns (uint256) {
+        // paid <= amount always: every payment settles at most what remains.
+        uint256 remaining = invoice.amount - invoice.paid;
+        if (amount == 0 || amount > remaining || (amount != remaining && !invoice.instalments)) {
+            revert PaymentInvoiceAmountInvalid(id, amount, remaining);
+        }
+        return remaining - amount;
+    }
+
+    /// @dev Adds `amount` to what is paid and closes the invoice when nothing remains.
+    function _recordPayment(Invoice storage invoice, uint256 amount, uint256 remaining) private {
+        // amount <= what remained, so paid + amount <= invoice.amount < 2^128: the cast is exact.
+        invoice.paid += uint128(amount);
+        if (remaining == 0) invoice.status = InvoiceStatus.Paid;
     }
 
     function _invoice(uint256 id) private view returns (Invoice storage invoice) {
@@ -140,7 +180,7 @@ contract PaymentInvoiceFacet is IPaymentInvoice, ReentrancyGuardTransient {
         if (invoice.status == InvoiceStatus.None) revert PaymentInvoiceUnknown(id);
     }
 
-    /// @dev An open, unexpired invoice the caller may pay.
+    /// @dev An open, unexpired invoice the caller may pay. Expiry applies to every instalment.
     function _payable(uint256 id) private view returns (Invoice storage invoice) {
         invoice = _invoice(id);
         if (invoice.status != InvoiceStatus.Open) revert PaymentInvoiceNotOpen(id, invoice.status);
