@@ -5,9 +5,13 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import { network } from "hardhat";
-import { Wallet, encodeBytes32String, id, type ContractTransactionResponse } from "ethers";
+import { Wallet, ZeroHash, encodeBytes32String, id, type ContractTransactionResponse } from "ethers";
 
-import { PaymentEscrowFacet__factory, PaymentFacet__factory } from "../typechain-types/index.js";
+import {
+  PaymentEscrowFacet__factory,
+  PaymentFacet__factory,
+  PaymentInvoiceFacet__factory,
+} from "../typechain-types/index.js";
 
 import {
   CORE_FACET_CONTRACTS,
@@ -204,7 +208,7 @@ rows.push({
   const deadline = BigInt((await ethers.provider.getBlock("latest"))!.timestamp + 86_400);
   const create = () =>
     escrow.createEscrow(channel, tokenAddress, holderA.address, 1_000_000n, deadline, holderB.address, ref);
-  await gasOf(create());
+  const firstCreateGas = await gasOf(create());
   const [, terms] = await escrow.createEscrow.staticCall(
     channel,
     tokenAddress,
@@ -221,6 +225,7 @@ rows.push({
     peer: 113_680,
     peerName: "Sablier v2 createWithDurations (published figure, issue #4)",
     budget: 110_000,
+    note: `steady state; the first escrow of this run costs ${firstCreateGas.toLocaleString("en-US")} (escrow total and nonce written from zero)`,
   });
   rows.push({
     name: "payment: release an escrow",
@@ -240,6 +245,36 @@ rows.push({
     peer: plainTransfers,
     peerName: "10 plain ERC-20 transfers to new holders",
     budget: plainTransfers + 30_000,
+  });
+
+  // Invoices: the second token invoice of the diamond (the first creates the counter),
+  // issued by holder A for the payer and paid in full.
+  const invoices = PaymentInvoiceFacet__factory.connect(await diamond.getAddress(), holderA);
+  const due = deadline;
+  const issue = () => invoices.issueInvoice(payer.address, tokenAddress, ZeroHash, 1_000_000n, due, ref, false);
+  await gasOf(issue());
+  const invoiceId = await invoices.issueInvoice.staticCall(
+    payer.address,
+    tokenAddress,
+    ZeroHash,
+    1_000_000n,
+    due,
+    ref,
+    false,
+  );
+  rows.push({
+    name: "invoice: issue a token invoice",
+    gasUsed: await gasOf(issue()),
+    peer: null,
+    peerName: null,
+    budget: null,
+  });
+  rows.push({
+    name: "invoice: pay a token invoice in full",
+    gasUsed: await gasOf(invoices.connect(payer).payInvoice(invoiceId, channel, tokenAddress, 1_000_000n)),
+    peer: payGas,
+    peerName: "pay with reference, same amount",
+    budget: null,
   });
 }
 
