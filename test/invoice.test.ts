@@ -994,41 +994,33 @@ describe("Payment module: invoices", function () {
       const payee0 = await f.usd.balanceOf(f.bob.address);
       const payer0 = await f.usd.balanceOf(f.alice.address);
 
+      // Settles `part` at the feed's `price`: one unit under the bound is refused, the exact bound pays.
+      async function payPart(part: bigint, price: bigint, remainingAfter: bigint) {
+        const amountIn = expectedAmountIn(part, 6n, 8n, price);
+        const fee = feeOf(amountIn, USD_FEE_BPS);
+        expect((await f.invoice.quoteInvoice(inv.id, f.usdAddress, part))[0]).to.equal(amountIn);
+        await expectNothingChanged(
+          f,
+          () =>
+            expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, part, amountIn + fee - 1n, MAX_AGE))
+              .to.be.revertedWithCustomError(f.invoice, "PaymentSlippage")
+              .withArgs(amountIn + fee, amountIn + fee - 1n),
+          [inv.id],
+        );
+        await expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, part, amountIn + fee, MAX_AGE))
+          .to.emit(f.invoice, "InvoicePaid")
+          .withArgs(inv.id, f.alice.address, f.usdAddress, amountIn, fee, part, remainingAfter);
+        return [amountIn, fee];
+      }
+
       const first = cur(40);
-      const in1 = expectedAmountIn(first, 6n, 8n, PRICE_8);
-      const fee1 = feeOf(in1, USD_FEE_BPS);
-      expect((await f.invoice.quoteInvoice(inv.id, f.usdAddress, first))[0]).to.equal(in1);
-      await expectNothingChanged(
-        f,
-        () =>
-          expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, first, in1 + fee1 - 1n, MAX_AGE))
-            .to.be.revertedWithCustomError(f.invoice, "PaymentSlippage")
-            .withArgs(in1 + fee1, in1 + fee1 - 1n),
-        [inv.id],
-      );
-      await expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, first, in1 + fee1, MAX_AGE))
-        .to.emit(f.invoice, "InvoicePaid")
-        .withArgs(inv.id, f.alice.address, f.usdAddress, in1, fee1, first, inv.amount - first);
+      const [in1, fee1] = await payPart(first, PRICE_8, inv.amount - first);
       expect((await f.invoice.getInvoice(inv.id)).status).to.equal(S.Open);
 
       // The price moves: the rest costs more mUSD.
       const price2 = 95_000_000n; // 0.95
       await (await feed.set(price2, await now())).wait();
-      const rest = inv.amount - first;
-      const in2 = expectedAmountIn(rest, 6n, 8n, price2);
-      const fee2 = feeOf(in2, USD_FEE_BPS);
-      expect((await f.invoice.quoteInvoice(inv.id, f.usdAddress, rest))[0]).to.equal(in2);
-      await expectNothingChanged(
-        f,
-        () =>
-          expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, rest, in2 + fee2 - 1n, MAX_AGE))
-            .to.be.revertedWithCustomError(f.invoice, "PaymentSlippage")
-            .withArgs(in2 + fee2, in2 + fee2 - 1n),
-        [inv.id],
-      );
-      await expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, rest, in2 + fee2, MAX_AGE))
-        .to.emit(f.invoice, "InvoicePaid")
-        .withArgs(inv.id, f.alice.address, f.usdAddress, in2, fee2, rest, 0n);
+      const [in2, fee2] = await payPart(inv.amount - first, price2, 0n);
       expect((await f.invoice.getInvoice(inv.id)).status).to.equal(S.Paid);
       expect((await f.usd.balanceOf(f.bob.address)) - payee0).to.equal(in1 + in2);
       expect(payer0 - (await f.usd.balanceOf(f.alice.address))).to.equal(in1 + fee1 + in2 + fee2);

@@ -1212,6 +1212,15 @@ describe("Payment module", function () {
       }
     }
 
+    /** Paying `amount` on SEPA is refused, as today's spending would be `spent` > `maxPerDay`. */
+    async function expectOverDailyLimit(f: Fixture, amount: bigint, spent: bigint, maxPerDay: bigint) {
+      await expectNothingChanged(f, () =>
+        expect(f.payment.pay(SEPA, f.usdAddress, f.bob.address, amount, REF))
+          .to.be.revertedWithCustomError(f.payment, "PaymentRailDailyLimit")
+          .withArgs(SEPA, f.usdAddress, spent, maxPerDay),
+      );
+    }
+
     it("raising the daily limit keeps today's spending and allows up to the new limit", async function () {
       await spend(f, usd(1_000), usd(1_000));
       const newMaxPerDay = usd(4_000);
@@ -1228,11 +1237,7 @@ describe("Payment module", function () {
       // The old limit (2,500) no longer applies: 2,000 more fit today, not one unit beyond.
       await spend(f, usd(1_000), usd(1_000));
       expect((await f.payment.paymentRail(SEPA, f.usdAddress)).spentToday).to.equal(newMaxPerDay);
-      await expectNothingChanged(f, () =>
-        expect(f.payment.pay(SEPA, f.usdAddress, f.bob.address, 1n, REF))
-          .to.be.revertedWithCustomError(f.payment, "PaymentRailDailyLimit")
-          .withArgs(SEPA, f.usdAddress, newMaxPerDay + 1n, newMaxPerDay),
-      );
+      await expectOverDailyLimit(f, 1n, newMaxPerDay + 1n, newMaxPerDay);
     });
 
     it("lowering the daily limit above today's spending keeps it; payments are checked against the new limit", async function () {
@@ -1248,18 +1253,10 @@ describe("Payment module", function () {
         USD_FEE_BPS,
       ]);
       // 600 would have fitted under the old limit (2,100 <= 2,500), not under the new one.
-      await expectNothingChanged(f, () =>
-        expect(f.payment.pay(SEPA, f.usdAddress, f.bob.address, usd(600), REF))
-          .to.be.revertedWithCustomError(f.payment, "PaymentRailDailyLimit")
-          .withArgs(SEPA, f.usdAddress, usd(2_100), newMaxPerDay),
-      );
+      await expectOverDailyLimit(f, usd(600), usd(2_100), newMaxPerDay);
       await spend(f, usd(500));
       expect((await f.payment.paymentRail(SEPA, f.usdAddress)).spentToday).to.equal(newMaxPerDay);
-      await expectNothingChanged(f, () =>
-        expect(f.payment.pay(SEPA, f.usdAddress, f.bob.address, 1n, REF))
-          .to.be.revertedWithCustomError(f.payment, "PaymentRailDailyLimit")
-          .withArgs(SEPA, f.usdAddress, newMaxPerDay + 1n, newMaxPerDay),
-      );
+      await expectOverDailyLimit(f, 1n, newMaxPerDay + 1n, newMaxPerDay);
     });
 
     it("lowering the daily limit to today's spending leaves nothing for today; the next day has the new limit", async function () {
@@ -1272,11 +1269,7 @@ describe("Payment module", function () {
         newMaxPerDay,
         USD_FEE_BPS,
       ]);
-      await expectNothingChanged(f, () =>
-        expect(f.payment.pay(SEPA, f.usdAddress, f.bob.address, 1n, REF))
-          .to.be.revertedWithCustomError(f.payment, "PaymentRailDailyLimit")
-          .withArgs(SEPA, f.usdAddress, newMaxPerDay + 1n, newMaxPerDay),
-      );
+      await expectOverDailyLimit(f, 1n, newMaxPerDay + 1n, newMaxPerDay);
 
       await networkHelpers.time.increase(DAY);
       expect((await f.payment.paymentRail(SEPA, f.usdAddress)).spentToday).to.equal(0n);
@@ -1303,11 +1296,7 @@ describe("Payment module", function () {
       // Back to 2,500 the same day: 500 are left, not 1,000.
       await (await f.asAdmin.setPaymentRail(SEPA, f.usdAddress, USD_MAX_TX, USD_MAX_DAY)).wait();
       expect((await f.payment.paymentRail(SEPA, f.usdAddress)).spentToday).to.equal(usd(2_000));
-      await expectNothingChanged(f, () =>
-        expect(f.payment.pay(SEPA, f.usdAddress, f.bob.address, usd(501), REF))
-          .to.be.revertedWithCustomError(f.payment, "PaymentRailDailyLimit")
-          .withArgs(SEPA, f.usdAddress, usd(2_501), USD_MAX_DAY),
-      );
+      await expectOverDailyLimit(f, usd(501), usd(2_501), USD_MAX_DAY);
       await spend(f, usd(500));
       expect((await f.payment.paymentRail(SEPA, f.usdAddress)).spentToday).to.equal(USD_MAX_DAY);
     });
@@ -1323,11 +1312,7 @@ describe("Payment module", function () {
       );
       await (await f.asAdmin.setPaymentRail(SEPA, f.usdAddress, USD_MAX_TX, USD_MAX_DAY)).wait();
       expect((await f.payment.paymentRail(SEPA, f.usdAddress)).spentToday).to.equal(usd(2_000));
-      await expectNothingChanged(f, () =>
-        expect(f.payment.pay(SEPA, f.usdAddress, f.bob.address, usd(501), REF))
-          .to.be.revertedWithCustomError(f.payment, "PaymentRailDailyLimit")
-          .withArgs(SEPA, f.usdAddress, usd(2_501), USD_MAX_DAY),
-      );
+      await expectOverDailyLimit(f, usd(501), usd(2_501), USD_MAX_DAY);
       // The next day starts from zero.
       await networkHelpers.time.increase(DAY);
       expect((await f.payment.paymentRail(SEPA, f.usdAddress)).spentToday).to.equal(0n);
@@ -1349,11 +1334,7 @@ describe("Payment module", function () {
           .withArgs(SEPA, f.usdAddress, usd(400), usd(300)),
       );
       await spend(f, usd(300));
-      await expectNothingChanged(f, () =>
-        expect(f.payment.pay(SEPA, f.usdAddress, f.bob.address, usd(300), REF))
-          .to.be.revertedWithCustomError(f.payment, "PaymentRailDailyLimit")
-          .withArgs(SEPA, f.usdAddress, usd(2_600), USD_MAX_DAY),
-      );
+      await expectOverDailyLimit(f, usd(300), usd(2_600), USD_MAX_DAY);
     });
 
     it("a limit change on a later day than the last payment starts that day at the new limit", async function () {
@@ -1369,11 +1350,7 @@ describe("Payment module", function () {
       ]);
       await spend(f, usd(1_000), usd(500));
       expect((await f.payment.paymentRail(SEPA, f.usdAddress)).spentToday).to.equal(newMaxPerDay);
-      await expectNothingChanged(f, () =>
-        expect(f.payment.pay(SEPA, f.usdAddress, f.bob.address, 1n, REF))
-          .to.be.revertedWithCustomError(f.payment, "PaymentRailDailyLimit")
-          .withArgs(SEPA, f.usdAddress, newMaxPerDay + 1n, newMaxPerDay),
-      );
+      await expectOverDailyLimit(f, 1n, newMaxPerDay + 1n, newMaxPerDay);
     });
 
     it("limits of 2^96 - 1: one payment of the whole limit with a 5 % fee, then one unit more is refused", async function () {
