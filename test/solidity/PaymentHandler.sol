@@ -184,6 +184,7 @@ contract PaymentHandler {
     bytes32 public constant ACT_PAY_NATIVE = "payNative";
     bytes32 public constant ACT_PAY_BATCH = "payBatch";
     bytes32 public constant ACT_SET_FEE = "setPaymentFee";
+    bytes32 public constant ACT_SET_RAIL = "setPaymentRail";
     bytes32 public constant ACT_WITHDRAW = "withdrawPaymentFees";
     bytes32 public constant ACT_WARP = "warpTime";
     bytes32 public constant ACT_ESCROW_CREATE = "createEscrow";
@@ -223,6 +224,9 @@ contract PaymentHandler {
     uint256 public ghostTime;
     mapping(address asset => uint16) public ghostFeeBps;
     mapping(address asset => uint256) public ghostAccrued;
+    /// @dev The rail's limits (start: MAX_PER_TX and MAX_PER_DAY; changed by `setPaymentRail`).
+    mapping(address asset => uint256) public ghostMaxPerTx;
+    mapping(address asset => uint256) public ghostMaxPerDay;
     mapping(address asset => uint64) public ghostRailDay;
     mapping(address asset => uint256) public ghostRailSpent;
     /// @dev Measured: what payers' balances dropped by in successful payments.
@@ -327,6 +331,8 @@ contract PaymentHandler {
         for (uint256 i; i < 3; ++i) {
             VM.prank(admin);
             payment.setPaymentRail(CHANNEL, all[i], MAX_PER_TX, MAX_PER_DAY);
+            ghostMaxPerTx[all[i]] = MAX_PER_TX;
+            ghostMaxPerDay[all[i]] = MAX_PER_DAY;
             VM.prank(admin);
             payment.setPaymentFee(CHANNEL, all[i], fees[i]);
             ghostFeeBps[all[i]] = fees[i];
@@ -536,6 +542,50 @@ contract PaymentHandler {
             none
         );
         if (ok) ghostFeeBps[asset] = feeBps;
+    }
+
+    /// @notice `setPaymentRail` on channel "main" as the admin; today's spending must carry
+    /// over whatever the new limits. seed: [0,2) asset; [8,11) mode: 7 daily limit below
+    /// the per-tx limit, 6 called by an actor ([12,14)) without the role, 5 disable, 4
+    /// back to the starting limits, else perTx in [1, MAX_PER_TX] and perDay in [perTx, MAX_PER_DAY].
+    function setPaymentRail(uint256 seed, uint256 perTx, uint256 perDay) external returns (bool ok) {
+        _syncTime();
+        address asset = _asset(seed);
+        uint256 mode = (seed >> 8) % 8;
+        uint96 maxPerTx = uint96(boundPayment(perTx, 1, MAX_PER_TX));
+        uint96 maxPerDay = uint96(boundPayment(perDay, maxPerTx, MAX_PER_DAY));
+        address caller = admin;
+        bytes memory expectedError;
+        if (mode == 7) {
+            maxPerTx = uint96(boundPayment(perTx, 2, MAX_PER_TX));
+            maxPerDay = uint96(boundPayment(perDay, 1, maxPerTx - 1));
+            expectedError = abi.encodeWithSelector(IPayment.PaymentRailLimitsInvalid.selector, maxPerTx, maxPerDay);
+        } else if (mode == 6) {
+            caller = _actors[(seed >> 12) % 4];
+            expectedError = abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector,
+                caller,
+                PAYMENT_ADMIN_ROLE
+            );
+        } else if (mode == 5) {
+            (maxPerTx, maxPerDay) = (0, 0);
+        } else if (mode == 4) {
+            (maxPerTx, maxPerDay) = (MAX_PER_TX, MAX_PER_DAY);
+        }
+        Delta memory none;
+        (ok, , ) = _run(
+            ACT_SET_RAIL,
+            caller,
+            asset,
+            0,
+            abi.encodeCall(IPayment.setPaymentRail, (CHANNEL, asset, maxPerTx, maxPerDay)),
+            expectedError,
+            none
+        );
+        if (ok && expectedError.length == 0) {
+            ghostMaxPerTx[asset] = maxPerTx;
+            ghostMaxPerDay[asset] = maxPerDay;
+        }
     }
 
     /// @notice `withdrawPaymentFees`, called by any actor. seed: [0,2) asset; [8,10) caller.
@@ -1440,12 +1490,15 @@ contract PaymentHandler {
     /// @dev The rail error `amount` must cause now, or empty.
     function _predictRail(bytes32 channel, address asset, uint256 amount) private view returns (bytes memory) {
         if (channel != CHANNEL) return _railDisabled(channel, asset);
-        if (amount > MAX_PER_TX) {
-            return abi.encodeWithSelector(IPayment.PaymentRailTxLimit.selector, channel, asset, amount, MAX_PER_TX);
+        uint256 maxPerTx = ghostMaxPerTx[asset];
+        if (maxPerTx == 0) return _railDisabled(channel, asset);
+        if (amount > maxPerTx) {
+            return abi.encodeWithSelector(IPayment.PaymentRailTxLimit.selector, channel, asset, amount, maxPerTx);
         }
         uint256 spent = ghostSpentToday(asset) + amount;
-        if (spent > MAX_PER_DAY) {
-            return abi.encodeWithSelector(IPayment.PaymentRailDailyLimit.selector, channel, asset, spent, MAX_PER_DAY);
+        uint256 maxPerDay = ghostMaxPerDay[asset];
+        if (spent > maxPerDay) {
+            return abi.encodeWithSelector(IPayment.PaymentRailDailyLimit.selector, channel, asset, spent, maxPerDay);
         }
         return "";
     }

@@ -181,10 +181,10 @@ abstract contract PaymentChecks is TestBase {
     function _checkRailAndFee(address asset, string memory tag) internal view {
         (uint96 maxPerTx, uint96 maxPerDay, uint256 spentToday, uint16 feeBps) = payment.paymentRail(CHANNEL, asset);
         assertEq(feeBps, handler.ghostFeeBps(asset), string.concat(tag, ": fee as modelled"));
-        assertEq(maxPerTx, handler.MAX_PER_TX(), string.concat(tag, ": maxPerTx unchanged"));
-        assertEq(maxPerDay, handler.MAX_PER_DAY(), string.concat(tag, ": maxPerDay unchanged"));
+        assertEq(maxPerTx, handler.ghostMaxPerTx(asset), string.concat(tag, ": maxPerTx as modelled"));
+        assertEq(maxPerDay, handler.ghostMaxPerDay(asset), string.concat(tag, ": maxPerDay as modelled"));
+        // Today's spending survives every limit change (it may exceed a limit lowered today).
         assertEq(spentToday, handler.ghostSpentToday(asset), string.concat(tag, ": spentToday as modelled"));
-        assertTrue(spentToday <= maxPerDay, string.concat(tag, ": spentToday within the daily limit"));
     }
 
     /// @dev Every escrow the handler created has on chain the status the model gives it:
@@ -349,7 +349,7 @@ contract PaymentInvariantTest is PaymentChecks {
     function setUp() public {
         _deploy();
         _addTargetContract(address(handler));
-        bytes4[] memory actions = new bytes4[](21);
+        bytes4[] memory actions = new bytes4[](22);
         actions[0] = PaymentHandler.pay.selector;
         actions[1] = PaymentHandler.payNative.selector;
         actions[2] = PaymentHandler.payBatch.selector;
@@ -374,6 +374,7 @@ contract PaymentInvariantTest is PaymentChecks {
         actions[18] = PaymentHandler.toggleBlocked.selector;
         actions[19] = PaymentHandler.claimPaymentCredit.selector;
         actions[20] = PaymentHandler.claimPaymentCredit.selector;
+        actions[21] = PaymentHandler.setPaymentRail.selector;
         _addTargetSelectors(address(handler), actions);
         // Both tokens start out refusing actor 3, so campaigns meet refused payouts early.
         handler.toggleBlocked(3 << 8);
@@ -748,6 +749,42 @@ contract PaymentHandlerTest is PaymentChecks {
         assertEq(handler.successes(handler.ACT_CLAIM_CREDIT()), 2, "two claims");
         assertEq(handler.expectedReverts(handler.ACT_CLAIM_CREDIT()), 5, "five refused claims, all predicted");
         assertEq(payment.totalPaymentCredits(address(tokenA)), 0, "all claimed");
+        _checkAll();
+    }
+
+    /// @dev Lowering, disabling and restoring a rail mid-day keep today's spending; a limit
+    /// lowered below it leaves nothing for today, and the next day starts from zero.
+    function test_PaymentRailLimitChangesKeepTodaysSpending() public {
+        address a = address(tokenA);
+        assertTrue(handler.pay(_paySeed(0, 0, 0, 0), 1_000e18, "p"), "pay");
+        assertTrue(handler.pay(_paySeed(1, 0, 0, 0), 1_000e18, "p"), "pay");
+        assertTrue(handler.setPaymentRail(1, 500e18, 1_500e18), "lower to 500 / 1,500");
+        (uint96 maxPerTx, uint96 maxPerDay, uint256 spentToday, ) = payment.paymentRail(CHANNEL, a);
+        assertEq(maxPerTx, 500e18, "per-tx limit");
+        assertEq(maxPerDay, 1_500e18, "daily limit");
+        assertEq(spentToday, 2_000e18, "spending above the lowered limit is remembered");
+        assertFalse(handler.pay(_paySeed(0, 0, 0, 0), 1, "p"), "nothing left today");
+
+        assertTrue(handler.setPaymentRail(1 | (5 << 8), 0, 0), "disable");
+        assertFalse(handler.pay(_paySeed(0, 0, 0, 0), 1, "p"), "disabled");
+        assertTrue(handler.setPaymentRail(1 | (4 << 8), 0, 0), "back to 1,000 / 2,500");
+        (, , spentToday, ) = payment.paymentRail(CHANNEL, a);
+        assertEq(spentToday, 2_000e18, "still remembered");
+        assertFalse(handler.pay(_paySeed(0, 0, 0, 0), 501e18, "p"), "only 500 left today");
+        assertTrue(handler.pay(_paySeed(0, 0, 0, 0), 500e18, "p"), "the last 500");
+
+        assertFalse(handler.setPaymentRail(1 | (7 << 8), 600e18, 1), "daily below per-tx");
+        assertFalse(handler.setPaymentRail(1 | (6 << 8), 1, 1), "not the admin");
+        assertTrue(handler.setPaymentRail(1, 500e18, 1_500e18), "lower again");
+        handler.warpTime(1 days);
+        (, , spentToday, ) = payment.paymentRail(CHANNEL, a);
+        assertEq(spentToday, 0, "a new day: yesterday's overspending is gone");
+        for (uint256 i; i < 3; ++i) assertTrue(handler.pay(_paySeed(i, 0, 0, 0), 500e18, "p"), "500 x 3");
+        assertFalse(handler.pay(_paySeed(0, 0, 0, 0), 1, "p"), "the new daily limit holds");
+
+        assertEq(handler.successes(handler.ACT_SET_RAIL()), 4, "four rail changes");
+        assertEq(handler.expectedReverts(handler.ACT_SET_RAIL()), 2, "two refused, as predicted");
+        assertEq(handler.expectedReverts(handler.ACT_PAY()), 4, "four refused payments, as predicted");
         _checkAll();
     }
 

@@ -11,7 +11,8 @@ pragma solidity 0.8.34;
 /// the `EscrowTerms` emitted by {EscrowCreated}) and the id is their hash. A party that
 /// refuses its payout (a contract without `receive`, an address the token blocks) is
 /// credited instead ({IPayment-PaymentCredited}) and claims it later, to any address, with
-/// `claimPaymentCredit`: a refusal never blocks a transition.
+/// `claimPaymentCredit`: a refusal never blocks a transition. Escrows count against the
+/// rail's limits but carry no fee.
 interface IPaymentEscrow {
     enum EscrowStatus {
         None,

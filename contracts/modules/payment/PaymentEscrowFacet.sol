@@ -31,6 +31,7 @@ contract PaymentEscrowFacet is IPaymentEscrow, ReentrancyGuardTransient {
         bool native = token == LibPayment.NATIVE;
         if (native && msg.value != amount) revert IPayment.PaymentWrongValue(amount, msg.value);
         if (!native && msg.value != 0) revert IPayment.PaymentUnexpectedValue(msg.value);
+        // Escrows count against the rail's limits but carry no fee: the rail's fee is ignored.
         LibPayment.useRail(channel, token, amount);
 
         PaymentStorage.Layout storage $ = PaymentStorage.layout();

@@ -12,7 +12,8 @@ import {LibPayment} from "./LibPayment.sol";
 import {PaymentStorage} from "./PaymentStorage.sol";
 
 /// @title Payment module facet. Every entry point runs checks → rail and fee math →
-/// storage writes → event → transfers, under the diamond-wide reentrancy guard.
+/// storage writes → event → transfers; every one that moves funds runs under the
+/// diamond-wide reentrancy guard.
 contract PaymentFacet is IPayment, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 

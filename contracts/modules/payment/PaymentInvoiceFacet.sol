@@ -42,6 +42,7 @@ contract PaymentInvoiceFacet is IPaymentInvoice, ReentrancyGuardTransient {
             0
         );
         // A fresh id's words are zero: writing a zero field would cost 2,200 gas for nothing.
+        // The fields below and the event's `invoice` above must stay the same.
         Invoice storage stored = $.invoices[id];
         stored.payee = msg.sender;
         stored.dueDate = dueDate;
