@@ -60,7 +60,14 @@ const BL_MAX_DAY = parseEther("100000000");
 /** IPaymentEscrow.EscrowStatus */
 const S = { None: 0n, Funded: 1n, Disputed: 2n, Released: 3n, Refunded: 4n, Reclaimed: 5n, Resolved: 6n } as const;
 
-const MODE = { Accept: 0, Reject: 1, ReenterAndRecord: 2, ReenterAndBubble: 3, RejectWithLongData: 4 } as const;
+const MODE = {
+  Accept: 0,
+  Reject: 1,
+  ReenterAndRecord: 2,
+  ReenterAndBubble: 3,
+  RejectWithLongData: 4,
+  BurnAllGas: 5,
+} as const;
 
 const escrowIface = PaymentEscrowFacet__factory.createInterface();
 const paymentIface = PaymentFacet__factory.createInterface();
@@ -1084,6 +1091,19 @@ describe("Payment module: escrow", function () {
   // ---------------------------------------------------------------- native receivers
 
   describe("native receivers", function () {
+    it("a payee that burns all the gas it gets is credited under a 3.5M gas limit (the 1/64 left suffices)", async function () {
+      const receiver = await deployReceiver(f);
+      await (await receiver.setMode(MODE.BurnAllGas)).wait();
+      const to = await receiver.getAddress();
+      const { id, terms } = await create(f, { token: NATIVE, payee: to, amount: parseEther("1") });
+      await expect(f.escrow.releaseEscrow(terms, { gasLimit: 3_500_000n }))
+        .to.emit(f.escrow, "PaymentCredited")
+        .withArgs(NATIVE, to, terms.amount);
+      expect(await f.escrow.escrowStatus(id)).to.equal(S.Released);
+      expect(await f.suite.paymentCredit(NATIVE, to)).to.equal(terms.amount);
+      await expectSolvent(f);
+    });
+
     it("a payee that rejects with 600 KB of revert data is credited within a 1.2M gas limit (the data is not copied)", async function () {
       const receiver = await deployReceiver(f);
       // Reverting with 600 KB costs the receiver ~0.75M gas of memory; a sender that copied

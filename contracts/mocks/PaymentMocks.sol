@@ -106,7 +106,8 @@ contract MockNativeReceiver is ReentryRecorder {
         Reject,
         ReenterAndRecord,
         ReenterAndBubble,
-        RejectWithLongData
+        RejectWithLongData,
+        BurnAllGas
     }
 
     Mode public mode;
@@ -136,6 +137,10 @@ contract MockNativeReceiver is ReentryRecorder {
             assembly {
                 revert(0, 0)
             }
+        }
+        if (m == Mode.BurnAllGas) {
+            // solhint-disable-next-line no-empty-blocks
+            while (true) {}
         }
         if (m == Mode.RejectWithLongData) {
             uint256 size = revertSize;

@@ -95,7 +95,7 @@ library LibPayment {
     /// @dev Sends native currency with all gas but copies none of the recipient's return
     /// data, so a recipient cannot make the sender pay for a huge revert message. One that
     /// burns all the gas it gets only makes the call expensive: 1/64 stays with the sender,
-    /// so crediting it (about 47,000 gas) needs a gas limit of about 3M (6M for a split
+    /// so crediting it (about 50,000 gas) needs a gas limit of about 3.5M (7M for a split
     /// between two such parties). Gas is not capped, so smart-wallet recipients are paid.
     function sendNative(address to, uint256 amount) internal returns (bool ok) {
         assembly ("memory-safe") {
