@@ -803,6 +803,56 @@ describe("Payment module: invoices", function () {
 
   // ---------------------------------------------------------------- instalments
 
+  describe("the README's integrator example", function () {
+    it("issues a USD invoice in parts, quotes and pays 500 USD of it in mUSD, and reads InvoicePaid", async function () {
+      await usdFeed(f);
+      const merchant = f.bob;
+      const customer = f.carol;
+      const suite = f.suite.connect(customer);
+      const usdToken = f.usdAddress;
+
+      // As in README.md (The payment module): the merchant invoices 1,250.00 USD in parts.
+      const dueDate = (await now()) + 30n * DAY;
+      const issued = await (
+        await suite
+          .connect(merchant)
+          .issueInvoice(
+            customer,
+            ZeroAddress,
+            encodeBytes32String("USD"),
+            1_250_00000000n,
+            dueDate,
+            keccakUtf8("INV-0042"),
+            true,
+          )
+      ).wait();
+      const invoiceId = suite.interface.parseLog(issued!.logs[0])!.args.id as bigint;
+
+      const part = 500_00000000n;
+      const [amountIn] = await suite.quoteInvoice(invoiceId, usdToken, part);
+      const { feeBps } = await suite.paymentRail(SEPA, usdToken);
+      const maxAmountIn = ((amountIn + (amountIn * feeBps) / 10_000n) * 10_050n) / 10_000n;
+      await (await f.usd.connect(customer).approve(f.diamondAddress, maxAmountIn)).wait();
+      const paid = await (
+        await suite.payInvoiceCrossCurrency(invoiceId, SEPA, usdToken, part, maxAmountIn, 3_600)
+      ).wait();
+
+      const events = await suite.queryFilter(suite.filters.InvoicePaid(invoiceId), paid!.blockNumber);
+      expect(events).to.have.length(1);
+      const fee = (amountIn * feeBps) / 10_000n;
+      const e = events[0].args;
+      expect([e.id, e.payer, e.token, e.amountIn, e.fee, e.settled, e.remaining]).to.deep.equal([
+        invoiceId,
+        customer.address,
+        usdToken,
+        amountIn,
+        fee,
+        part,
+        750_00000000n,
+      ]);
+    });
+  });
+
   describe("instalments", function () {
     it("ERC-20 in three parts: each InvoicePaid says what it settled and what remains; Paid at the last", async function () {
       const inv = await issue(f, { instalments: true });
