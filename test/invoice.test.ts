@@ -1119,14 +1119,27 @@ describe("Payment module: invoices", function () {
       await expectSolvent(f);
     });
 
-    it("quoteInvoice converts the amount passed, whatever remains", async function () {
+    it("quoteInvoice converts any amount a payment could settle and refuses the others like the payment", async function () {
       await usdFeed(f);
       const inv = await issue(f, { currency: USD, instalments: true });
-      for (const amount of [1n, cur(12.5), inv.amount, inv.amount * 3n]) {
+      for (const amount of [1n, cur(12.5), inv.amount]) {
         expect((await f.invoice.quoteInvoice(inv.id, f.usdAddress, amount))[0]).to.equal(
           expectedAmountIn(amount, 6n, 8n, PRICE_8),
         );
       }
+      for (const amount of [0n, inv.amount + 1n, inv.amount * 3n]) {
+        await expect(f.invoice.quoteInvoice(inv.id, f.usdAddress, amount))
+          .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceAmountInvalid")
+          .withArgs(inv.id, amount, inv.amount);
+      }
+      // Without instalments only the whole invoice can be quoted.
+      const whole = await issue(f, { currency: USD });
+      await expect(f.invoice.quoteInvoice(whole.id, f.usdAddress, cur(1)))
+        .to.be.revertedWithCustomError(f.invoice, "PaymentInvoiceAmountInvalid")
+        .withArgs(whole.id, cur(1), whole.amount);
+      expect((await f.invoice.quoteInvoice(whole.id, f.usdAddress, whole.amount))[0]).to.equal(
+        expectedAmountIn(whole.amount, 6n, 8n, PRICE_8),
+      );
     });
   });
 

@@ -1350,9 +1350,26 @@ contract PaymentHandler {
     /// checked against `quoteInvoice`.
     function _checkedQuote(uint256 id, uint256 usdAmount) private returns (uint256 amountIn) {
         amountIn = usdToTokenA(usdAmount);
-        (uint256 quoted, uint256 updatedAt) = invoices.quoteInvoice(id, address(tokenA), usdAmount);
-        if (quoted != amountIn || updatedAt != block.timestamp) {
-            _mismatch(ACT_INVOICE_PAY_CROSS, "quote differs from the model", abi.encode(quoted, updatedAt));
+        IPaymentInvoice.Invoice memory inv = _invoiceModel[id - 1];
+        uint256 remaining = inv.amount - inv.paid;
+        // The quote refuses what a payment could not settle, whatever the invoice's status.
+        bool settleable = usdAmount != 0 && usdAmount <= remaining && (usdAmount == remaining || inv.instalments);
+        try invoices.quoteInvoice(id, address(tokenA), usdAmount) returns (uint256 quoted, uint256 updatedAt) {
+            if (!settleable) {
+                _mismatch(ACT_INVOICE_PAY_CROSS, "quoted an amount no payment can settle", abi.encode(usdAmount));
+            } else if (quoted != amountIn || updatedAt != block.timestamp) {
+                _mismatch(ACT_INVOICE_PAY_CROSS, "quote differs from the model", abi.encode(quoted, updatedAt));
+            }
+        } catch (bytes memory err) {
+            bytes memory expected = abi.encodeWithSelector(
+                IPaymentInvoice.PaymentInvoiceAmountInvalid.selector,
+                id,
+                usdAmount,
+                remaining
+            );
+            if (settleable || keccak256(err) != keccak256(expected)) {
+                _mismatch(ACT_INVOICE_PAY_CROSS, "quote refused unexpectedly", err);
+            }
         }
     }
 

@@ -125,7 +125,9 @@ interface IPaymentInvoice {
     function getInvoice(uint256 id) external view returns (Invoice memory);
 
     /// @notice What settling `amount` (10^-8 currency units) of currency invoice `id` in
-    /// `token` costs now (before the fee). `amount` is not checked against what remains.
+    /// `token` costs now (before the fee). An `amount` a payment could not settle (zero,
+    /// more than remains, or a part of an invoice without instalments) reverts with
+    /// {PaymentInvoiceAmountInvalid}, as the payment would.
     function quoteInvoice(
         uint256 id,
         address token,

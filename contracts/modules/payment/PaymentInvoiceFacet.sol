@@ -132,8 +132,10 @@ contract PaymentInvoiceFacet is IPaymentInvoice, ReentrancyGuardTransient {
         address token,
         uint256 amount
     ) external view returns (uint256 amountIn, uint256 updatedAt) {
-        bytes32 currency = _invoice(id).currency;
+        Invoice storage invoice = _invoice(id);
+        bytes32 currency = invoice.currency;
         if (currency == bytes32(0)) revert PaymentInvoiceWrongKind(id, bytes32(0));
+        _remainingAfter(invoice, id, amount);
         return _quote(currency, token, amount);
     }
 
