@@ -63,7 +63,7 @@ for (const m of await diamond.getModules()) {
 }
 
 // ---------------------------------------------------------------------------------------
-chapter("2. Payments: rails, fees, a reference payment, a batch, an invoice in instalments, an escrow");
+chapter("2. Payments: rails, fees, a payment, a batch, an invoice in instalments, two escrows");
 {
   const [, , , merchant, treasury, ...staff] = await ethers.getSigners();
   const payment = IFinanceSuite__factory.connect(bank.address, admin);
@@ -230,6 +230,42 @@ chapter("2. Payments: rails, fees, a reference payment, a batch, an invoice in i
     const err = payment.interface.parseError((e as { data?: string }).data ?? "0x");
     console.log(`  releasing it again is refused: ${err?.name} (status ${err?.args[1]})`);
   }
+  // A refused payout: a stablecoin with a blocklist (USDC-style) blocks the merchant before
+  // the customer releases. The release still happens; the merchant is credited and claims
+  // its credit to a fresh address.
+  const bUsd = await ethers.deployContract("MockBlocklistToken");
+  const bUsdAddress = await bUsd.getAddress();
+  const b = (n: number) => ethers.parseUnits(String(n), 18);
+  await (await payment.setPaymentRail(sepa, bUsdAddress, b(10_000), b(50_000))).wait();
+  await (await bUsd.mint(customer.address, b(1_000))).wait();
+  await (await bUsd.connect(customer).approve(bank.address, b(1_000))).wait();
+  const blockedArgs = [
+    sepa,
+    bUsdAddress,
+    merchant.address,
+    b(1_000),
+    deadline,
+    arbiter.address,
+    id("order-78"),
+  ] as const;
+  const [, blockedTerms] = await asCustomer.createEscrow.staticCall(...blockedArgs);
+  await gas("customer funds a 1,000 bUSD escrow for order-78", asCustomer.createEscrow(...blockedArgs));
+  await (await bUsd.setBlocked(merchant.address, true)).wait();
+  console.log("  the bUSD issuer blocks the merchant's address");
+  await gas(
+    "customer releases: the merchant is credited, not paid",
+    asCustomer.releaseEscrow(escrowTerms(blockedTerms)),
+  );
+  console.log(
+    `  merchant's credit: ${ethers.formatUnits(await payment.paymentCredit(bUsdAddress, merchant.address), 18)} bUSD`,
+  );
+  const newWallet = staff[6].address;
+  await gas(
+    "merchant claims its credit to a new address",
+    payment.connect(merchant).claimPaymentCredit(bUsdAddress, newWallet),
+  );
+  console.log(`  new address holds ${ethers.formatUnits(await bUsd.balanceOf(newWallet), 18)} bUSD`);
+
   await gas("anyone sends the accrued fees to the treasury", payment.withdrawPaymentFees(usdAddress));
   console.log(`  treasury holds ${mUSD(await usd.balanceOf(treasury.address))} in fees`);
 }
