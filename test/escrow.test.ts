@@ -1091,17 +1091,22 @@ describe("Payment module: escrow", function () {
   // ---------------------------------------------------------------- native receivers
 
   describe("native receivers", function () {
-    it("a payee that burns all the gas it gets is credited under a 3.5M gas limit (the 1/64 left suffices)", async function () {
-      const receiver = await deployReceiver(f);
-      await (await receiver.setMode(MODE.BurnAllGas)).wait();
+    /** Releases a 1-ETH escrow to `receiver` with `gasLimit`: it must be credited, not paid. */
+    async function expectReleaseCredited(receiver: MockNativeReceiver, gasLimit: bigint) {
       const to = await receiver.getAddress();
       const { id, terms } = await create(f, { token: NATIVE, payee: to, amount: parseEther("1") });
-      await expect(f.escrow.releaseEscrow(terms, { gasLimit: 3_500_000n }))
+      await expect(f.escrow.releaseEscrow(terms, { gasLimit }))
         .to.emit(f.escrow, "PaymentCredited")
         .withArgs(NATIVE, to, terms.amount);
       expect(await f.escrow.escrowStatus(id)).to.equal(S.Released);
       expect(await f.suite.paymentCredit(NATIVE, to)).to.equal(terms.amount);
       await expectSolvent(f);
+    }
+
+    it("a payee that burns all the gas it gets is credited under a 3.5M gas limit (the 1/64 left suffices)", async function () {
+      const receiver = await deployReceiver(f);
+      await (await receiver.setMode(MODE.BurnAllGas)).wait();
+      await expectReleaseCredited(receiver, 3_500_000n);
     });
 
     it("a payee that rejects with 600 KB of revert data is credited within a 1.2M gas limit (the data is not copied)", async function () {
@@ -1109,14 +1114,7 @@ describe("Payment module: escrow", function () {
       // Reverting with 600 KB costs the receiver ~0.75M gas of memory; a sender that copied
       // the data would pay as much again and run out of gas under this limit.
       await (await receiver.setRejectWithLongData(600_000n)).wait();
-      const to = await receiver.getAddress();
-      const { id, terms } = await create(f, { token: NATIVE, payee: to, amount: parseEther("1") });
-      await expect(f.escrow.releaseEscrow(terms, { gasLimit: 1_200_000n }))
-        .to.emit(f.escrow, "PaymentCredited")
-        .withArgs(NATIVE, to, terms.amount);
-      expect(await f.escrow.escrowStatus(id)).to.equal(S.Released);
-      expect(await f.suite.paymentCredit(NATIVE, to)).to.equal(terms.amount);
-      await expectSolvent(f);
+      await expectReleaseCredited(receiver, 1_200_000n);
     });
 
     it("a payee that rejects a native release is credited: Released, PaymentCredited; it claims to another address", async function () {

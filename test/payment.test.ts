@@ -1212,6 +1212,19 @@ describe("Payment module", function () {
       }
     }
 
+    /** Sets SEPA's limits (evented) and checks the rail then reads them with `spentToday`. */
+    async function setRail(f: Fixture, maxPerTx: bigint, maxPerDay: bigint, spentToday: bigint) {
+      await expect(f.asAdmin.setPaymentRail(SEPA, f.usdAddress, maxPerTx, maxPerDay))
+        .to.emit(f.payment, "PaymentRailSet")
+        .withArgs(SEPA, f.usdAddress, maxPerTx, maxPerDay);
+      expect(await f.payment.paymentRail(SEPA, f.usdAddress)).to.deep.equal([
+        maxPerTx,
+        maxPerDay,
+        spentToday,
+        USD_FEE_BPS,
+      ]);
+    }
+
     /** Paying `amount` on SEPA is refused, as today's spending would be `spent` > `maxPerDay`. */
     async function expectOverDailyLimit(f: Fixture, amount: bigint, spent: bigint, maxPerDay: bigint) {
       await expectNothingChanged(f, () =>
@@ -1224,15 +1237,7 @@ describe("Payment module", function () {
     it("raising the daily limit keeps today's spending and allows up to the new limit", async function () {
       await spend(f, usd(1_000), usd(1_000));
       const newMaxPerDay = usd(4_000);
-      await expect(f.asAdmin.setPaymentRail(SEPA, f.usdAddress, USD_MAX_TX, newMaxPerDay))
-        .to.emit(f.payment, "PaymentRailSet")
-        .withArgs(SEPA, f.usdAddress, USD_MAX_TX, newMaxPerDay);
-      expect(await f.payment.paymentRail(SEPA, f.usdAddress)).to.deep.equal([
-        USD_MAX_TX,
-        newMaxPerDay,
-        usd(2_000),
-        USD_FEE_BPS,
-      ]);
+      await setRail(f, USD_MAX_TX, newMaxPerDay, usd(2_000));
 
       // The old limit (2,500) no longer applies: 2,000 more fit today, not one unit beyond.
       await spend(f, usd(1_000), usd(1_000));
@@ -1243,15 +1248,7 @@ describe("Payment module", function () {
     it("lowering the daily limit above today's spending keeps it; payments are checked against the new limit", async function () {
       await spend(f, usd(1_000), usd(500));
       const newMaxPerDay = usd(2_000);
-      await expect(f.asAdmin.setPaymentRail(SEPA, f.usdAddress, USD_MAX_TX, newMaxPerDay))
-        .to.emit(f.payment, "PaymentRailSet")
-        .withArgs(SEPA, f.usdAddress, USD_MAX_TX, newMaxPerDay);
-      expect(await f.payment.paymentRail(SEPA, f.usdAddress)).to.deep.equal([
-        USD_MAX_TX,
-        newMaxPerDay,
-        usd(1_500),
-        USD_FEE_BPS,
-      ]);
+      await setRail(f, USD_MAX_TX, newMaxPerDay, usd(1_500));
       // 600 would have fitted under the old limit (2,100 <= 2,500), not under the new one.
       await expectOverDailyLimit(f, usd(600), usd(2_100), newMaxPerDay);
       await spend(f, usd(500));
