@@ -23,7 +23,7 @@ import {
   selectorsOf,
 } from "./lib/core.js";
 import { installFromManifest } from "./lib/modules.js";
-import { escrowTerms } from "./lib/payment.js";
+import { escrowTerms, PAYMENT_ADMIN_ROLE } from "./lib/payment.js";
 import suiteManifest from "./manifest.js";
 
 export interface BenchRow {
@@ -143,7 +143,7 @@ rows.push({
   const [, payer, spender, holderA, holderB] = await ethers.getSigners();
   await installFromManifest(ethers, diamond, suiteManifest, "payment");
   const payment = PaymentFacet__factory.connect(await diamond.getAddress(), owner);
-  await (await diamond.grantRole(id("finsuite.role.payment-admin"), owner.address)).wait();
+  await (await diamond.grantRole(PAYMENT_ADMIN_ROLE, owner.address)).wait();
   const channel = encodeBytes32String("main");
   const token = await ethers.deployContract("MockStablecoin");
   const tokenAddress = await token.getAddress();

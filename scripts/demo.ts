@@ -14,7 +14,7 @@ import { apply, prepare, type Request, type SuiteContext } from "./lib/deploymen
 import type { Manifest } from "./lib/manifest.js";
 import { RecordStore } from "./lib/records.js";
 import { ROLES } from "./lib/core.js";
-import { escrowTerms } from "./lib/payment.js";
+import { escrowTerms, PAYMENT_ADMIN_ROLE, signPermit } from "./lib/payment.js";
 import { IFinanceDiamond__factory, IFinanceSuite__factory, MockFacetV2__factory } from "../typechain-types/index.js";
 
 const { ethers, networkName } = await network.getOrCreate();
@@ -72,10 +72,7 @@ chapter("2. Payments: rails, fees, a payment, a batch, an invoice in instalments
   const sepa = encodeBytes32String("SEPA-EUR");
   const units = (n: number) => BigInt(Math.round(n * 1e6));
   const mUSD = (v: bigint) => `${ethers.formatUnits(v, 6)} mUSD`;
-  await gas(
-    "owner grants PAYMENT_ADMIN_ROLE to itself",
-    diamond.grantRole(id("finsuite.role.payment-admin"), admin.address),
-  );
+  await gas("owner grants PAYMENT_ADMIN_ROLE to itself", diamond.grantRole(PAYMENT_ADMIN_ROLE, admin.address));
   await gas(
     "admin enables mUSD on SEPA-EUR: 10k per payment, 50k per day",
     payment.setPaymentRail(sepa, usdAddress, units(10_000), units(50_000)),
@@ -88,32 +85,7 @@ chapter("2. Payments: rails, fees, a payment, a batch, an invoice in instalments
   const amount = units(1_250);
   const fee = (amount * 25n) / 10_000n;
   const deadline = BigInt((await ethers.provider.getBlock("latest"))!.timestamp + 3600);
-  const signature = ethers.Signature.from(
-    await customer.signTypedData(
-      {
-        name: "Mock USD",
-        version: "1",
-        chainId: (await ethers.provider.getNetwork()).chainId,
-        verifyingContract: usdAddress,
-      },
-      {
-        Permit: [
-          { name: "owner", type: "address" },
-          { name: "spender", type: "address" },
-          { name: "value", type: "uint256" },
-          { name: "nonce", type: "uint256" },
-          { name: "deadline", type: "uint256" },
-        ],
-      },
-      {
-        owner: customer.address,
-        spender: bank.address,
-        value: amount + fee,
-        nonce: await usd.nonces(customer.address),
-        deadline,
-      },
-    ),
-  );
+  const signature = await signPermit(usd, customer, bank.address, amount + fee, deadline);
   const ref = id("invoice-2026-0042");
   const receipt = await gas(
     "customer pays invoice-2026-0042 (1,250 mUSD) with a permit",
@@ -196,28 +168,18 @@ chapter("2. Payments: rails, fees, a payment, a batch, an invoice in instalments
   const arbiter = staff[5];
   const escrowDeadline = BigInt((await ethers.provider.getBlock("latest"))!.timestamp + 7 * 86_400);
   const asCustomer = payment.connect(customer);
-  const [escrowId, terms] = await asCustomer.createEscrow.staticCall(
+  const orderArgs = [
     sepa,
     usdAddress,
     merchant.address,
     units(5_000),
-    deadline,
+    escrowDeadline,
     arbiter.address,
     id("order-77"),
-  );
+  ] as const;
+  const [escrowId, terms] = await asCustomer.createEscrow.staticCall(...orderArgs);
   const orderTerms = escrowTerms(terms);
-  await gas(
-    "customer funds a 5,000 mUSD escrow for order-77",
-    asCustomer.createEscrow(
-      sepa,
-      usdAddress,
-      merchant.address,
-      units(5_000),
-      deadline,
-      arbiter.address,
-      id("order-77"),
-    ),
-  );
+  await gas("customer funds a 5,000 mUSD escrow for order-77", asCustomer.createEscrow(...orderArgs));
   console.log(`  escrow ${escrowId.slice(0, 10)}… holds ${mUSD(await payment.escrowedAmount(usdAddress))}`);
   await gas("customer opens a dispute", asCustomer.disputeEscrow(orderTerms));
   await gas(
@@ -244,7 +206,7 @@ chapter("2. Payments: rails, fees, a payment, a batch, an invoice in instalments
     bUsdAddress,
     merchant.address,
     b(1_000),
-    deadline,
+    escrowDeadline,
     arbiter.address,
     id("order-78"),
   ] as const;

@@ -5,12 +5,9 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import {
-  AbiCoder,
   encodeBytes32String,
   id as keccakUtf8,
-  keccak256,
   parseEther,
-  parseUnits,
   ZeroAddress,
   type ContractTransactionReceipt,
   type TransactionReceipt,
@@ -19,12 +16,24 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 
 import suiteManifest from "../scripts/manifest.js";
 import { installFromManifest } from "../scripts/lib/modules.js";
+import { escrowIdOf, escrowTerms, PAYMENT_ADMIN_ROLE, type EscrowTerms } from "../scripts/lib/payment.js";
 import { coreFixture } from "./helpers.js";
+import {
+  expectSolvent as expectSuiteSolvent,
+  expectUnchanged,
+  MOBILE,
+  NATIVE,
+  paymentState,
+  deployReceiver,
+  RECEIVER_MODE,
+  SEPA,
+  usd,
+  type WatchedAsset,
+} from "./support/payment.js";
 import {
   IFinanceSuite__factory,
   MockBlocklistToken__factory,
   MockFeeOnTransferToken__factory,
-  MockNativeReceiver__factory,
   MockStablecoin__factory,
   PaymentEscrowFacet__factory,
   PaymentFacet__factory,
@@ -36,17 +45,11 @@ const { time } = networkHelpers;
 
 // ------------------------------------------------------------------ constants
 
-const PAYMENT_ADMIN_ROLE = keccakUtf8("finsuite.role.payment-admin");
 const DAY = 86_400n;
 const WEEK = 7n * DAY;
 
-const SEPA = encodeBytes32String("SEPA-EUR");
-const MOBILE = encodeBytes32String("mobile");
-const NATIVE = ZeroAddress;
 const REF = encodeBytes32String("ORDER-0001");
 const REF2 = encodeBytes32String("ORDER-0002");
-
-const usd = (n: string | number) => parseUnits(String(n), 6);
 
 const USD_MAX_TX = usd(1_000_000);
 const USD_MAX_DAY = usd(100_000_000);
@@ -60,59 +63,13 @@ const BL_MAX_DAY = parseEther("100000000");
 /** IPaymentEscrow.EscrowStatus */
 const S = { None: 0n, Funded: 1n, Disputed: 2n, Released: 3n, Refunded: 4n, Reclaimed: 5n, Resolved: 6n } as const;
 
-const MODE = {
-  Accept: 0,
-  Reject: 1,
-  ReenterAndRecord: 2,
-  ReenterAndBubble: 3,
-  RejectWithLongData: 4,
-  BurnAllGas: 5,
-} as const;
-
 const escrowIface = PaymentEscrowFacet__factory.createInterface();
 const paymentIface = PaymentFacet__factory.createInterface();
 const REENTRANT_CALL_SELECTOR = escrowIface.getError("ReentrancyGuardReentrantCall")!.selector;
 
-const TERMS_TUPLE =
-  "tuple(address payer,address payee,address arbiter,address token,uint256 amount,uint64 deadline,uint64 nonce)";
-
-interface Terms {
-  payer: string;
-  payee: string;
-  arbiter: string;
-  token: string;
-  amount: bigint;
-  deadline: bigint;
-  nonce: bigint;
-}
-
-function toTerms(t: {
-  payer: string;
-  payee: string;
-  arbiter: string;
-  token: string;
-  amount: bigint;
-  deadline: bigint;
-  nonce: bigint;
-}): Terms {
-  return {
-    payer: t.payer,
-    payee: t.payee,
-    arbiter: t.arbiter,
-    token: t.token,
-    amount: t.amount,
-    deadline: t.deadline,
-    nonce: t.nonce,
-  };
-}
-
-function termsArray(t: Terms) {
+/** The terms as `withArgs` expects a struct. */
+function termsArray(t: EscrowTerms) {
   return [t.payer, t.payee, t.arbiter, t.token, t.amount, t.deadline, t.nonce];
-}
-
-/** keccak256(abi.encode(terms)), computed off-chain. */
-function hashTerms(t: Terms): string {
-  return keccak256(AbiCoder.defaultAbiCoder().encode([TERMS_TUPLE], [termsArray(t)]));
 }
 
 // ------------------------------------------------------------------ fixture
@@ -172,6 +129,12 @@ async function deployEscrowFixture() {
     usdAddress,
     fotAddress,
     blAddress,
+    assets: [
+      { name: "usd", address: usdAddress, balanceOf: (h) => usdToken.balanceOf(h) },
+      { name: "fot", address: fotAddress, balanceOf: (h) => fot.balanceOf(h) },
+      { name: "bl", address: blAddress, balanceOf: (h) => bl.balanceOf(h) },
+      { name: "eth", address: NATIVE, balanceOf: (h) => ethers.provider.getBalance(h) },
+    ] satisfies WatchedAsset[],
   };
 }
 
@@ -225,7 +188,7 @@ async function create(f: Fixture, o: CreateOptions = {}) {
   });
   const receipt = await tx.wait();
   if (receipt === null) throw new Error("transaction dropped");
-  return { id, terms: toTerms(t), tx, receipt, args: a };
+  return { id, terms: escrowTerms(t), tx, receipt, args: a };
 }
 
 /** Sends a transaction and returns its receipt. */
@@ -240,11 +203,9 @@ function gasCost(receipt: ContractTransactionReceipt): bigint {
 }
 
 async function balanceOf(f: Fixture, token: string, holder: string): Promise<bigint> {
-  if (token === NATIVE) return ethers.provider.getBalance(holder);
-  if (token === f.usdAddress) return f.usd.balanceOf(holder);
-  if (token === f.fotAddress) return f.fot.balanceOf(holder);
-  if (token === f.blAddress) return f.bl.balanceOf(holder);
-  throw new Error(`unknown token ${token}`);
+  const asset = f.assets.find((a) => a.address === token);
+  if (asset === undefined) throw new Error(`unknown token ${token}`);
+  return asset.balanceOf(holder);
 }
 
 /** Balances of payer, payee, arbiter, third party and diamond in `token`. */
@@ -262,22 +223,7 @@ async function parties(f: Fixture, token: string) {
 /** Every balance, credit, escrow total, fee, rail and status a transition or a claim can touch. */
 async function snapshot(f: Fixture, ids: string[] = [], extra: string[] = []): Promise<Record<string, string>> {
   const holders = [f.alice, f.bob, f.carol, f.dave].map((s) => s.address).concat([f.diamondAddress, ...extra]);
-  const out: Record<string, string> = {};
-  for (const [name, token] of [
-    ["usd", f.usdAddress],
-    ["fot", f.fotAddress],
-    ["bl", f.blAddress],
-    ["eth", NATIVE],
-  ] as const) {
-    for (const h of holders) {
-      out[`${name}:${h}`] = (await balanceOf(f, token, h)).toString();
-      out[`credit:${name}:${h}`] = (await f.suite.paymentCredit(token, h)).toString();
-    }
-    out[`escrowed:${name}`] = (await f.escrow.escrowedAmount(token)).toString();
-    out[`accrued:${name}`] = (await f.suite.accruedPaymentFees(token)).toString();
-    out[`credits:${name}`] = (await f.suite.totalPaymentCredits(token)).toString();
-    out[`rail:${name}`] = (await f.suite.paymentRail(SEPA, token)).join(",");
-  }
+  const out = await paymentState(f.suite, f.assets, holders);
   for (const id of ids) out[`status:${id}`] = (await f.escrow.escrowStatus(id)).toString();
   return out;
 }
@@ -289,28 +235,10 @@ async function expectNothingChanged(
   ids: string[] = [],
   extra: string[] = [],
 ) {
-  const before = await snapshot(f, ids, extra);
-  await assertion();
-  expect(await snapshot(f, ids, extra)).to.deep.equal(before);
+  await expectUnchanged(() => snapshot(f, ids, extra), assertion);
 }
 
-/** The diamond holds exactly the accrued fees, the open escrows and the credits, token by token. */
-async function expectSolvent(f: Fixture) {
-  for (const token of [f.usdAddress, f.fotAddress, f.blAddress, NATIVE]) {
-    const held = await balanceOf(f, token, f.diamondAddress);
-    const owed =
-      (await f.suite.accruedPaymentFees(token)) +
-      (await f.escrow.escrowedAmount(token)) +
-      (await f.suite.totalPaymentCredits(token));
-    expect(held, `diamond balance of ${token}`).to.equal(owed);
-  }
-}
-
-async function deployReceiver(f: Fixture): Promise<MockNativeReceiver> {
-  const receiver = await new MockNativeReceiver__factory(f.owner).deploy();
-  await receiver.waitForDeployment();
-  return receiver;
-}
+const expectSolvent = (f: Fixture) => expectSuiteSolvent(f.suite, f.assets);
 
 /**
  * Has `receiver` (a contract that acts only when it receives currency) call the diamond
@@ -326,12 +254,12 @@ function claimData(token: string, to: string): string {
 }
 
 /** The terms of the one EscrowCreated in `receipt`. */
-function createdTerms(f: Fixture, receipt: TransactionReceipt): Terms {
+function createdTerms(f: Fixture, receipt: TransactionReceipt): EscrowTerms {
   const logs = receipt.logs
     .map((l) => f.escrow.interface.parseLog(l))
     .filter((l) => l !== null && l.name === "EscrowCreated");
   expect(logs).to.have.length(1);
-  return toTerms(logs[0]!.args.terms);
+  return escrowTerms(logs[0]!.args.terms);
 }
 
 // ------------------------------------------------------------------ tests
@@ -360,7 +288,7 @@ describe("Payment module: escrow", function () {
         a.arbiter,
         a.ref,
       );
-      const terms = toTerms(t);
+      const terms = escrowTerms(t);
       expect(terms).to.deep.equal({
         payer: f.alice.address,
         payee: f.bob.address,
@@ -370,7 +298,7 @@ describe("Payment module: escrow", function () {
         deadline: a.deadline,
         nonce: 0n,
       });
-      expect(id).to.equal(hashTerms(terms));
+      expect(id).to.equal(escrowIdOf(terms));
       expect(await f.escrow.escrowId(terms)).to.equal(id);
 
       await expect(f.escrow.createEscrow(a.channel, a.token, a.payee, a.amount, a.deadline, a.arbiter, a.ref))
@@ -396,7 +324,7 @@ describe("Payment module: escrow", function () {
       await expect(tx).to.emit(f.escrow, "EscrowCreated").withArgs(id, REF, SEPA, termsArray(terms));
       expect(terms.token).to.equal(NATIVE);
       expect(terms.arbiter).to.equal(ZeroAddress);
-      expect(id).to.equal(hashTerms(terms));
+      expect(id).to.equal(escrowIdOf(terms));
       expect(await f.escrow.escrowId(terms)).to.equal(id);
 
       const after = await parties(f, NATIVE);
@@ -418,8 +346,8 @@ describe("Payment module: escrow", function () {
       expect(ev.args.id).to.equal(id);
       expect(ev.args.paymentRef).to.equal(REF2);
       expect(ev.args.channel).to.equal(SEPA);
-      expect(toTerms(ev.args.terms)).to.deep.equal(terms);
-      expect(hashTerms(toTerms(ev.args.terms))).to.equal(id);
+      expect(escrowTerms(ev.args.terms)).to.deep.equal(terms);
+      expect(escrowIdOf(escrowTerms(ev.args.terms))).to.equal(id);
     });
 
     it("two escrows with identical arguments get different ids (nonce)", async function () {
@@ -668,7 +596,7 @@ describe("Payment module: escrow", function () {
       // A second escrow so the diamond holds more than the first: a forged amount must not pay out.
       const { id, terms } = await create(f, { amount: usd(100) });
       await create(f, { amount: usd(500) });
-      const forged: Terms[] = [
+      const forged: EscrowTerms[] = [
         { ...terms, amount: terms.amount + 1n },
         { ...terms, amount: usd(500) },
         { ...terms, payee: f.dave.address },
@@ -678,7 +606,7 @@ describe("Payment module: escrow", function () {
         { ...terms, token: NATIVE },
       ];
       for (const t of forged) {
-        const forgedId = hashTerms(t);
+        const forgedId = escrowIdOf(t);
         expect(forgedId).to.not.equal(id);
         expect(await f.escrow.escrowId(t)).to.equal(forgedId);
         await expectNothingChanged(
@@ -692,7 +620,7 @@ describe("Payment module: escrow", function () {
       }
       // Every other transition refuses unknown terms the same way.
       const t = { ...terms, amount: terms.amount * 2n };
-      const forgedId = hashTerms(t);
+      const forgedId = escrowIdOf(t);
       await expect(f.escrow.connect(f.bob).refundEscrow(t))
         .to.be.revertedWithCustomError(f.escrow, "PaymentEscrowUnknown")
         .withArgs(forgedId);
@@ -1032,7 +960,7 @@ describe("Payment module: escrow", function () {
   // ---------------------------------------------------------------- one transition each
 
   describe("terminal statuses", function () {
-    const terminals: [string, bigint, (f: Fixture, terms: Terms) => Promise<void>][] = [
+    const terminals: [string, bigint, (f: Fixture, terms: EscrowTerms) => Promise<void>][] = [
       ["Released", S.Released, async (f, t) => void (await mined(f.escrow.releaseEscrow(t)))],
       ["Refunded", S.Refunded, async (f, t) => void (await mined(f.escrow.connect(f.bob).refundEscrow(t)))],
       [
@@ -1104,13 +1032,13 @@ describe("Payment module: escrow", function () {
     }
 
     it("a payee that burns all the gas it gets is credited under a 3.5M gas limit (the 1/64 left suffices)", async function () {
-      const receiver = await deployReceiver(f);
-      await (await receiver.setMode(MODE.BurnAllGas)).wait();
+      const receiver = await deployReceiver(f.owner);
+      await (await receiver.setMode(RECEIVER_MODE.BurnAllGas)).wait();
       await expectReleaseCredited(receiver, 3_500_000n);
     });
 
     it("a payee that rejects with 600 KB of revert data is credited within a 1.2M gas limit (the data is not copied)", async function () {
-      const receiver = await deployReceiver(f);
+      const receiver = await deployReceiver(f.owner);
       // Reverting with 600 KB costs the receiver ~0.75M gas of memory; a sender that copied
       // the data would pay as much again and run out of gas under this limit.
       await (await receiver.setRejectWithLongData(600_000n)).wait();
@@ -1118,8 +1046,8 @@ describe("Payment module: escrow", function () {
     });
 
     it("a payee that rejects a native release is credited: Released, PaymentCredited; it claims to another address", async function () {
-      const receiver = await deployReceiver(f);
-      await (await receiver.setMode(MODE.Reject)).wait();
+      const receiver = await deployReceiver(f.owner);
+      await (await receiver.setMode(RECEIVER_MODE.Reject)).wait();
       const to = await receiver.getAddress();
       // Another open escrow: the credit must come out of this escrow, not the other one.
       const other = await create(f, { token: NATIVE, amount: parseEther("5") });
@@ -1178,8 +1106,8 @@ describe("Payment module: escrow", function () {
     });
 
     it("a resolution paying a rejecting payee credits it and still pays the payer", async function () {
-      const receiver = await deployReceiver(f);
-      await (await receiver.setMode(MODE.Reject)).wait();
+      const receiver = await deployReceiver(f.owner);
+      await (await receiver.setMode(RECEIVER_MODE.Reject)).wait();
       const to = await receiver.getAddress();
       const { id, terms } = await create(f, { token: NATIVE, payee: to, amount: parseEther("2") });
       await (await f.escrow.disputeEscrow(terms)).wait();
@@ -1219,7 +1147,7 @@ describe("Payment module: escrow", function () {
     });
 
     it("a payee whose re-entry into releaseEscrow is refused and bubbled is credited; released once", async function () {
-      const receiver = await deployReceiver(f);
+      const receiver = await deployReceiver(f.owner);
       const to = await receiver.getAddress();
       const { id, terms } = await create(f, { token: NATIVE, payee: to, amount: parseEther("1") });
       await (
@@ -1259,7 +1187,7 @@ describe("Payment module: escrow", function () {
     });
 
     it("a payer contract that refuses its native refund and its reclaim is credited both; one claim pays both", async function () {
-      const receiver = await deployReceiver(f);
+      const receiver = await deployReceiver(f.owner);
       const payer = await receiver.getAddress();
       const refunded = parseEther("1.5");
       const reclaimed = parseEther("0.25");
@@ -1280,14 +1208,14 @@ describe("Payment module: escrow", function () {
         if (receipt === null) throw new Error("transaction dropped");
         const terms = createdTerms(f, receipt);
         expect(terms.payer).to.equal(payer);
-        return { id: hashTerms(terms), terms };
+        return { id: escrowIdOf(terms), terms };
       };
       const r = await escrowBy(refunded);
       const c = await escrowBy(reclaimed);
       expect(await f.escrow.escrowedAmount(NATIVE)).to.equal(refunded + reclaimed);
 
       // Refund by the payee while the payer rejects the currency.
-      await (await receiver.setMode(MODE.Reject)).wait();
+      await (await receiver.setMode(RECEIVER_MODE.Reject)).wait();
       await expect(f.escrow.connect(f.bob).refundEscrow(r.terms))
         .to.emit(f.escrow, "EscrowRefunded")
         .withArgs(r.id)
@@ -1323,7 +1251,7 @@ describe("Payment module: escrow", function () {
 
     for (const fn of ["releaseEscrow", "refundEscrow"] as const) {
       it(`a payee re-entering ${fn} gets ReentrancyGuardReentrantCall; paid once, accounting exact`, async function () {
-        const receiver = await deployReceiver(f);
+        const receiver = await deployReceiver(f.owner);
         const to = await receiver.getAddress();
         // Two open escrows, so a successful re-entry would have money to take.
         const other = await create(f, { token: NATIVE, amount: parseEther("5") });
@@ -1357,7 +1285,7 @@ describe("Payment module: escrow", function () {
     }
 
     it("a payee re-entering another facet (payNative) gets ReentrancyGuardReentrantCall too", async function () {
-      const receiver = await deployReceiver(f);
+      const receiver = await deployReceiver(f.owner);
       const to = await receiver.getAddress();
       await (await f.owner.sendTransaction({ to, value: parseEther("1") })).wait();
       const { id, terms } = await create(f, { token: NATIVE, payee: to, amount: parseEther("1") });

@@ -11,6 +11,18 @@ import { loadLayouts } from "../scripts/lib/artifacts.js";
 import { installFromManifest } from "../scripts/lib/modules.js";
 import { coreFixture } from "./helpers.js";
 import {
+  expectSolvent as expectSuiteSolvent,
+  expectUnchanged,
+  feeOf,
+  MOBILE,
+  NATIVE,
+  paymentState,
+  SEPA,
+  usd,
+  type WatchedAsset,
+} from "./support/payment.js";
+import { PAYMENT_ADMIN_ROLE } from "../scripts/lib/payment.js";
+import {
   IFinanceSuite__factory,
   MockFeeOnTransferToken__factory,
   MockPriceFeed__factory,
@@ -25,18 +37,13 @@ const { time } = networkHelpers;
 
 // ------------------------------------------------------------------ constants
 
-const PAYMENT_ADMIN_ROLE = keccakUtf8("finsuite.role.payment-admin");
 const DAY = 86_400n;
 const WEEK = 7n * DAY;
 
-const SEPA = encodeBytes32String("SEPA-EUR");
-const MOBILE = encodeBytes32String("mobile");
-const NATIVE = ZeroAddress;
 const REF = encodeBytes32String("INV-0001");
 const USD = encodeBytes32String("USD");
 const EUR = encodeBytes32String("EUR");
 
-const usd = (n: string | number) => parseUnits(String(n), 6);
 /** Currency invoices count in 8-decimal units. */
 const cur = (n: string | number) => parseUnits(String(n), 8);
 
@@ -111,6 +118,11 @@ async function deployInvoiceFixture() {
     fot,
     usdAddress,
     fotAddress,
+    assets: [
+      { name: "usd", address: usdAddress, balanceOf: (h) => usdToken.balanceOf(h) },
+      { name: "fot", address: fotAddress, balanceOf: (h) => fot.balanceOf(h) },
+      { name: "eth", address: NATIVE, balanceOf: (h) => ethers.provider.getBalance(h) },
+    ] satisfies WatchedAsset[],
   };
 }
 
@@ -169,26 +181,10 @@ async function usdFeed(f: Fixture, decimals = 8, answer = PRICE_8): Promise<Mock
   return feed;
 }
 
-async function balanceOf(f: Fixture, token: string, holder: string): Promise<bigint> {
-  if (token === NATIVE) return ethers.provider.getBalance(holder);
-  if (token === f.usdAddress) return f.usd.balanceOf(holder);
-  if (token === f.fotAddress) return f.fot.balanceOf(holder);
-  throw new Error(`unknown token ${token}`);
-}
-
+/** Every balance, fee, rail and credit a payment can touch, and the invoices' status and paid. */
 async function snapshot(f: Fixture, ids: bigint[] = []): Promise<Record<string, string>> {
   const holders = [f.alice, f.bob, f.carol, f.dave].map((s) => s.address).concat([f.diamondAddress]);
-  const out: Record<string, string> = {};
-  for (const [name, token] of [
-    ["usd", f.usdAddress],
-    ["fot", f.fotAddress],
-    ["eth", NATIVE],
-  ] as const) {
-    for (const h of holders) out[`${name}:${h}`] = (await balanceOf(f, token, h)).toString();
-    out[`escrowed:${name}`] = (await f.escrow.escrowedAmount(token)).toString();
-    out[`accrued:${name}`] = (await f.suite.accruedPaymentFees(token)).toString();
-    out[`spent:${name}`] = (await f.suite.paymentRail(SEPA, token)).spentToday.toString();
-  }
+  const out = await paymentState(f.suite, f.assets, holders);
   for (const id of ids) {
     const inv = await f.invoice.getInvoice(id);
     out[`status:${id}`] = inv.status.toString();
@@ -199,21 +195,10 @@ async function snapshot(f: Fixture, ids: bigint[] = []): Promise<Record<string, 
 
 /** Runs `assertion` (a revert expectation) and checks that nothing observable changed. */
 async function expectNothingChanged(f: Fixture, assertion: () => Promise<unknown>, ids: bigint[] = []) {
-  const before = await snapshot(f, ids);
-  await assertion();
-  expect(await snapshot(f, ids)).to.deep.equal(before);
+  await expectUnchanged(() => snapshot(f, ids), assertion);
 }
 
-/** The diamond holds exactly the accrued fees plus the open escrows, token by token. */
-async function expectSolvent(f: Fixture) {
-  for (const token of [f.usdAddress, f.fotAddress, NATIVE]) {
-    const held = await balanceOf(f, token, f.diamondAddress);
-    const owed = (await f.suite.accruedPaymentFees(token)) + (await f.escrow.escrowedAmount(token));
-    expect(held, `diamond balance of ${token}`).to.equal(owed);
-  }
-}
-
-const feeOf = (amount: bigint, bps: bigint) => (amount * bps) / 10_000n;
+const expectSolvent = (f: Fixture) => expectSuiteSolvent(f.suite, f.assets);
 
 // ------------------------------------------------------------------ tests
 

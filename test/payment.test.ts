@@ -3,51 +3,46 @@
 // credits for refused payouts and their claims, reentrancy, pause and gas.
 import { expect } from "chai";
 import { network } from "hardhat";
-import {
-  encodeBytes32String,
-  id as keccakUtf8,
-  parseEther,
-  parseUnits,
-  Signature,
-  Wallet,
-  ZeroAddress,
-  type ContractTransactionResponse,
-} from "ethers";
+import { encodeBytes32String, parseEther, Wallet, ZeroAddress, type ContractTransactionResponse } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 
 import suiteManifest from "../scripts/manifest.js";
 import { installFromManifest } from "../scripts/lib/modules.js";
+import { escrowTerms, PAYMENT_ADMIN_ROLE, signPermit } from "../scripts/lib/payment.js";
 import { coreFixture } from "./helpers.js";
+import {
+  deployReceiver,
+  expectUnchanged,
+  feeOf,
+  MOBILE,
+  NATIVE,
+  paymentState,
+  RECEIVER_MODE,
+  SEPA,
+  usd,
+  type WatchedAsset,
+} from "./support/payment.js";
 import { moduleId } from "../scripts/lib/core.js";
 import {
+  IFinanceSuite__factory,
   MockBlocklistToken__factory,
   MockFeeOnTransferToken__factory,
-  MockNativeReceiver__factory,
   MockReentrantToken__factory,
   MockStablecoin__factory,
   PaymentEscrowFacet__factory,
   PaymentFacet__factory,
 } from "../typechain-types/index.js";
-import type { MockStablecoin, MockNativeReceiver } from "../typechain-types/index.js";
 
 const { ethers, networkHelpers } = await network.create();
 
 // ------------------------------------------------------------------ constants
 
-const PAYMENT_ADMIN_ROLE = keccakUtf8("finsuite.role.payment-admin");
 const PAYMENT_ID = moduleId("payment");
 const MAX_FEE_BPS = 500n;
 const DAY = 86_400;
 
-const SEPA = encodeBytes32String("SEPA-EUR");
-const MOBILE = encodeBytes32String("mobile");
-const NATIVE = ZeroAddress;
-
 const REF = encodeBytes32String("INV-0001");
 const REF2 = encodeBytes32String("INV-0002");
-
-/** 6-decimal stablecoin units. */
-const usd = (n: string | number) => parseUnits(String(n), 6);
 
 // Fixture configuration.
 const USD_MAX_TX = usd(1_000);
@@ -64,12 +59,6 @@ const MAX_LIMIT = 2n ** 96n - 1n;
 
 const paymentIface = PaymentFacet__factory.createInterface();
 const REENTRANT_CALL_SELECTOR = paymentIface.getError("ReentrancyGuardReentrantCall")!.selector;
-
-const MODE = { Accept: 0, Reject: 1, ReenterAndRecord: 2, ReenterAndBubble: 3 } as const;
-
-function feeOf(amount: bigint, bps: bigint): bigint {
-  return (amount * bps) / 10_000n;
-}
 
 function randomAddresses(n: number): string[] {
   return Array.from({ length: n }, () => Wallet.createRandom().address);
@@ -98,6 +87,7 @@ async function deployPaymentFixture() {
     bl.getAddress(),
   ]);
 
+  const suite = IFinanceSuite__factory.connect(diamondAddress, alice);
   const payment = PaymentFacet__factory.connect(diamondAddress, alice);
   // The escrow facet is here only to create credits (a payout the payee refuses).
   const escrow = PaymentEscrowFacet__factory.connect(diamondAddress, alice);
@@ -146,6 +136,14 @@ async function deployPaymentFixture() {
     fotAddress,
     reAddress,
     blAddress,
+    suite,
+    assets: [
+      { name: "usd", address: usdAddress, balanceOf: (h) => usdToken.balanceOf(h) },
+      { name: "fot", address: fotAddress, balanceOf: (h) => fot.balanceOf(h) },
+      { name: "re", address: reAddress, balanceOf: (h) => re.balanceOf(h) },
+      { name: "bl", address: blAddress, balanceOf: (h) => bl.balanceOf(h) },
+      { name: "eth", address: NATIVE, balanceOf: (h) => ethers.provider.getBalance(h) },
+    ] satisfies WatchedAsset[],
   };
 }
 
@@ -161,33 +159,12 @@ async function snapshot(f: Fixture, extra: string[] = []): Promise<Record<string
   const holders = [f.alice, f.bob, f.carol, f.dave, f.erin, f.treasury, f.spender]
     .map((s) => s.address)
     .concat([f.diamondAddress, ...extra]);
-  const assets: [string, string, (holder: string) => Promise<bigint>][] = [
-    ["usd", f.usdAddress, (h) => f.usd.balanceOf(h)],
-    ["fot", f.fotAddress, (h) => f.fot.balanceOf(h)],
-    ["re", f.reAddress, (h) => f.re.balanceOf(h)],
-    ["bl", f.blAddress, (h) => f.bl.balanceOf(h)],
-    ["eth", NATIVE, (h) => ethers.provider.getBalance(h)],
-  ];
-  const out: Record<string, string> = {};
-  for (const [name, token, balanceOf] of assets) {
-    for (const h of holders) {
-      out[`${name}:${h}`] = (await balanceOf(h)).toString();
-      out[`credit:${name}:${h}`] = (await f.payment.paymentCredit(token, h)).toString();
-    }
-    out[`accrued:${name}`] = (await f.payment.accruedPaymentFees(token)).toString();
-    out[`escrowed:${name}`] = (await f.escrow.escrowedAmount(token)).toString();
-    out[`credits:${name}`] = (await f.payment.totalPaymentCredits(token)).toString();
-    out[`rail:SEPA:${name}`] = (await f.payment.paymentRail(SEPA, token)).join(",");
-    out[`rail:MOBILE:${name}`] = (await f.payment.paymentRail(MOBILE, token)).join(",");
-  }
-  return out;
+  return paymentState(f.suite, f.assets, holders, [SEPA, MOBILE]);
 }
 
 /** Runs `assertion` (a revert expectation) and checks that nothing observable changed. */
 async function expectNothingChanged(f: Fixture, assertion: () => Promise<unknown>, extra: string[] = []) {
-  const before = await snapshot(f, extra);
-  await assertion();
-  expect(await snapshot(f, extra)).to.deep.equal(before);
+  await expectUnchanged(() => snapshot(f, extra), assertion);
 }
 
 async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<bigint> {
@@ -205,41 +182,6 @@ async function paidExcludingGas(signer: HardhatEthersSigner, send: () => Promise
   return before - after - receipt.gasUsed * receipt.gasPrice;
 }
 
-/** An EIP-2612 permit signature by `owner` for `spender`. */
-async function signPermit(
-  token: MockStablecoin,
-  owner: HardhatEthersSigner,
-  spender: string,
-  value: bigint,
-  deadline: bigint,
-  signer: HardhatEthersSigner = owner,
-) {
-  const { chainId } = await ethers.provider.getNetwork();
-  const domain = {
-    name: await token.name(),
-    version: "1",
-    chainId,
-    verifyingContract: await token.getAddress(),
-  };
-  const types = {
-    Permit: [
-      { name: "owner", type: "address" },
-      { name: "spender", type: "address" },
-      { name: "value", type: "uint256" },
-      { name: "nonce", type: "uint256" },
-      { name: "deadline", type: "uint256" },
-    ],
-  };
-  const message = { owner: owner.address, spender, value, nonce: await token.nonces(owner.address), deadline };
-  return Signature.from(await signer.signTypedData(domain, types, message));
-}
-
-async function deployReceiver(f: Fixture): Promise<MockNativeReceiver> {
-  const receiver = await new MockNativeReceiver__factory(f.owner).deploy();
-  await receiver.waitForDeployment();
-  return receiver;
-}
-
 /**
  * Credits `amount` of the blocklist token to bob the way it happens in production: alice
  * escrows it for bob and releases it while the token blocks bob. Bob is unblocked again
@@ -252,9 +194,7 @@ async function creditBob(f: Fixture, amount: bigint) {
   await (await f.escrow.createEscrow(...args)).wait();
   await (await f.bl.setBlocked(f.bob.address, true)).wait();
   const creditBefore = await f.payment.paymentCredit(f.blAddress, f.bob.address);
-  // A plain copy: ethers cannot re-encode the frozen Result it returned.
-  const { payer, payee, arbiter, token, nonce } = terms;
-  await expect(f.escrow.releaseEscrow({ payer, payee, arbiter, token, amount, deadline, nonce }))
+  await expect(f.escrow.releaseEscrow(escrowTerms(terms)))
     .to.emit(f.payment, "PaymentCredited")
     .withArgs(f.blAddress, f.bob.address, amount);
   await (await f.bl.setBlocked(f.bob.address, false)).wait();
@@ -706,8 +646,8 @@ describe("Payment module", function () {
     });
 
     it("a receiver that rejects the transfer → PaymentNativeTransferFailed(to, amount)", async function () {
-      const receiver = await deployReceiver(f);
-      await (await receiver.setMode(MODE.Reject)).wait();
+      const receiver = await deployReceiver(f.owner);
+      await (await receiver.setMode(RECEIVER_MODE.Reject)).wait();
       const to = await receiver.getAddress();
       const amount = parseEther("1");
       const fee = feeOf(amount, ETH_FEE_BPS);
@@ -732,7 +672,7 @@ describe("Payment module", function () {
     });
 
     it("a receiver re-entering payNative makes the outer payment revert; nothing changes", async function () {
-      const receiver = await deployReceiver(f);
+      const receiver = await deployReceiver(f.owner);
       const to = await receiver.getAddress();
       const inner = parseEther("0.5");
       const innerValue = inner + feeOf(inner, ETH_FEE_BPS);
@@ -758,7 +698,7 @@ describe("Payment module", function () {
     });
 
     it("a re-entry attempt that is caught fails with ReentrancyGuardReentrantCall; accounting stays exact", async function () {
-      const receiver = await deployReceiver(f);
+      const receiver = await deployReceiver(f.owner);
       const to = await receiver.getAddress();
       const inner = parseEther("0.5");
       const innerValue = inner + feeOf(inner, ETH_FEE_BPS);
@@ -894,8 +834,8 @@ describe("Payment module", function () {
     });
 
     it("a rejecting native receiver at index i → PaymentBatchEntryInvalid(i), all or nothing", async function () {
-      const receiver = await deployReceiver(f);
-      await (await receiver.setMode(MODE.Reject)).wait();
+      const receiver = await deployReceiver(f.owner);
+      await (await receiver.setMode(RECEIVER_MODE.Reject)).wait();
       const to = await receiver.getAddress();
       const payees = randomAddresses(6);
       payees[4] = to;
@@ -1460,8 +1400,8 @@ describe("Payment module", function () {
       const amount = parseEther("4");
       const fee = feeOf(amount, ETH_FEE_BPS);
       await (await f.payment.payNative(SEPA, f.carol.address, amount, REF, { value: amount + fee })).wait();
-      const receiver = await deployReceiver(f);
-      await (await receiver.setMode(MODE.Reject)).wait();
+      const receiver = await deployReceiver(f.owner);
+      await (await receiver.setMode(RECEIVER_MODE.Reject)).wait();
       const to = await receiver.getAddress();
       await (await f.asAdmin.setPaymentTreasury(to)).wait();
       await expectNothingChanged(
@@ -1479,7 +1419,7 @@ describe("Payment module", function () {
       const amount = parseEther("4");
       const fee = feeOf(amount, ETH_FEE_BPS);
       await (await f.payment.payNative(SEPA, f.carol.address, amount, REF, { value: amount + fee })).wait();
-      const receiver = await deployReceiver(f);
+      const receiver = await deployReceiver(f.owner);
       const to = await receiver.getAddress();
       await (
         await receiver.setReentry(

@@ -34,7 +34,6 @@ import {
   layoutProbes,
   plan as makePlan,
   type ChainState,
-  type DeployedContract,
   type Plan,
   type PlanAction,
 } from "./plan.js";
