@@ -238,6 +238,26 @@ async function expectNothingChanged(
   await expectUnchanged(() => snapshot(f, ids, extra), assertion);
 }
 
+/** `call` by each of `callers` reverts with PaymentEscrowUnauthorized(id, caller, allowed), changing nothing. */
+async function expectUnauthorized(
+  f: Fixture,
+  id: string,
+  callers: HardhatEthersSigner[],
+  allowed: string,
+  call: (escrow: Fixture["escrow"]) => Promise<unknown>,
+) {
+  for (const caller of callers) {
+    await expectNothingChanged(
+      f,
+      () =>
+        expect(call(f.escrow.connect(caller)))
+          .to.be.revertedWithCustomError(f.escrow, "PaymentEscrowUnauthorized")
+          .withArgs(id, caller.address, allowed),
+      [id],
+    );
+  }
+}
+
 const expectSolvent = (f: Fixture) => expectSuiteSolvent(f.suite, f.assets);
 
 /**
@@ -566,16 +586,7 @@ describe("Payment module: escrow", function () {
 
     it("anyone but the payer → PaymentEscrowUnauthorized(id, caller, payer)", async function () {
       const { id, terms } = await create(f);
-      for (const caller of [f.bob, f.carol, f.dave]) {
-        await expectNothingChanged(
-          f,
-          () =>
-            expect(f.escrow.connect(caller).releaseEscrow(terms))
-              .to.be.revertedWithCustomError(f.escrow, "PaymentEscrowUnauthorized")
-              .withArgs(id, caller.address, f.alice.address),
-          [id],
-        );
-      }
+      await expectUnauthorized(f, id, [f.bob, f.carol, f.dave], f.alice.address, (e) => e.releaseEscrow(terms));
     });
 
     it("twice → PaymentEscrowWrongStatus(id, Released)", async function () {
@@ -687,16 +698,7 @@ describe("Payment module: escrow", function () {
 
     it("anyone but the payee → PaymentEscrowUnauthorized(id, caller, payee)", async function () {
       const { id, terms } = await create(f);
-      for (const caller of [f.alice, f.carol, f.dave]) {
-        await expectNothingChanged(
-          f,
-          () =>
-            expect(f.escrow.connect(caller).refundEscrow(terms))
-              .to.be.revertedWithCustomError(f.escrow, "PaymentEscrowUnauthorized")
-              .withArgs(id, caller.address, f.bob.address),
-          [id],
-        );
-      }
+      await expectUnauthorized(f, id, [f.alice, f.carol, f.dave], f.bob.address, (e) => e.refundEscrow(terms));
     });
   });
 
@@ -760,16 +762,7 @@ describe("Payment module: escrow", function () {
     it("anyone but the payer, after the deadline → PaymentEscrowUnauthorized(id, caller, payer)", async function () {
       const { id, terms } = await create(f);
       await time.increaseTo(terms.deadline + 1n);
-      for (const caller of [f.bob, f.carol, f.dave]) {
-        await expectNothingChanged(
-          f,
-          () =>
-            expect(f.escrow.connect(caller).reclaimEscrow(terms))
-              .to.be.revertedWithCustomError(f.escrow, "PaymentEscrowUnauthorized")
-              .withArgs(id, caller.address, f.alice.address),
-          [id],
-        );
-      }
+      await expectUnauthorized(f, id, [f.bob, f.carol, f.dave], f.alice.address, (e) => e.reclaimEscrow(terms));
     });
   });
 
@@ -915,16 +908,7 @@ describe("Payment module: escrow", function () {
     it("anyone but the arbiter → PaymentEscrowUnauthorized(id, caller, arbiter)", async function () {
       const { id, terms } = await create(f);
       await (await f.escrow.disputeEscrow(terms)).wait();
-      for (const caller of [f.alice, f.bob, f.dave]) {
-        await expectNothingChanged(
-          f,
-          () =>
-            expect(f.escrow.connect(caller).resolveEscrow(terms, 0n))
-              .to.be.revertedWithCustomError(f.escrow, "PaymentEscrowUnauthorized")
-              .withArgs(id, caller.address, f.carol.address),
-          [id],
-        );
-      }
+      await expectUnauthorized(f, id, [f.alice, f.bob, f.dave], f.carol.address, (e) => e.resolveEscrow(terms, 0n));
     });
 
     it("a split larger than the amount → PaymentEscrowSplitTooLarge(id, toPayee, amount)", async function () {

@@ -167,6 +167,16 @@ async function expectNothingChanged(f: Fixture, assertion: () => Promise<unknown
   await expectUnchanged(() => snapshot(f, extra), assertion);
 }
 
+/** A receiver that, when paid, re-enters `payNative` for 0.5 ETH to carol (with its fee). */
+async function reenteringReceiver(f: Fixture, bubble: boolean) {
+  const receiver = await deployReceiver(f.owner);
+  const inner = parseEther("0.5");
+  const innerValue = inner + feeOf(inner, ETH_FEE_BPS);
+  const data = paymentIface.encodeFunctionData("payNative", [SEPA, f.carol.address, inner, REF2]);
+  await (await receiver.setReentry(f.diamondAddress, data, innerValue, bubble)).wait();
+  return { receiver, to: await receiver.getAddress() };
+}
+
 async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<bigint> {
   const receipt = await (await tx).wait();
   if (receipt === null) throw new Error("transaction dropped");
@@ -672,18 +682,8 @@ describe("Payment module", function () {
     });
 
     it("a receiver re-entering payNative makes the outer payment revert; nothing changes", async function () {
-      const receiver = await deployReceiver(f.owner);
-      const to = await receiver.getAddress();
-      const inner = parseEther("0.5");
-      const innerValue = inner + feeOf(inner, ETH_FEE_BPS);
-      await (
-        await receiver.setReentry(
-          f.diamondAddress,
-          paymentIface.encodeFunctionData("payNative", [SEPA, f.carol.address, inner, REF2]),
-          innerValue,
-          true, // bubble the inner revert: the receiver refuses the transfer
-        )
-      ).wait();
+      // Bubbling the inner revert: the receiver refuses the transfer.
+      const { receiver, to } = await reenteringReceiver(f, true);
       const amount = parseEther("1");
       const fee = feeOf(amount, ETH_FEE_BPS);
       await expectNothingChanged(
@@ -698,18 +698,8 @@ describe("Payment module", function () {
     });
 
     it("a re-entry attempt that is caught fails with ReentrancyGuardReentrantCall; accounting stays exact", async function () {
-      const receiver = await deployReceiver(f.owner);
-      const to = await receiver.getAddress();
-      const inner = parseEther("0.5");
-      const innerValue = inner + feeOf(inner, ETH_FEE_BPS);
-      await (
-        await receiver.setReentry(
-          f.diamondAddress,
-          paymentIface.encodeFunctionData("payNative", [SEPA, f.carol.address, inner, REF2]),
-          innerValue,
-          false, // record the outcome and accept the transfer
-        )
-      ).wait();
+      // Recording the outcome and accepting the transfer.
+      const { receiver, to } = await reenteringReceiver(f, false);
       const carolBefore = await ethers.provider.getBalance(f.carol.address);
       const amount = parseEther("1");
       const fee = feeOf(amount, ETH_FEE_BPS);
