@@ -4,7 +4,15 @@
 // solvency.
 import { expect } from "chai";
 import { artifacts, network } from "hardhat";
-import { encodeBytes32String, id as keccakUtf8, parseEther, parseUnits, ZeroAddress, ZeroHash } from "ethers";
+import {
+  encodeBytes32String,
+  id as keccakUtf8,
+  MaxUint256,
+  parseEther,
+  parseUnits,
+  ZeroAddress,
+  ZeroHash,
+} from "ethers";
 
 import suiteManifest from "../scripts/manifest.js";
 import { loadLayouts } from "../scripts/lib/artifacts.js";
@@ -604,11 +612,26 @@ describe("Payment module: invoices", function () {
       await expectSolvent(f);
     });
 
-    it("quoteInvoice returns the feed's updatedAt", async function () {
+    it("quoteInvoice returns the feed's updatedAt and applies no age limit", async function () {
       const feed = await usdFeed(f);
       const inv = await issue(f, { currency: USD });
       const [, updatedAt] = await f.invoice.quoteInvoice(inv.id, f.usdAddress, inv.amount);
       expect(updatedAt).to.equal(await feed.updatedAt());
+      // A price a year old is still quoted: the caller judges updatedAt, the payment its maxPriceAge.
+      const old = (await now()) - 365n * DAY;
+      await (await feed.set(PRICE_8, old)).wait();
+      const [amountIn, oldUpdatedAt] = await f.invoice.quoteInvoice(inv.id, f.usdAddress, inv.amount);
+      expect([amountIn, oldUpdatedAt]).to.deep.equal([expectedAmountIn(inv.amount, 6n, 8n, PRICE_8), old]);
+    });
+
+    it("quoteInvoice reverts with FeedPriceStale(feed, updatedAt, maxUint256) for an update dated in the future", async function () {
+      const feed = await usdFeed(f);
+      const inv = await issue(f, { currency: USD });
+      const future = (await now()) + 3_600n;
+      await (await feed.set(PRICE_8, future)).wait();
+      await expect(f.invoice.quoteInvoice(inv.id, f.usdAddress, inv.amount))
+        .to.be.revertedWithCustomError(f.invoice, "FeedPriceStale")
+        .withArgs(await feed.getAddress(), future, MaxUint256);
     });
 
     it("reverts with PaymentSlippage(required, max) when maxAmountIn is below amountIn + fee", async function () {
@@ -628,8 +651,9 @@ describe("Payment module: invoices", function () {
       }
     });
 
-    it("reverts with PaymentPriceStale when the price is older than maxPriceAge or claims to come from the future", async function () {
+    it("reverts with FeedPriceStale(feed, updatedAt, maxPriceAge) when the price is older than maxPriceAge or claims to come from the future", async function () {
       const feed = await usdFeed(f);
+      const feedAddress = await feed.getAddress();
       const inv = await issue(f, { currency: USD });
       for (const updatedAt of [(await now()) - 2n * MAX_AGE, (await now()) + 3_600n]) {
         await (await feed.set(PRICE_8, updatedAt)).wait();
@@ -637,8 +661,8 @@ describe("Payment module: invoices", function () {
           f,
           () =>
             expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, inv.amount, usd(1_000), MAX_AGE))
-              .to.be.revertedWithCustomError(f.invoice, "PaymentPriceStale")
-              .withArgs(USD, f.usdAddress, updatedAt, MAX_AGE),
+              .to.be.revertedWithCustomError(f.invoice, "FeedPriceStale")
+              .withArgs(feedAddress, updatedAt, MAX_AGE),
           [inv.id],
         );
       }
@@ -657,8 +681,9 @@ describe("Payment module: invoices", function () {
       );
     });
 
-    it("reverts with PaymentPriceInvalid for a zero or negative answer (pay and quote)", async function () {
+    it("reverts with FeedPriceInvalid(feed, answer) for a zero or negative answer (pay and quote)", async function () {
       const feed = await usdFeed(f);
+      const feedAddress = await feed.getAddress();
       const inv = await issue(f, { currency: USD });
       for (const answer of [0n, -1n, -PRICE_8]) {
         await (await feed.set(answer, await now())).wait();
@@ -666,13 +691,13 @@ describe("Payment module: invoices", function () {
           f,
           () =>
             expect(f.invoice.payInvoiceCrossCurrency(inv.id, SEPA, f.usdAddress, inv.amount, usd(1_000), MAX_AGE))
-              .to.be.revertedWithCustomError(f.invoice, "PaymentPriceInvalid")
-              .withArgs(USD, f.usdAddress, answer),
+              .to.be.revertedWithCustomError(f.invoice, "FeedPriceInvalid")
+              .withArgs(feedAddress, answer),
           [inv.id],
         );
         await expect(f.invoice.quoteInvoice(inv.id, f.usdAddress, inv.amount))
-          .to.be.revertedWithCustomError(f.invoice, "PaymentPriceInvalid")
-          .withArgs(USD, f.usdAddress, answer);
+          .to.be.revertedWithCustomError(f.invoice, "FeedPriceInvalid")
+          .withArgs(feedAddress, answer);
       }
     });
 
@@ -1204,6 +1229,24 @@ describe("Payment module: invoices", function () {
       await expect(f.invoice.quoteInvoice(inv.id, f.usdAddress, inv.amount))
         .to.be.revertedWithCustomError(f.invoice, "PaymentPriceFeedMissing")
         .withArgs(USD, f.usdAddress);
+    });
+
+    it("reverts with FeedDecimalsInvalid(feed, decimals) for a feed with more than 36 decimals; 36 is accepted", async function () {
+      for (const decimals of [37, 255]) {
+        const feed = await deployFeed(f, decimals, 1n);
+        const feedAddress = await feed.getAddress();
+        await expect(f.asAdmin.setPaymentPriceFeed(USD, f.usdAddress, feedAddress))
+          .to.be.revertedWithCustomError(f.invoice, "FeedDecimalsInvalid")
+          .withArgs(feedAddress, decimals);
+      }
+      const inv = await issue(f, { currency: USD });
+      await expect(f.invoice.quoteInvoice(inv.id, f.usdAddress, inv.amount))
+        .to.be.revertedWithCustomError(f.invoice, "PaymentPriceFeedMissing")
+        .withArgs(USD, f.usdAddress);
+      // 0.998 with 36 decimals quotes the same as with 8.
+      await usdFeed(f, 36, PRICE_8 * 10n ** 28n);
+      const [quoted] = await f.invoice.quoteInvoice(inv.id, f.usdAddress, inv.amount);
+      expect(quoted).to.equal(expectedAmountIn(inv.amount, 6n, 8n, PRICE_8));
     });
 
     it("reverts with PaymentInvoiceBadDenomination for currency 0 or token 0", async function () {

@@ -1,17 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.34;
 
-/// @notice The subset of Chainlink's AggregatorV3Interface that the module reads. It is
-/// declared here because Chainlink's npm package depends on a git URL and cannot be
-/// installed offline; any Chainlink-compatible feed works.
-interface IPriceFeed {
-    function decimals() external view returns (uint8);
-
-    function latestRoundData()
-        external
-        view
-        returns (uint80 roundId, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound);
-}
+import {IFeedErrors} from "../../shared/IPriceFeed.sol";
 
 /// @title Payment module: invoices, paid in their token or, cross-currency, at an oracle rate.
 /// @notice A payee issues an invoice for a payer (or for anyone: payer zero) with a due
@@ -20,8 +10,9 @@ interface IPriceFeed {
 /// converted at the feed's rate, with a payer-supplied maximum amount in and maximum price
 /// age. Each payment names the part of the invoice it settles: the whole remainder, or,
 /// if the payee allowed instalments, any non-zero part of it. Payments go over a rail and
-/// carry the module's fee, like `pay`.
-interface IPaymentInvoice {
+/// carry the module's fee, like `pay`. Prices are read with `LibFeed`, so a bad price
+/// reverts with the suite's shared {IFeedErrors}, the same errors as in every module.
+interface IPaymentInvoice is IFeedErrors {
     enum InvoiceStatus {
         None,
         Open,
@@ -80,8 +71,6 @@ interface IPaymentInvoice {
     /// it unless the invoice allows instalments.
     error PaymentInvoiceAmountInvalid(uint256 id, uint256 amount, uint256 remaining);
     error PaymentPriceFeedMissing(bytes32 currency, address token);
-    error PaymentPriceInvalid(bytes32 currency, address token, int256 answer);
-    error PaymentPriceStale(bytes32 currency, address token, uint256 updatedAt, uint256 maxPriceAge);
     /// @notice The conversion needs more than the payer allowed.
     error PaymentSlippage(uint256 required, uint256 maxAmountIn);
 
@@ -104,8 +93,10 @@ interface IPaymentInvoice {
     function payInvoice(uint256 id, bytes32 channel, address token, uint256 amount) external payable;
 
     /// @notice Settles `amount` (10^-8 currency units) of currency invoice `id` in `token`
-    /// at the feed's rate, rounded up; reverts if that needs more than `maxAmountIn` (fee
-    /// included) or the price is older than `maxPriceAge` seconds. `amount` as in `payInvoice`.
+    /// at the feed's rate, rounded up; reverts with {PaymentSlippage} if that needs more
+    /// than `maxAmountIn` (fee included), with {FeedPriceStale} if the price is older than
+    /// `maxPriceAge` seconds or dated in the future, and with {FeedPriceInvalid} if it is
+    /// zero or negative. `amount` as in `payInvoice`.
     function payInvoiceCrossCurrency(
         uint256 id,
         bytes32 channel,
@@ -119,7 +110,9 @@ interface IPaymentInvoice {
     /// are final: they went straight to the payee.
     function cancelInvoice(uint256 id) external;
 
-    /// @notice Sets the feed pricing one unit of `token` in `currency`. PAYMENT_ADMIN_ROLE.
+    /// @notice Sets the feed pricing one unit of `token` in `currency` (feed 0 removes it).
+    /// PAYMENT_ADMIN_ROLE. The feed's decimals are read and stored now; a feed with more
+    /// than 36 decimals is refused with {FeedDecimalsInvalid}.
     function setPaymentPriceFeed(bytes32 currency, address token, address feed) external;
 
     function getInvoice(uint256 id) external view returns (Invoice memory);
@@ -128,6 +121,10 @@ interface IPaymentInvoice {
     /// `token` costs now (before the fee). An `amount` a payment could not settle (zero,
     /// more than remains, or a part of an invoice without instalments) reverts with
     /// {PaymentInvoiceAmountInvalid}, as the payment would.
+    /// No age limit applies here: the caller judges `updatedAt` (the feed's last update),
+    /// the payment applies its `maxPriceAge`. A zero or negative price
+    /// reverts with {FeedPriceInvalid}, and an update dated in the future with
+    /// {FeedPriceStale} (`maxAge` = type(uint256).max), because no payment could use it.
     function quoteInvoice(
         uint256 id,
         address token,

@@ -7,8 +7,9 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {LibAccess} from "../../access/LibAccess.sol";
+import {LibFeed} from "../../shared/LibFeed.sol";
 import {IPayment} from "./IPayment.sol";
-import {IPaymentInvoice, IPriceFeed} from "./IPaymentInvoice.sol";
+import {IPaymentInvoice} from "./IPaymentInvoice.sol";
 import {LibPayment} from "./LibPayment.sol";
 import {PaymentStorage} from "./PaymentStorage.sol";
 
@@ -87,11 +88,7 @@ contract PaymentInvoiceFacet is IPaymentInvoice, ReentrancyGuardTransient {
         if (currency == bytes32(0)) revert PaymentInvoiceWrongKind(id, bytes32(0));
         if (token == LibPayment.NATIVE) revert IPayment.PaymentRailDisabled(channel, token);
         uint256 remaining = _remainingAfter(invoice, id, amount);
-        (uint256 amountIn, uint256 updatedAt) = _quote(currency, token, amount);
-        // A price from the future is as unusable as a stale one.
-        if (updatedAt > block.timestamp || block.timestamp - updatedAt > maxPriceAge) {
-            revert PaymentPriceStale(currency, token, updatedAt, maxPriceAge);
-        }
+        (uint256 amountIn, ) = _quote(currency, token, amount, maxPriceAge);
         uint256 fee = LibPayment.useRail(channel, token, amountIn);
         if (amountIn + fee > maxAmountIn) revert PaymentSlippage(amountIn + fee, maxAmountIn);
         _recordPayment(invoice, amount, remaining);
@@ -115,7 +112,7 @@ contract PaymentInvoiceFacet is IPaymentInvoice, ReentrancyGuardTransient {
         if (currency == bytes32(0) || token == LibPayment.NATIVE) revert PaymentInvoiceBadDenomination(token, currency);
         PaymentStorage.PriceFeed memory config;
         if (feed != address(0)) {
-            config = PaymentStorage.PriceFeed(feed, IPriceFeed(feed).decimals(), IERC20Metadata(token).decimals());
+            config = PaymentStorage.PriceFeed(feed, LibFeed.decimalsOf(feed), IERC20Metadata(token).decimals());
         }
         PaymentStorage.layout().feeds[currency][token] = config;
         emit PaymentPriceFeedSet(currency, token, feed);
@@ -136,26 +133,28 @@ contract PaymentInvoiceFacet is IPaymentInvoice, ReentrancyGuardTransient {
         bytes32 currency = invoice.currency;
         if (currency == bytes32(0)) revert PaymentInvoiceWrongKind(id, bytes32(0));
         _remainingAfter(invoice, id, amount);
-        return _quote(currency, token, amount);
+        // Any age passes (see the interface); a future-dated update still reverts in LibFeed.
+        return _quote(currency, token, amount, type(uint256).max);
     }
 
-    /// @dev Token units worth `amount` of `currency` at the feed's price, rounded up so the
-    /// payee never receives less than the value settled.
+    /// @dev Token units worth `amount` of `currency` at the feed's price, no older than
+    /// `maxAge` seconds, rounded up so the payee never receives less than the value settled.
     function _quote(
         bytes32 currency,
         address token,
-        uint256 amount
+        uint256 amount,
+        uint256 maxAge
     ) private view returns (uint256 amountIn, uint256 updatedAt) {
         PaymentStorage.PriceFeed memory config = PaymentStorage.layout().feeds[currency][token];
         if (config.feed == address(0)) revert PaymentPriceFeedMissing(currency, token);
-        int256 answer;
-        (, answer, , updatedAt, ) = IPriceFeed(config.feed).latestRoundData();
-        if (answer <= 0) revert PaymentPriceInvalid(currency, token, answer);
-        // amount [10^-8 currency] * 10^tokenDecimals * 10^feedDecimals / (price * 10^8)
-        amountIn = Math.mulDiv(
-            amount * 10 ** config.tokenDecimals,
-            10 ** config.feedDecimals,
-            uint256(answer) * 10 ** PaymentStorage.CURRENCY_DECIMALS,
+        uint256 price;
+        (price, updatedAt) = LibFeed.read(config.feed, maxAge);
+        amountIn = LibFeed.convertBack(
+            amount,
+            price,
+            config.feedDecimals,
+            PaymentStorage.CURRENCY_DECIMALS,
+            config.tokenDecimals,
             Math.Rounding.Ceil
         );
     }
