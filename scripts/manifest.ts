@@ -6,7 +6,7 @@ export default defineManifest({
   // Module id -> definition. Each module issue adds its entry here.
   modules: {
     payment: {
-      version: [0, 1, 0],
+      version: [0, 2, 0],
       facets: ["PaymentFacet", "PaymentEscrowFacet", "PaymentInvoiceFacet"],
       interfaces: ["IPayment", "IPaymentEscrow", "IPaymentInvoice"],
       storage: { "finsuite.payment": "PaymentStorageLayout" },

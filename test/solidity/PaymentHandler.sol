@@ -364,7 +364,7 @@ contract PaymentHandler {
     function _installPaymentModule() private {
         ModuleSpec memory spec;
         spec.id = PAYMENT_MODULE;
-        spec.version = SemVer(0, 1, 0);
+        spec.version = SemVer(0, 2, 0);
         spec.facets = new FacetSelectors[](3);
         spec.facets[0] = FacetSelectors(paymentFacet, paymentSelectors());
         spec.facets[1] = FacetSelectors(paymentEscrowFacet, paymentEscrowSelectors());
