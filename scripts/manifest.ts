@@ -11,13 +11,27 @@ export default defineManifest({
       interfaces: ["IPayment", "IPaymentEscrow", "IPaymentInvoice"],
       storage: { "finsuite.payment": "PaymentStorageLayout" },
     },
+    lending: {
+      version: [0, 1, 0],
+      facets: ["LendingFacet", "LendingAdminFacet", "LendingViewFacet"],
+      interfaces: ["ILending", "ILendingAdmin", "ILendingViews"],
+      // Every pool's ERC-4626 share vault is a clone of this one implementation.
+      contracts: ["LendingPoolVault"],
+      init: {
+        contract: "LendingInit",
+        function: "initLending",
+        args: (_params, deployed) => [deployed.LendingPoolVault],
+      },
+      storage: { "finsuite.lending": "LendingStorageLayout" },
+    },
   },
 
   // Named sets; `core` (the diamond alone) is in every set implicitly.
   sets: {
     core: [],
     payments: ["payment"],
-    full: ["payment"],
+    lending: ["lending"],
+    full: ["payment", "lending"],
   },
 
   // Defaults for every network; roles default to the deploying account.

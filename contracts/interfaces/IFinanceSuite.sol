@@ -4,6 +4,9 @@ pragma solidity 0.8.34;
 import {IPayment} from "../modules/payment/IPayment.sol";
 import {IPaymentEscrow} from "../modules/payment/IPaymentEscrow.sol";
 import {IPaymentInvoice} from "../modules/payment/IPaymentInvoice.sol";
+import {ILending} from "../modules/lending/ILending.sol";
+import {ILendingAdmin} from "../modules/lending/ILendingAdmin.sol";
+import {ILendingViews} from "../modules/lending/ILendingViews.sol";
 import {IFinanceDiamond} from "./IFinanceDiamond.sol";
 
 /// @title The whole diamond as one interface: the core and every module of the suite.
@@ -11,4 +14,12 @@ import {IFinanceDiamond} from "./IFinanceDiamond.sol";
 /// (`IFinanceSuite__factory.connect(record.address, signer)`) and get every module's
 /// functions, events and custom errors typed. Each module adds its interface here; a test
 /// checks that this interface equals the combined ABI of the manifest's `full` set.
-interface IFinanceSuite is IFinanceDiamond, IPayment, IPaymentEscrow, IPaymentInvoice {}
+interface IFinanceSuite is
+    IFinanceDiamond,
+    IPayment,
+    IPaymentEscrow,
+    IPaymentInvoice,
+    ILending,
+    ILendingAdmin,
+    ILendingViews
+{}

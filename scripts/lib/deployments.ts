@@ -544,16 +544,18 @@ class Run {
       interfaceIds: (def.interfaces ?? []).map((i) => interfaceIdOf(this.p.contracts[i].selectors)),
       dependencies: def.dependencies ?? [],
     };
-    const [init, data] = this.initCall(action.init);
+    const shared = Object.fromEntries((def.contracts ?? []).map((c) => [c, this.deployed(c)]));
+    const [init, data] = this.initCall(action.init, shared);
     return action.kind === "install"
       ? coreCalls.installModule(spec, init, data)
       : coreCalls.upgradeModule(spec, init, data);
   }
 
-  private initCall(init: InitSpec | undefined): [string, string] {
+  private initCall(init: InitSpec | undefined, shared: Record<string, string>): [string, string] {
     if (init === undefined) return ["0x0000000000000000000000000000000000000000", "0x"];
     const iface = new Interface(this.p.contracts[init.contract].abi);
-    return [this.deployed(init.contract), iface.encodeFunctionData(init.function, init.args?.(this.p.params) ?? [])];
+    const args = init.args?.(this.p.params, shared) ?? [];
+    return [this.deployed(init.contract), iface.encodeFunctionData(init.function, args)];
   }
 
   /** Rewrites the record from the chain and appends this run to its history. */

@@ -25,7 +25,8 @@ export interface InitSpec {
   /** Contract deployed (like a facet) and delegatecalled with `function(args)`. */
   contract: string;
   function: string;
-  args?: (params: NetworkParams) => unknown[];
+  /** `deployed` maps each of the module's `contracts` to its address on the network. */
+  args?: (params: NetworkParams, deployed: Readonly<Record<string, string>>) => unknown[];
 }
 
 export interface ModuleDefinition {
@@ -35,6 +36,12 @@ export interface ModuleDefinition {
   facets: string[];
   /** Interface contract names whose ERC-165 id the module declares (XOR of their functions). */
   interfaces?: string[];
+  /**
+   * Contracts the module uses at their own address, such as the token implementations its
+   * facets clone: deployed once per network and shared like facets (redeployed only when
+   * their code changes). The init receives their addresses.
+   */
+  contracts?: string[];
   /** Modules that must be installed first and stay while this one is. */
   dependencies?: string[];
   /** Runs once when the module is installed at this version. */
@@ -78,6 +85,11 @@ export function validateManifest(manifest: Manifest): string[] {
     }
     if (def.facets.length === 0) problems.push(`${where}: lists no facets`);
     if (new Set(def.facets).size !== def.facets.length) problems.push(`${where}: lists a facet twice`);
+    const shared = def.contracts ?? [];
+    if (new Set(shared).size !== shared.length) problems.push(`${where}: lists a contract twice`);
+    for (const name of shared) {
+      if (def.facets.includes(name)) problems.push(`${where}: "${name}" is listed as both a facet and a contract`);
+    }
     for (const dep of def.dependencies ?? []) {
       if (dep === id) problems.push(`${where}: depends on itself`);
       else if (!(dep in manifest.modules)) problems.push(`${where}: depends on unknown module "${dep}"`);

@@ -10,7 +10,7 @@ import { coreCalls, runTimelocked, selectorsOf, type TimelockedResult } from "./
 import type { Manifest } from "./manifest.js";
 
 /**
- * Deploys the facets (and init contract) of module `id` as the manifest declares them
+ * Deploys the facets (and shared contracts and init contract) of module `id` as the manifest declares them
  * and installs the module, running its init. `diamond` must be connected as the upgrader
  * of a diamond whose timelock delay is 0.
  */
@@ -31,12 +31,17 @@ export async function installFromManifest(
   for (const name of def.interfaces ?? []) {
     interfaceIds.push(interfaceIdOf(selectorsOf((await ethers.getContractAt(name, ZeroAddress)).interface)));
   }
+  const shared: Record<string, string> = {};
+  for (const name of def.contracts ?? []) shared[name] = await (await ethers.deployContract(name)).getAddress();
   let init = ZeroAddress;
   let initData = "0x";
   if (def.init !== undefined) {
     const contract = await ethers.deployContract(def.init.contract);
     init = await contract.getAddress();
-    initData = contract.interface.encodeFunctionData(def.init.function, def.init.args?.(manifest.defaults) ?? []);
+    initData = contract.interface.encodeFunctionData(
+      def.init.function,
+      def.init.args?.(manifest.defaults, shared) ?? [],
+    );
   }
   const spec = { id, version: def.version, facets, interfaceIds, dependencies: def.dependencies ?? [] };
   return runTimelocked(diamond, [coreCalls.installModule(spec, init, initData)]);

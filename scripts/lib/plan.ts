@@ -85,6 +85,7 @@ export function contractsNeeded(manifest: Manifest, modules: readonly string[], 
     const def = manifest.modules[id];
     if (def === undefined) continue;
     def.facets.forEach((f) => names.add(f));
+    (def.contracts ?? []).forEach((c) => names.add(c));
     (def.interfaces ?? []).forEach((i) => names.add(i));
     if (def.init) names.add(def.init.contract);
     if (def.upgradeInit) names.add(def.upgradeInit.contract);
@@ -222,6 +223,7 @@ export function plan(input: PlanInput): Plan {
     const current = onChain.get(id);
     if (current === undefined) {
       def.facets.forEach(ensureDeployed);
+      (def.contracts ?? []).forEach(ensureDeployed);
       if (def.init) ensureDeployed(def.init.contract);
       installs.push({ kind: "install", module: id, version: def.version, selectors, init: def.init });
       continue;
@@ -249,6 +251,7 @@ export function plan(input: PlanInput): Plan {
       );
     } else if (order > 0) {
       def.facets.forEach(ensureDeployed);
+      (def.contracts ?? []).forEach(ensureDeployed);
       if (def.upgradeInit) ensureDeployed(def.upgradeInit.contract);
       upgrades.push({
         kind: "upgrade",

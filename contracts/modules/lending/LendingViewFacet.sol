@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.34;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
+import {LibShares} from "../../tokens/LibShares.sol";
+import {ILendingViews} from "./ILendingViews.sol";
+import {LendingStorage} from "./LendingStorage.sol";
+import {LibLending} from "./LibLending.sol";
+
+/// @title Lending module facet: views, with interest accrued up to the current block.
+contract LendingViewFacet is ILendingViews {
+    /// @inheritdoc ILendingViews
+    function lendingPoolCount() external view returns (uint256) {
+        return LendingStorage.layout().poolCount;
+    }
+
+    /// @inheritdoc ILendingViews
+    function lendingVaultTotals(
+        uint256 poolId
+    ) external view returns (uint256 totalAssets, uint256 totalShares, uint256 depositRoom, uint256 cash) {
+        LendingStorage.Pool storage p = LibLending.pool(poolId);
+        LibLending.Accrual memory a = LibLending.pending(p);
+        totalAssets = LibLending.totalAssets(p, a.borrowIndex, p.reserves + a.toReserves);
+        totalShares = p.totalShares;
+        uint256 cap = p.supplyCap;
+        depositRoom = p.supplyPaused || totalAssets >= cap ? 0 : cap - totalAssets;
+        cash = p.cash;
+    }
+
+    /// @inheritdoc ILendingViews
+    function lendingPool(uint256 poolId) external view returns (PoolView memory v) {
+        LendingStorage.Pool storage p = LibLending.pool(poolId);
+        LibLending.Accrual memory a = LibLending.pending(p);
+        v.asset = p.asset;
+        v.vault = p.vault;
+        v.rateModel = p.rateModel;
+        v.creditModel = p.creditModel;
+        v.priceFeed = p.priceFeed;
+        v.cash = p.cash;
+        v.borrows = LibLending.debtOf(p.totalScaledDebt, a.borrowIndex);
+        v.reserves = p.reserves + a.toReserves;
+        v.totalAssets = v.cash + v.borrows - v.reserves;
+        v.totalShares = p.totalShares;
+        uint256 liquidity = v.cash + v.borrows;
+        v.utilization = liquidity == 0 ? 0 : Math.mulDiv(v.borrows, LendingStorage.WAD, liquidity);
+        v.borrowRatePerSecond = LibLending.rate(p.rateModel, v.cash, v.borrows, p.ratePerSecond);
+        // Suppliers earn what borrowers pay, less the reserve share, spread over their assets.
+        v.supplyRatePerSecond =
+            v.totalAssets == 0
+                ? 0
+                : Math.mulDiv(
+                    v.borrowRatePerSecond * (LendingStorage.BPS - p.reserveFactorBps),
+                    v.borrows,
+                    v.totalAssets * LendingStorage.BPS
+                );
+        v.sharePrice = LibShares.toAssets(
+            10 ** (p.assetDecimals + LibShares.DECIMALS_OFFSET),
+            v.totalAssets,
+            v.totalShares,
+            Math.Rounding.Floor
+        );
+        v.borrowIndex = a.borrowIndex;
+        v.supplyCap = p.supplyCap;
+        v.borrowCap = p.borrowCap;
+        v.dustThreshold = p.dustThreshold;
+        v.badDebt = p.badDebt;
+        v.reserveFactorBps = p.reserveFactorBps;
+        v.supplyPaused = p.supplyPaused;
+        v.borrowPaused = p.borrowPaused;
+        v.collaterals = _collaterals(p);
+    }
+
+    /// @inheritdoc ILendingViews
+    function lendingCollateral(uint256 poolId, address token) external view returns (CollateralParams memory) {
+        LendingStorage.Collateral storage c = LibLending.pool(poolId).collateral[token];
+        if (c.index == 0) revert LendingNotCollateral(poolId, token);
+        return
+            CollateralParams(
+                c.feed,
+                c.maxPriceAge,
+                c.ltvBps,
+                c.liquidationThresholdBps,
+                c.liquidationBonusBps,
+                c.supplyCap
+            );
+    }
+
+    /// @inheritdoc ILendingViews
+    function lendingPosition(uint256 poolId, address borrower) external view returns (PositionView memory v) {
+        LendingStorage.Pool storage p = LibLending.pool(poolId);
+        v.debt = _debt(p, borrower);
+        LibLending.Limits memory lim = LibLending.limits(poolId, p, borrower, v.debt, true);
+        v.collateralValue = lim.collateralValue;
+        v.borrowLimit = lim.borrowLimit;
+        v.liquidationLimit = lim.liquidationLimit;
+        v.healthFactor =
+            v.debt == 0 ? type(uint256).max : Math.mulDiv(lim.liquidationLimit, LendingStorage.WAD, v.debt);
+        v.creditModel = p.creditModel;
+        v.modelFailed = lim.modelFailed;
+        v.collaterals = _collaterals(p);
+        v.collateralAmounts = new uint256[](v.collaterals.length);
+        for (uint256 i; i < v.collaterals.length; ++i) {
+            v.collateralAmounts[i] = p.collateralOf[borrower][v.collaterals[i]];
+        }
+    }
+
+    /// @inheritdoc ILendingViews
+    function lendingCollateralOf(uint256 poolId, address borrower, address token) external view returns (uint256) {
+        return LibLending.pool(poolId).collateralOf[borrower][token];
+    }
+
+    /// @inheritdoc ILendingViews
+    function lendingDebtOf(uint256 poolId, address borrower) external view returns (uint256) {
+        return _debt(LibLending.pool(poolId), borrower);
+    }
+
+    /// @inheritdoc ILendingViews
+    function lendingMaxBorrow(uint256 poolId, address borrower) external view returns (uint256) {
+        LendingStorage.Pool storage p = LibLending.pool(poolId);
+        if (p.borrowPaused) return 0;
+        LibLending.Accrual memory a = LibLending.pending(p);
+        uint256 debt = LibLending.debtOf(p.scaledDebtOf[borrower], a.borrowIndex);
+        uint256 limit = LibLending.limits(poolId, p, borrower, debt, false).borrowLimit;
+        if (debt >= limit) return 0;
+        uint256 borrows = LibLending.debtOf(p.totalScaledDebt, a.borrowIndex);
+        uint256 capRoom = borrows >= p.borrowCap ? 0 : p.borrowCap - borrows;
+        // The new debt rounds up by at most one unit: leave it out so the answer always borrows.
+        uint256 room = limit - debt;
+        return Math.min(Math.min(room == 0 ? 0 : room - 1, p.cash), capRoom == 0 ? 0 : capRoom - 1);
+    }
+
+    /// @inheritdoc ILendingViews
+    function lendingMaxWithdraw(uint256 poolId, address owner) external view returns (uint256) {
+        LendingStorage.Pool storage p = LibLending.pool(poolId);
+        LibLending.Accrual memory a = LibLending.pending(p);
+        uint256 total = LibLending.totalAssets(p, a.borrowIndex, p.reserves + a.toReserves);
+        uint256 owned = LibShares.toAssets(IERC20(p.vault).balanceOf(owner), total, p.totalShares, Math.Rounding.Floor);
+        return Math.min(owned, p.cash);
+    }
+
+    /// @inheritdoc ILendingViews
+    function lendingMaxWithdrawCollateral(
+        uint256 poolId,
+        address borrower,
+        address token
+    ) external view returns (uint256) {
+        LendingStorage.Pool storage p = LibLending.pool(poolId);
+        LendingStorage.Collateral storage c = p.collateral[token];
+        if (c.index == 0) revert LendingNotCollateral(poolId, token);
+        uint256 balance = p.collateralOf[borrower][token];
+        uint256 debt = _debt(p, borrower);
+        if (debt == 0) return balance;
+        LibLending.Limits memory lim = LibLending.limits(poolId, p, borrower, debt, false);
+        if (debt >= lim.borrowLimit || c.ltvBps == 0) return 0;
+        // The limit this collateral gives, per unit, at its LTV; the headroom buys that much.
+        uint256 unitLimit = (LibLending.unitValue(p, c) * c.ltvBps) / LendingStorage.BPS;
+        if (unitLimit == 0) return balance;
+        // Round down, and keep one unit back for the rounding of the limit itself.
+        uint256 free = Math.mulDiv(lim.borrowLimit - debt, 10 ** c.tokenDecimals, unitLimit);
+        free = free == 0 ? 0 : free - 1;
+        return Math.min(free, balance);
+    }
+
+    /// @inheritdoc ILendingViews
+    function lendingQuoteLiquidation(
+        uint256 poolId,
+        address borrower,
+        address collateral,
+        uint256 maxRepay
+    ) external view returns (uint256 repaid, uint256 seized, uint256 badDebt) {
+        LendingStorage.Pool storage p = LibLending.pool(poolId);
+        if (maxRepay == 0) revert LendingZeroAmount();
+        LibLending.Liquidation memory liq = LibLending.liquidation(
+            poolId,
+            p,
+            borrower,
+            collateral,
+            maxRepay,
+            LibLending.pending(p).borrowIndex
+        );
+        return (liq.repaid, liq.seized, liq.badDebt);
+    }
+
+    /// @inheritdoc ILendingViews
+    function lendingBooks(address token) external view returns (uint256 total) {
+        LendingStorage.Layout storage $ = LendingStorage.layout();
+        uint256 count = $.poolCount;
+        for (uint256 id = 1; id <= count; ++id) {
+            LendingStorage.Pool storage p = $.pools[id];
+            if (p.asset == token) total += p.cash;
+            total += p.collateral[token].total;
+        }
+    }
+
+    function _debt(LendingStorage.Pool storage p, address borrower) private view returns (uint256) {
+        return LibLending.debtOf(p.scaledDebtOf[borrower], LibLending.pending(p).borrowIndex);
+    }
+
+    function _collaterals(LendingStorage.Pool storage p) private view returns (address[] memory list) {
+        uint8 count = p.collateralCount;
+        list = new address[](count);
+        for (uint8 i; i < count; ++i) list[i] = p.collateralAt[i + 1];
+    }
+}

@@ -1,0 +1,41 @@
+// Helpers for integrators and operators of the lending module.
+import { id, parseUnits } from "ethers";
+
+import { ILendingAdmin__factory } from "../../typechain-types/index.js";
+import type { ILendingTypes } from "../../typechain-types/contracts/modules/lending/ILendingAdmin.js";
+
+/** The role that creates pools and sets limits (`LendingStorage.LENDING_ADMIN_ROLE`). */
+export const LENDING_ADMIN_ROLE = id("finsuite.role.lending-admin");
+
+/** No cap: the largest value a cap holds (uint128). */
+export const NO_CAP = 2n ** 128n - 1n;
+
+/** Seconds per year the rate models use (365 days). */
+export const YEAR = 365n * 24n * 3600n;
+
+/** An annual rate as a 1e18-scaled fraction: `annual("5%")` → 0.05e18. */
+export function annual(percent: `${string}%`): bigint {
+  return parseUnits(percent.slice(0, -1), 16);
+}
+
+export type PoolParams = ILendingTypes.PoolParamsStruct;
+export type CollateralParams = ILendingTypes.CollateralParamsStruct;
+
+const adminIface = ILendingAdmin__factory.createInterface();
+
+/**
+ * Calldata for the risk-raising lending changes, which only run inside an operation the
+ * diamond's timelock executes: schedule them with `schedule([calldata], salt)` and execute
+ * after the delay (see `runTimelocked` in core.ts).
+ */
+export const lendingCalls = {
+  setCollateral(poolId: bigint, token: string, params: CollateralParams): string {
+    return adminIface.encodeFunctionData("setLendingCollateral", [poolId, token, params]);
+  },
+  setRateModel(poolId: bigint, model: string): string {
+    return adminIface.encodeFunctionData("setLendingRateModel", [poolId, model]);
+  },
+  setCreditModel(poolId: bigint, model: string): string {
+    return adminIface.encodeFunctionData("setLendingCreditModel", [poolId, model]);
+  },
+};
