@@ -1,5 +1,5 @@
 // Helpers for integrators and operators of the lending module.
-import { id, parseUnits } from "ethers";
+import { id, parseUnits, type Signer } from "ethers";
 
 import { ILendingAdmin__factory } from "../../typechain-types/index.js";
 import type { ILendingTypes } from "../../typechain-types/contracts/modules/lending/ILendingAdmin.js";
@@ -39,3 +39,44 @@ export const lendingCalls = {
     return adminIface.encodeFunctionData("setLendingCreditModel", [poolId, model]);
   },
 };
+
+/** `ILendingTypes.CreditAttestation` with concrete values. */
+export interface CreditAttestation {
+  issuer: string;
+  borrower: string;
+  poolId: bigint;
+  limit: bigint;
+  ratePremiumBps: number;
+  score: number;
+  expiry: bigint;
+  nonce: bigint;
+}
+
+/** The EIP-712 type `CreditLineModel` verifies. */
+export const CREDIT_ATTESTATION_TYPES = {
+  CreditAttestation: [
+    { name: "issuer", type: "address" },
+    { name: "borrower", type: "address" },
+    { name: "poolId", type: "uint256" },
+    { name: "limit", type: "uint128" },
+    { name: "ratePremiumBps", type: "uint16" },
+    { name: "score", type: "uint16" },
+    { name: "expiry", type: "uint64" },
+    { name: "nonce", type: "uint256" },
+  ],
+};
+
+/** The EIP-712 domain of a `CreditLineModel` deployed at `model` on `chainId`. */
+export function creditLineDomain(model: string, chainId: bigint) {
+  return { name: "Finsuite Credit Line", version: "1", chainId, verifyingContract: model };
+}
+
+/** Signs `attestation` as its issuer (an EOA; ERC-1271 issuers sign in their own way). */
+export async function signCreditAttestation(
+  issuer: Signer,
+  model: string,
+  chainId: bigint,
+  attestation: CreditAttestation,
+): Promise<string> {
+  return issuer.signTypedData(creditLineDomain(model, chainId), CREDIT_ATTESTATION_TYPES, attestation);
+}

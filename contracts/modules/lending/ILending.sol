@@ -34,6 +34,18 @@ interface ILending is ILendingTypes {
     /// @notice Borrows `amount` to `receiver`; the caller's debt must stay within its limit.
     function borrow(uint256 poolId, uint256 amount, address receiver) external;
 
+    /// @notice Borrows with a fresh signed credit attestation: the pool's credit-line model
+    /// checks it (issuer registered, signature, borrower, pool, expiry, nonce unused, debt
+    /// ceiling), records the credit line, and the borrow may use the line's limit in this
+    /// transaction. Without a fresh attestation, `borrow` sees only the collateral limit.
+    function borrowWithAttestation(
+        uint256 poolId,
+        uint256 amount,
+        address receiver,
+        CreditAttestation calldata attestation,
+        bytes calldata signature
+    ) external;
+
     /// @notice Repays up to `amount` of `borrower`'s debt (type(uint256).max: all of it)
     /// from the caller. Returns what was repaid. Works while the pool is paused.
     function repay(uint256 poolId, uint256 amount, address borrower) external returns (uint256 repaid);

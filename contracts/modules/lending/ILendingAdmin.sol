@@ -30,6 +30,9 @@ interface ILendingAdmin is ILendingTypes {
     function setLendingRateModel(uint256 poolId, address model) external;
 
     /// @notice Replaces the credit model (zero: the built-in collateral model). Timelocked.
+    /// For `CREDIT_MODEL_GRACE` (7 days) after the swap a position is liquidatable only if
+    /// both the new and the previous model say so: a swap never liquidates a healthy
+    /// position at once. Borrowing follows the new model immediately.
     function setLendingCreditModel(uint256 poolId, address model) external;
 
     /// @notice Pauses or resumes supply and borrowing. LENDING_ADMIN_ROLE or GUARDIAN_ROLE.

@@ -50,6 +50,19 @@ interface ILendingTypes is IFeedErrors {
         uint128 supplyCap;
     }
 
+    /// @notice A signed credit attestation (EIP-712, see `ICreditLineModel`): `issuer`
+    /// vouches that `borrower` may owe up to `limit` in pool `poolId` until `expiry`.
+    struct CreditAttestation {
+        address issuer;
+        address borrower;
+        uint256 poolId;
+        uint128 limit;
+        uint16 ratePremiumBps;
+        uint16 score;
+        uint64 expiry;
+        uint256 nonce;
+    }
+
     /// @notice A pool's state, with interest accrued up to the current block.
     struct PoolView {
         address asset;
@@ -119,7 +132,9 @@ interface ILendingTypes is IFeedErrors {
     );
     event LendingCollateralSet(uint256 indexed poolId, address indexed token, CollateralParams params);
     event LendingRateModelSet(uint256 indexed poolId, address model);
-    event LendingCreditModelSet(uint256 indexed poolId, address model);
+    /// @notice Until `graceUntil`, a position may not be liquidated while the previous
+    /// model would have kept it healthy.
+    event LendingCreditModelSet(uint256 indexed poolId, address model, address previous, uint64 graceUntil);
     event LendingPoolPaused(uint256 indexed poolId, bool supplyPaused, bool borrowPaused, address by);
     /// @notice Interest since the last accrual; `toReserves` of it belongs to the institution.
     event LendingInterestAccrued(uint256 indexed poolId, uint256 interest, uint256 toReserves, uint256 borrowIndex);
@@ -222,4 +237,6 @@ interface ILendingTypes is IFeedErrors {
     /// model) must go through the timelock; the admin may only lower LTVs and caps directly.
     error LendingChangeNeedsTimelock(uint256 poolId);
     error LendingNoReserves(uint256 poolId, uint256 requested, uint256 reserves);
+    /// @notice The pool's credit model takes no attestations (it is not a credit-line model).
+    error LendingAttestationsUnsupported(uint256 poolId, address model);
 }

@@ -158,8 +158,12 @@ contract LendingAdminFacet is ILendingAdmin, ReentrancyGuardTransient {
         if (!_timelocked()) revert LendingChangeNeedsTimelock(poolId);
         LendingStorage.Pool storage p = LibLending.pool(poolId);
         _checkModel(model, true);
+        address previous = p.creditModel;
+        uint64 graceUntil = uint64(block.timestamp) + LendingStorage.CREDIT_MODEL_GRACE;
+        p.previousCreditModel = previous;
+        p.creditGraceUntil = graceUntil;
         p.creditModel = model;
-        emit LendingCreditModelSet(poolId, model);
+        emit LendingCreditModelSet(poolId, model, previous, graceUntil);
     }
 
     /// @inheritdoc ILendingAdmin

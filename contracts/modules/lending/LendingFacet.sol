@@ -6,6 +6,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 
 import {DiamondVault} from "../../tokens/DiamondVault.sol";
 import {LibShares} from "../../tokens/LibShares.sol";
+import {ICreditAttestationSink} from "./ICreditModel.sol";
 import {ILending} from "./ILending.sol";
 import {LendingStorage} from "./LendingStorage.sol";
 import {LibLending} from "./LibLending.sol";
@@ -105,7 +106,25 @@ contract LendingFacet is ILending, ReentrancyGuardTransient {
 
     /// @inheritdoc ILending
     function borrow(uint256 poolId, uint256 amount, address receiver) external nonReentrant {
+        _borrow(poolId, LibLending.pool(poolId), amount, receiver);
+    }
+
+    /// @inheritdoc ILending
+    function borrowWithAttestation(
+        uint256 poolId,
+        uint256 amount,
+        address receiver,
+        CreditAttestation calldata attestation,
+        bytes calldata signature
+    ) external nonReentrant {
         LendingStorage.Pool storage p = LibLending.pool(poolId);
+        address sink = _attestationSink(poolId, p.creditModel);
+        // The model checks and records the line; its errors (CreditLine…) bubble up.
+        ICreditAttestationSink(sink).acceptAttestation(poolId, msg.sender, attestation, signature);
+        _borrow(poolId, p, amount, receiver);
+    }
+
+    function _borrow(uint256 poolId, LendingStorage.Pool storage p, uint256 amount, address receiver) private {
         if (p.borrowPaused) revert LendingBorrowPaused(poolId);
         if (amount == 0) revert LendingZeroAmount();
         LibLending.checkReceiver(receiver);
@@ -252,6 +271,17 @@ contract LendingFacet is ILending, ReentrancyGuardTransient {
         DiamondVault(p.vault).onWithdraw(caller, receiver, owner, assets, shares);
         LibLending.send(p.asset, receiver, assets);
         return (assets, shares);
+    }
+
+    /// @dev The contract that takes attestations for `model` (itself, or a component of a
+    /// composite model), or a revert saying the pool's model takes none.
+    function _attestationSink(uint256 poolId, address model) private view returns (address sink) {
+        if (model != address(0)) {
+            try ICreditAttestationSink(model).attestationSink() returns (address found) {
+                sink = found;
+            } catch {}
+        }
+        if (sink == address(0)) revert LendingAttestationsUnsupported(poolId, model);
     }
 
     function _fromVault(uint256 poolId) private view returns (LendingStorage.Pool storage p) {

@@ -17,6 +17,8 @@ library LendingStorage {
     uint256 internal constant MAX_RATE_PER_SECOND = 317_097_919_837;
     /// @dev Gas a model call may use; enough for any honest model, not enough to grief.
     uint256 internal constant MODEL_GAS = 100_000;
+    /// @dev After a credit-model swap, how long the previous model still protects positions.
+    uint64 internal constant CREDIT_MODEL_GRACE = 7 days;
 
     /// @dev One pool. Words 0-3 are what a supply, borrow or repay reads; word 0 is only
     /// written by the admin, and an accrual writes words 2 and 3 only.
@@ -56,6 +58,9 @@ library LendingStorage {
         /// A borrower's debt divided by the borrow index (rounded up when it grows).
         mapping(address borrower => uint256 scaled) scaledDebtOf;
         mapping(address borrower => mapping(address token => uint256 amount)) collateralOf;
+        /// The credit model before the last swap, and until when it still protects positions.
+        address previousCreditModel;
+        uint64 creditGraceUntil;
     }
 
     /// @dev A collateral asset's parameters (word 0) and totals (word 1).

@@ -126,24 +126,43 @@ library LibLending {
             }
         }
         address model = p.creditModel;
-        if (model == address(0)) {
+        bool ok;
+        (ok, lim.borrowLimit, lim.liquidationLimit) = creditLimits(model, poolId, borrower, debt, lim);
+        if (!ok) {
+            if (!forLiquidation) revert ILendingTypes.LendingCreditModelFailed(poolId, model);
             (lim.borrowLimit, lim.liquidationLimit) = (lim.collateralBorrowLimit, lim.collateralLiquidationLimit);
-            return lim;
+            lim.modelFailed = true;
         }
-        (bool ok, bytes memory data) = model.staticcall{gas: LendingStorage.MODEL_GAS}(
+        // After a model swap, the previous model still protects positions for a while: a
+        // swap never makes a healthy position liquidatable at once.
+        if (forLiquidation && block.timestamp < p.creditGraceUntil) {
+            (bool okBefore, , uint256 before) = creditLimits(p.previousCreditModel, poolId, borrower, debt, lim);
+            if (!okBefore) before = lim.collateralLiquidationLimit;
+            if (before > lim.liquidationLimit) lim.liquidationLimit = before;
+        }
+    }
+
+    /// @dev What `model` grants (zero: the built-in collateral model, the collateral
+    /// figures). `ok` is false when the model reverts, runs out of its gas, answers garbage
+    /// or a liquidation limit below the borrow limit (which would liquidate a fresh borrow).
+    function creditLimits(
+        address model,
+        uint256 poolId,
+        address borrower,
+        uint256 debt,
+        Limits memory lim
+    ) internal view returns (bool ok, uint256 borrowLimit, uint256 liquidationLimit) {
+        if (model == address(0)) return (true, lim.collateralBorrowLimit, lim.collateralLiquidationLimit);
+        bytes memory data;
+        (ok, data) = model.staticcall{gas: LendingStorage.MODEL_GAS}(
             abi.encodeCall(
                 ICreditModel.creditLimits,
                 (poolId, borrower, debt, lim.collateralBorrowLimit, lim.collateralLiquidationLimit)
             )
         );
-        if (ok && data.length == 64) {
-            (lim.borrowLimit, lim.liquidationLimit) = abi.decode(data, (uint256, uint256));
-            // A liquidation limit below the borrow limit would let a borrow be liquidated at once.
-            if (lim.liquidationLimit >= lim.borrowLimit) return lim;
-        }
-        if (!forLiquidation) revert ILendingTypes.LendingCreditModelFailed(poolId, model);
-        (lim.borrowLimit, lim.liquidationLimit) = (lim.collateralBorrowLimit, lim.collateralLiquidationLimit);
-        lim.modelFailed = true;
+        if (!ok || data.length != 64) return (false, 0, 0);
+        (borrowLimit, liquidationLimit) = abi.decode(data, (uint256, uint256));
+        ok = liquidationLimit >= borrowLimit;
     }
 
     /// @dev The loan asset's price in the collateral feeds' quote, or 1 when they quote in it.
