@@ -35,15 +35,15 @@ contract CompositeCreditModel is ICreditModel, ICreditAttestationSink {
     ) external view returns (uint256 borrowLimit, uint256 liquidationLimit) {
         (borrowLimit, liquidationLimit) = (type(uint256).max, type(uint256).max);
         for (uint256 i; i < _models.length; ++i) {
-            (uint256 b, uint256 l) = _models[i].creditLimits(
+            (uint256 canBorrow, uint256 liquidatesAbove) = _models[i].creditLimits(
                 poolId,
                 borrower,
                 debt,
                 collateralBorrowLimit,
                 collateralLiquidationLimit
             );
-            if (b < borrowLimit) borrowLimit = b;
-            if (l < liquidationLimit) liquidationLimit = l;
+            if (canBorrow < borrowLimit) borrowLimit = canBorrow;
+            if (liquidatesAbove < liquidationLimit) liquidationLimit = liquidatesAbove;
         }
     }
 

@@ -19,14 +19,17 @@ import {ICreditLineModel} from "./ICreditLineModel.sol";
 /// malleable signatures; ERC-1271 issuers are asked through `isValidSignature`.
 contract CreditLineModel is ICreditLineModel, EIP712 {
     bytes32 private constant ATTESTATION_TYPEHASH = keccak256(
-        "CreditAttestation(address issuer,address borrower,uint256 poolId,uint128 limit,uint16 ratePremiumBps,uint16 score,uint64 expiry,uint256 nonce)"
+        abi.encodePacked(
+            "CreditAttestation(address issuer,address borrower,uint256 poolId,uint128 limit,",
+            "uint16 ratePremiumBps,uint16 score,uint64 expiry,uint256 nonce)"
+        )
     );
     uint32 private constant MAX_GRACE = 90 days;
     uint16 private constant MAX_BUFFER_BPS = 5_000;
     /// @dev Transient flag per (pool, borrower): an attestation was accepted in this transaction.
     bytes32 private constant FRESH_SEED = keccak256("finsuite.credit-line.fresh");
 
-    address public immutable diamond;
+    address private immutable _DIAMOND;
 
     mapping(address issuer => bool) public isIssuer;
     mapping(address issuer => mapping(uint256 nonce => bool)) public nonceUsed;
@@ -42,7 +45,7 @@ contract CreditLineModel is ICreditLineModel, EIP712 {
         uint32 gracePeriod_,
         uint16 liquidationBufferBps_
     ) EIP712("Finsuite Credit Line", "1") {
-        diamond = diamond_;
+        _DIAMOND = diamond_;
         _setParams(debtCeiling_, gracePeriod_, liquidationBufferBps_);
     }
 
@@ -80,7 +83,7 @@ contract CreditLineModel is ICreditLineModel, EIP712 {
         ILendingTypes.CreditAttestation calldata a,
         bytes calldata signature
     ) external {
-        if (msg.sender != diamond) revert CreditLineOnlyDiamond(msg.sender);
+        if (msg.sender != _DIAMOND) revert CreditLineOnlyDiamond(msg.sender);
         if (a.borrower != borrower) revert CreditLineWrongBorrower(a.borrower, borrower);
         if (a.poolId != poolId) revert CreditLineWrongPool(a.poolId, poolId);
         if (a.expiry < block.timestamp) revert CreditLineAttestationExpired(a.expiry);
@@ -141,6 +144,11 @@ contract CreditLineModel is ICreditLineModel, EIP712 {
     // ---------------------------------------------------------------- views
 
     /// @inheritdoc ICreditLineModel
+    function diamond() external view returns (address) {
+        return _DIAMOND;
+    }
+
+    /// @inheritdoc ICreditLineModel
     function creditLine(uint256 poolId, address borrower) external view returns (CreditLine memory) {
         return _lines[poolId][borrower];
     }
@@ -198,7 +206,7 @@ contract CreditLineModel is ICreditLineModel, EIP712 {
     }
 
     function _isLendingAdmin(address account) private view returns (bool) {
-        return IAccessControl(diamond).hasRole(LendingStorage.LENDING_ADMIN_ROLE, account);
+        return IAccessControl(_DIAMOND).hasRole(LendingStorage.LENDING_ADMIN_ROLE, account);
     }
 
     function _onlyLendingAdmin() private view {
