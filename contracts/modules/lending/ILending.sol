@@ -51,8 +51,9 @@ interface ILending is ILendingTypes {
     function repay(uint256 poolId, uint256 amount, address borrower) external returns (uint256 repaid);
 
     /// @notice Repays up to `maxRepay` of an unhealthy position's debt and takes its
-    /// `collateral` worth the repaid value plus the bonus. At most half the debt per call
-    /// (all of it at or below the dust threshold); when the borrower's collateral runs out
+    /// `collateral` worth the repaid value plus the bonus. At most half the debt per call,
+    /// or all of it when half would leave no more than the dust threshold; a repayment
+    /// that would leave that little is refused. When the borrower's collateral runs out
     /// with debt left, that debt is written off (reserves first, then suppliers).
     function liquidate(
         uint256 poolId,
@@ -60,6 +61,13 @@ interface ILending is ILendingTypes {
         address collateral,
         uint256 maxRepay
     ) external returns (uint256 repaid, uint256 seized);
+
+    /// @notice Keeper work (the diamond's upkeep runs it; anyone may call it directly):
+    /// liquidates, with the caller paying, each `(borrower, collateral)` of
+    /// `abi.encode(poolId, address[] borrowers, address[] collaterals)` (at most
+    /// `MAX_UPKEEP_BATCH`, 20) that is still liquidatable, for as much as one liquidation
+    /// may repay; skips the others. Build the data with `lendingCheckUpkeep`.
+    function lendingPerformUpkeep(bytes calldata performData) external;
 
     // ---------------------------------------------------------------- vault hooks
 

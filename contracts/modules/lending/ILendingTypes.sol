@@ -26,8 +26,8 @@ interface ILendingTypes is IFeedErrors {
         uint128 supplyCap;
         /// Most the pool's borrows may reach through borrowing; 0 closes borrowing.
         uint128 borrowCap;
-        /// Debt at or below which a position is liquidated whole, and which a partial
-        /// liquidation may not leave behind (no dust that nobody would ever liquidate).
+        /// A liquidation may not leave this much debt or less behind (no dust that nobody
+        /// would ever liquidate): the position is then liquidated whole.
         uint128 dustThreshold;
         /// Name and symbol of the pool's ERC-4626 share vault.
         string name;
@@ -185,6 +185,13 @@ interface ILendingTypes is IFeedErrors {
         uint256 fromSuppliers
     );
     event LendingReservesWithdrawn(uint256 indexed poolId, address indexed to, uint256 amount);
+    /// @notice A keeper's batch: `liquidated` of `candidates` were still liquidatable.
+    event LendingUpkeepPerformed(
+        uint256 indexed poolId,
+        address indexed keeper,
+        uint256 candidates,
+        uint256 liquidated
+    );
 
     // ---------------------------------------------------------------- errors
 
@@ -219,7 +226,7 @@ interface ILendingTypes is IFeedErrors {
     error LendingCreditModelFailed(uint256 poolId, address model);
     /// @notice Only a position whose debt exceeds its liquidation limit can be liquidated.
     error LendingPositionHealthy(uint256 poolId, address borrower, uint256 debt, uint256 liquidationLimit);
-    /// @notice The repayment would leave a debt below the dust threshold; repay `debt` instead.
+    /// @notice The repayment would leave a debt at or below the dust threshold; repay `debt` instead.
     error LendingLiquidationLeavesDust(uint256 poolId, uint256 debt, uint256 repay, uint256 dustThreshold);
     error LendingNothingToSeize(uint256 poolId, address borrower, address token);
     /// @notice The token delivered less than it was asked to move (fee-on-transfer tokens are refused).
@@ -237,6 +244,8 @@ interface ILendingTypes is IFeedErrors {
     /// model) must go through the timelock; the admin may only lower LTVs and caps directly.
     error LendingChangeNeedsTimelock(uint256 poolId);
     error LendingNoReserves(uint256 poolId, uint256 requested, uint256 reserves);
+    /// @notice Upkeep data must pair each borrower with a collateral, at most `max` of them.
+    error LendingUpkeepDataInvalid(uint256 borrowers, uint256 collaterals, uint256 max);
     /// @notice The pool's credit model takes no attestations (it is not a credit-line model).
     error LendingAttestationsUnsupported(uint256 poolId, address model);
 }

@@ -48,6 +48,14 @@ interface ILendingViews is ILendingTypes {
         uint256 maxRepay
     ) external view returns (uint256 repaid, uint256 seized, uint256 badDebt);
 
+    /// @notice Finds keeper work: `checkData` is `abi.encode(poolId, address[] candidates)`
+    /// (e.g. every borrower seen in `LendingBorrowed` events); returns the first
+    /// `MAX_UPKEEP_BATCH` candidates that are liquidatable, each with the collateral it
+    /// holds most value of, as `performData` for `lendingPerformUpkeep`.
+    function lendingCheckUpkeep(
+        bytes calldata checkData
+    ) external view returns (bool upkeepNeeded, bytes memory performData);
+
     /// @notice Everything of `token` the lending module accounts for in the diamond: the
     /// cash of pools lending it plus the collateral of it posted in every pool.
     function lendingBooks(address token) external view returns (uint256);

@@ -177,6 +177,41 @@ contract LendingFacet is ILending, ReentrancyGuardTransient {
         LendingStorage.Pool storage p = LibLending.pool(poolId);
         if (maxRepay == 0) revert LendingZeroAmount();
         LibLending.accrue(poolId, p);
+        return _liquidate(poolId, p, borrower, collateral, maxRepay);
+    }
+
+    /// @inheritdoc ILending
+    function lendingPerformUpkeep(bytes calldata performData) external nonReentrant {
+        (uint256 poolId, address[] memory borrowers, address[] memory collaterals) = abi.decode(
+            performData,
+            (uint256, address[], address[])
+        );
+        if (borrowers.length != collaterals.length || borrowers.length > LendingStorage.MAX_UPKEEP_BATCH) {
+            revert LendingUpkeepDataInvalid(borrowers.length, collaterals.length, LendingStorage.MAX_UPKEEP_BATCH);
+        }
+        LendingStorage.Pool storage p = LibLending.pool(poolId);
+        LibLending.accrue(poolId, p);
+        uint256 done;
+        for (uint256 i; i < borrowers.length; ++i) {
+            // Re-validated here: a position repaid or topped up since the check is skipped,
+            // so a repeated or forged perform liquidates nothing that is healthy.
+            if (!LibLending.liquidatable(poolId, p, borrowers[i], collaterals[i], p.borrowIndex)) continue;
+            _liquidate(poolId, p, borrowers[i], collaterals[i], type(uint256).max);
+            ++done;
+        }
+        emit LendingUpkeepPerformed(poolId, msg.sender, borrowers.length, done);
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    /// @dev A liquidation of an accrued pool, with the liquidator (the caller) paying.
+    function _liquidate(
+        uint256 poolId,
+        LendingStorage.Pool storage p,
+        address borrower,
+        address collateral,
+        uint256 maxRepay
+    ) private returns (uint256 repaid, uint256 seized) {
         LibLending.Liquidation memory liq = LibLending.liquidation(
             poolId,
             p,
@@ -202,8 +237,6 @@ contract LendingFacet is ILending, ReentrancyGuardTransient {
         LibLending.pull(p.asset, msg.sender, repaid);
         LibLending.send(collateral, msg.sender, seized);
     }
-
-    // ---------------------------------------------------------------- internals
 
     /// @dev Writes off the borrower's remaining debt: reserves absorb what they can, the
     /// suppliers (through a lower share price) the rest.

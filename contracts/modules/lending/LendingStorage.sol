@@ -17,6 +17,8 @@ library LendingStorage {
     uint256 internal constant MAX_RATE_PER_SECOND = 317_097_919_837;
     /// @dev Gas a model call may use; enough for any honest model, not enough to grief.
     uint256 internal constant MODEL_GAS = 100_000;
+    /// @dev Positions one upkeep call may liquidate: a batch stays far below 5,000,000 gas.
+    uint256 internal constant MAX_UPKEEP_BATCH = 20;
     /// @dev After a credit-model swap, how long the previous model still protects positions.
     uint64 internal constant CREDIT_MODEL_GRACE = 7 days;
 

@@ -184,6 +184,36 @@ contract LendingViewFacet is ILendingViews {
     }
 
     /// @inheritdoc ILendingViews
+    function lendingCheckUpkeep(
+        bytes calldata checkData
+    ) external view returns (bool upkeepNeeded, bytes memory performData) {
+        (uint256 poolId, address[] memory candidates) = abi.decode(checkData, (uint256, address[]));
+        LendingStorage.Pool storage p = LibLending.pool(poolId);
+        // Interest up to now counts: a position may have become liquidatable by accrual alone.
+        uint256 index = LibLending.pending(p).borrowIndex;
+        uint256 max = LendingStorage.MAX_UPKEEP_BATCH;
+        address[] memory borrowers = new address[](max);
+        address[] memory collaterals = new address[](max);
+        uint256 found;
+        for (uint256 i; i < candidates.length && found < max; ++i) {
+            address collateral = _largestCollateral(p, candidates[i]);
+            if (collateral == address(0) || !LibLending.liquidatable(poolId, p, candidates[i], collateral, index)) {
+                continue;
+            }
+            borrowers[found] = candidates[i];
+            collaterals[found] = collateral;
+            ++found;
+        }
+        if (found == 0) return (false, "");
+        // Trim the arrays to what was found.
+        assembly ("memory-safe") {
+            mstore(borrowers, found)
+            mstore(collaterals, found)
+        }
+        return (true, abi.encode(poolId, borrowers, collaterals));
+    }
+
+    /// @inheritdoc ILendingViews
     function lendingBooks(address token) external view returns (uint256 total) {
         LendingStorage.Layout storage $ = LendingStorage.layout();
         uint256 count = $.poolCount;
@@ -191,6 +221,20 @@ contract LendingViewFacet is ILendingViews {
             LendingStorage.Pool storage p = $.pools[id];
             if (p.asset == token) total += p.cash;
             total += p.collateral[token].total;
+        }
+    }
+
+    /// @dev The collateral `borrower` holds the most value of (zero: none).
+    function _largestCollateral(LendingStorage.Pool storage p, address borrower) private view returns (address best) {
+        uint256 bestValue;
+        uint8 count = p.collateralCount;
+        for (uint8 i = 1; i <= count; ++i) {
+            address token = p.collateralAt[i];
+            uint256 amount = p.collateralOf[borrower][token];
+            if (amount == 0) continue;
+            LendingStorage.Collateral storage c = p.collateral[token];
+            uint256 value = Math.mulDiv(amount, LibLending.unitValue(p, c), 10 ** c.tokenDecimals);
+            if (best == address(0) || value > bestValue) (best, bestValue) = (token, value);
         }
     }
 

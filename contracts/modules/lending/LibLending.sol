@@ -222,7 +222,7 @@ library LibLending {
         if (liq.balance == 0) revert ILendingTypes.LendingNothingToSeize(poolId, borrower, collateral);
 
         liq.repaid = Math.min(maxRepay, closeable(p, liq.debt));
-        if (liq.repaid < liq.debt && liq.debt - liq.repaid < p.dustThreshold) {
+        if (liq.repaid < liq.debt && liq.debt - liq.repaid <= p.dustThreshold) {
             revert ILendingTypes.LendingLiquidationLeavesDust(poolId, liq.debt, liq.repaid, p.dustThreshold);
         }
         uint256 unit = 10 ** c.tokenDecimals;
@@ -259,9 +259,33 @@ library LibLending {
         return false;
     }
 
-    /// @dev Most of `debt` one liquidation may repay: half, or all of it at or below the dust threshold.
+    /// @dev Whether `liquidation` would succeed for `borrower` and `collateral` at borrow index `index`: the
+    /// position has debt above its liquidation limit and holds enough of `collateral` to
+    /// seize. Reverts only when a feed it needs is stale or invalid.
+    function liquidatable(
+        uint256 poolId,
+        LendingStorage.Pool storage p,
+        address borrower,
+        address collateral,
+        uint256 index
+    ) internal view returns (bool) {
+        LendingStorage.Collateral storage c = p.collateral[collateral];
+        uint256 scaled = p.scaledDebtOf[borrower];
+        if (c.index == 0 || scaled == 0 || p.collateralOf[borrower][collateral] == 0) return false;
+        uint256 debt = debtOf(scaled, index);
+        if (debt <= limits(poolId, p, borrower, debt, true).liquidationLimit) return false;
+        // The smallest liquidation must seize at least one unit.
+        uint256 unitPrice = unitValue(p, c);
+        if (unitPrice == 0) return false;
+        uint256 bonus = LendingStorage.BPS + c.liquidationBonusBps;
+        return Math.mulDiv(closeable(p, debt) * bonus, 10 ** c.tokenDecimals, unitPrice * LendingStorage.BPS) != 0;
+    }
+
+    /// @dev Most of `debt` one liquidation may repay: half (the close factor), or all of
+    /// it when it, or what half would leave, is at or below the dust threshold.
     function closeable(LendingStorage.Pool storage p, uint256 debt) internal view returns (uint256) {
-        return debt <= p.dustThreshold ? debt : (debt * LendingStorage.CLOSE_FACTOR_BPS) / LendingStorage.BPS;
+        uint256 half = (debt * LendingStorage.CLOSE_FACTOR_BPS) / LendingStorage.BPS;
+        return debt - half <= p.dustThreshold ? debt : half;
     }
 
     /// @dev One whole unit of collateral `c` in loan-asset units.
