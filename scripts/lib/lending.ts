@@ -62,7 +62,7 @@ export const CREDIT_ATTESTATION_TYPES = {
     { name: "ratePremiumBps", type: "uint16" },
     { name: "score", type: "uint16" },
     { name: "expiry", type: "uint64" },
-    { name: "nonce", type: "uint256" },
+    { name: "nonce", type: "uint64" },
   ],
 };
 

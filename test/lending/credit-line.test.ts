@@ -70,7 +70,7 @@ describe("lending: credit lines from signed attestations", function () {
     await (await borrow(a, sig)).wait();
     await expect(borrow(a, sig))
       .to.be.revertedWithCustomError(f.model, "CreditLineNonceUsed")
-      .withArgs(f.issuer.address, a.nonce);
+      .withArgs(a.nonce, a.nonce);
     const other = await f.attest();
     await expect(borrow(other.a, other.sig, f.carol))
       .to.be.revertedWithCustomError(f.model, "CreditLineWrongBorrower")

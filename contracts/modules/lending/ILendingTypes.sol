@@ -60,7 +60,8 @@ interface ILendingTypes is IFeedErrors {
         uint16 ratePremiumBps;
         uint16 score;
         uint64 expiry;
-        uint256 nonce;
+        /// Above the last nonce accepted for this borrower and pool: each attestation works once.
+        uint64 nonce;
     }
 
     /// @notice A pool's state, with interest accrued up to the current block.

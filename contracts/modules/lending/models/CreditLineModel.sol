@@ -15,13 +15,13 @@ import {ICreditLineModel} from "./ICreditLineModel.sol";
 /// @dev One per institution: deploy it with the diamond's address and install it as a
 /// pool's credit model through the timelock. The signed domain (this contract, the chain
 /// id) and the attested pool and borrower make an attestation useless on any other chain,
-/// diamond or pool; a nonce per issuer makes it single-use; OpenZeppelin's ECDSA refuses
-/// malleable signatures; ERC-1271 issuers are asked through `isValidSignature`.
+/// diamond or pool; increasing nonces per borrower and pool make it single-use;
+/// OpenZeppelin's ECDSA refuses malleable signatures; ERC-1271 issuers are asked through `isValidSignature`.
 contract CreditLineModel is ICreditLineModel, EIP712 {
     bytes32 private constant ATTESTATION_TYPEHASH = keccak256(
         abi.encodePacked(
             "CreditAttestation(address issuer,address borrower,uint256 poolId,uint128 limit,",
-            "uint16 ratePremiumBps,uint16 score,uint64 expiry,uint256 nonce)"
+            "uint16 ratePremiumBps,uint16 score,uint64 expiry,uint64 nonce)"
         )
     );
     uint32 private constant MAX_GRACE = 90 days;
@@ -32,7 +32,6 @@ contract CreditLineModel is ICreditLineModel, EIP712 {
     address private immutable _DIAMOND;
 
     mapping(address issuer => bool) public isIssuer;
-    mapping(address issuer => mapping(uint256 nonce => bool)) public nonceUsed;
     mapping(uint256 poolId => mapping(address borrower => CreditLine)) private _lines;
     uint256 public totalLimits;
     uint256 public debtCeiling;
@@ -89,17 +88,17 @@ contract CreditLineModel is ICreditLineModel, EIP712 {
         if (a.expiry < block.timestamp) revert CreditLineAttestationExpired(a.expiry);
         if (a.limit == 0) revert CreditLineLimitZero();
         if (!isIssuer[a.issuer]) revert CreditLineIssuerUnknown(a.issuer);
-        if (nonceUsed[a.issuer][a.nonce]) revert CreditLineNonceUsed(a.issuer, a.nonce);
+        CreditLine storage line = _lines[poolId][borrower];
+        uint64 lastNonce = line.nonce;
+        if (a.nonce <= lastNonce) revert CreditLineNonceUsed(a.nonce, lastNonce);
         bytes32 digest = _digest(a.issuer, borrower, poolId, a.limit, a.ratePremiumBps, a.score, a.expiry, a.nonce);
         if (!SignatureChecker.isValidSignatureNowCalldata(a.issuer, digest, signature)) {
             revert CreditLineSignatureInvalid(a.issuer);
         }
-        CreditLine storage line = _lines[poolId][borrower];
         uint256 total = totalLimits - line.limit + a.limit;
         if (total > debtCeiling) revert CreditLineCeilingExceeded(total, debtCeiling);
-        nonceUsed[a.issuer][a.nonce] = true;
         totalLimits = total;
-        _lines[poolId][borrower] = CreditLine(a.issuer, a.expiry, a.ratePremiumBps, a.score, a.limit);
+        _lines[poolId][borrower] = CreditLine(a.issuer, a.expiry, a.ratePremiumBps, a.score, a.limit, a.nonce);
         _setFresh(poolId, borrower);
         emit CreditLineGranted(poolId, borrower, a.issuer, a.limit, a.ratePremiumBps, a.score, a.expiry, a.nonce);
     }
@@ -137,7 +136,8 @@ contract CreditLineModel is ICreditLineModel, EIP712 {
         uint256 releasableAt = uint256(line.expiry) + gracePeriod;
         if (block.timestamp <= releasableAt) revert CreditLineNotReleasable(poolId, borrower, releasableAt + 1);
         totalLimits -= line.limit;
-        delete _lines[poolId][borrower];
+        // The nonce stays, so an old attestation cannot revive the line.
+        _lines[poolId][borrower] = CreditLine(address(0), 0, 0, 0, 0, line.nonce);
         emit CreditLineReleased(poolId, borrower, line.limit);
     }
 
@@ -161,7 +161,7 @@ contract CreditLineModel is ICreditLineModel, EIP712 {
         uint16 ratePremiumBps,
         uint16 score,
         uint64 expiry,
-        uint256 nonce,
+        uint64 nonce,
         address issuer
     ) external view returns (bytes32) {
         return _digest(issuer, borrower, poolId, limit, ratePremiumBps, score, expiry, nonce);
@@ -177,7 +177,7 @@ contract CreditLineModel is ICreditLineModel, EIP712 {
         uint16 ratePremiumBps,
         uint16 score,
         uint64 expiry,
-        uint256 nonce
+        uint64 nonce
     ) private view returns (bytes32) {
         return
             _hashTypedDataV4(

@@ -15,6 +15,8 @@ import {ICreditAttestationSink, ICreditModel} from "../ICreditModel.sol";
 ///   plus the liquidation buffer (or the collateral's liquidation limit, if higher);
 /// - when the line expires or is revoked, the borrower keeps that protection for the
 ///   grace period, then falls back to the collateral figures: never an instant liquidation;
+/// - nonces increase per borrower and pool, so an attestation works once (no nonce
+///   registry to write: a renewal costs two storage words);
 /// - Σ limits of recorded lines stays within the debt ceiling; a line past its grace
 ///   period can be released by anyone to free the ceiling.
 /// The rate premium and score are recorded and evented (for reporting); the pool charges
@@ -27,6 +29,8 @@ interface ICreditLineModel is ICreditModel, ICreditAttestationSink {
         uint16 ratePremiumBps;
         uint16 score;
         uint128 limit;
+        /// The last nonce accepted for this borrower and pool (kept after a release).
+        uint64 nonce;
     }
 
     event CreditLineIssuerSet(address indexed issuer, bool allowed);
@@ -39,7 +43,7 @@ interface ICreditLineModel is ICreditModel, ICreditAttestationSink {
         uint16 ratePremiumBps,
         uint16 score,
         uint64 expiry,
-        uint256 nonce
+        uint64 nonce
     );
     /// @notice The line now ends at `expiry` (revocation); the grace period follows.
     event CreditLineRevoked(uint256 indexed poolId, address indexed borrower, address by, uint64 expiry);
@@ -53,7 +57,8 @@ interface ICreditLineModel is ICreditModel, ICreditAttestationSink {
     error CreditLineWrongBorrower(address attested, address borrower);
     error CreditLineWrongPool(uint256 attested, uint256 poolId);
     error CreditLineAttestationExpired(uint64 expiry);
-    error CreditLineNonceUsed(address issuer, uint256 nonce);
+    /// @notice Nonces per borrower and pool must increase: this one was used or superseded.
+    error CreditLineNonceUsed(uint64 nonce, uint64 lastNonce);
     error CreditLineLimitZero();
     error CreditLineCeilingExceeded(uint256 totalAfter, uint256 ceiling);
     error CreditLineUnknown(uint256 poolId, address borrower);
@@ -78,8 +83,6 @@ interface ICreditLineModel is ICreditModel, ICreditAttestationSink {
 
     function isIssuer(address issuer) external view returns (bool);
 
-    function nonceUsed(address issuer, uint256 nonce) external view returns (bool);
-
     /// @notice Σ limits of recorded lines, and the ceiling it must stay within.
     function totalLimits() external view returns (uint256);
 
@@ -100,7 +103,7 @@ interface ICreditLineModel is ICreditModel, ICreditAttestationSink {
         uint16 ratePremiumBps,
         uint16 score,
         uint64 expiry,
-        uint256 nonce,
+        uint64 nonce,
         address issuer
     ) external view returns (bytes32);
 }
