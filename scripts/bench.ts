@@ -9,6 +9,7 @@ import { network } from "hardhat";
 
 import type { BenchContext, BenchRow } from "./bench/common.js";
 import { measureCore } from "./bench/core.js";
+import { measureMorpho, morphoRows } from "./bench/morpho.js";
 import { measurePayment } from "./bench/payment.js";
 
 const { ethers } = await network.create();
@@ -18,6 +19,8 @@ const rows: BenchRow[] = [];
 const core = await measureCore(ctx);
 rows.push(...core.rows);
 rows.push(...(await measurePayment(ctx, core.diamond)));
+// Peers measured for modules that compare against them; last, so they move no other figure.
+rows.push(...morphoRows(await measureMorpho(ctx)));
 
 // --- Output ------------------------------------------------------------------------
 const outDir = path.resolve("bench");
