@@ -21,6 +21,22 @@ const solcCompiler = {
   },
 };
 
+// Morpho Blue, the benchmark's lending peer (`pragma solidity 0.8.19`), compiled as Morpho
+// deploys it, so its figures are Morpho's. Hardhat picks a compiler by pragma: only
+// Morpho's sources use this one. Every profile needs it: npmFilesToBuild applies to all.
+const MORPHO_SOLC_VERSION: string = require("solc-0.8.19/package.json").version;
+const morphoCompiler = {
+  version: MORPHO_SOLC_VERSION,
+  path: require.resolve("solc-0.8.19/soljson.js"),
+  settings: {
+    viaIR: true,
+    optimizer: { enabled: true, runs: 999_999 },
+    evmVersion: "paris",
+    metadata: { bytecodeHash: "none" },
+  },
+};
+const compilers = { compilers: [solcCompiler, morphoCompiler] };
+
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthersPlugin],
   tasks: modulesTasks,
@@ -28,11 +44,14 @@ export default defineConfig({
     // Tests, the benchmark and deployments use the same bytecode, so measured gas is
     // the gas users pay.
     profiles: {
-      default: solcCompiler,
-      production: solcCompiler,
+      default: compilers,
+      production: compilers,
     },
-    // The benchmark's peer proxy.
-    npmFilesToBuild: ["@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol"],
+    // The benchmark's peers: a proxy and a lending protocol.
+    npmFilesToBuild: [
+      "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol",
+      "@morpho-org/morpho-blue/src/Morpho.sol",
+    ],
   },
   typechain: {
     outDir: "typechain-types",
