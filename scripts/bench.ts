@@ -9,6 +9,7 @@ import { network } from "hardhat";
 
 import type { BenchContext, BenchRow } from "./bench/common.js";
 import { measureCore } from "./bench/core.js";
+import { measureLending } from "./bench/lending.js";
 import { measureMorpho, morphoRows } from "./bench/morpho.js";
 import { measurePayment } from "./bench/payment.js";
 
@@ -19,8 +20,11 @@ const rows: BenchRow[] = [];
 const core = await measureCore(ctx);
 rows.push(...core.rows);
 rows.push(...(await measurePayment(ctx, core.diamond)));
-// Peers measured for modules that compare against them; last, so they move no other figure.
-rows.push(...morphoRows(await measureMorpho(ctx)));
+// Peers measured for modules that compare against them, after the modules measured before
+// them, so they move none of those figures.
+const morpho = await measureMorpho(ctx);
+rows.push(...(await measureLending(ctx, core.diamond, morpho)));
+rows.push(...morphoRows(morpho));
 
 // --- Output ------------------------------------------------------------------------
 const outDir = path.resolve("bench");

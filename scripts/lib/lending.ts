@@ -7,8 +7,8 @@ import type { ILendingTypes } from "../../typechain-types/contracts/modules/lend
 /** The role that creates pools and sets limits (`LendingStorage.LENDING_ADMIN_ROLE`). */
 export const LENDING_ADMIN_ROLE = id("finsuite.role.lending-admin");
 
-/** No cap: the largest value a cap holds (uint128). */
-export const NO_CAP = 2n ** 128n - 1n;
+/** No cap: the largest value a pool cap holds (uint96, 7.9e28 base units). */
+export const NO_CAP = 2n ** 96n - 1n;
 
 /** Seconds per year the rate models use (365 days). */
 export const YEAR = 365n * 24n * 3600n;

@@ -21,9 +21,9 @@ interface ILendingAdmin is ILendingTypes {
     function setLendingPoolLimits(
         uint256 poolId,
         uint16 reserveFactorBps,
-        uint128 supplyCap,
-        uint128 borrowCap,
-        uint128 dustThreshold
+        uint96 supplyCap,
+        uint96 borrowCap,
+        uint96 dustThreshold
     ) external;
 
     /// @notice Replaces the rate model. Timelocked. Interest up to now accrues at the old rate.

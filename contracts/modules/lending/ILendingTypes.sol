@@ -23,12 +23,12 @@ interface ILendingTypes is IFeedErrors {
         /// Share of interest kept as reserves for the institution, in bps (at most 50 %).
         uint16 reserveFactorBps;
         /// Most the suppliers' assets may reach through deposits; 0 closes deposits.
-        uint128 supplyCap;
+        uint96 supplyCap;
         /// Most the pool's borrows may reach through borrowing; 0 closes borrowing.
-        uint128 borrowCap;
+        uint96 borrowCap;
         /// A liquidation may not leave this much debt or less behind (no dust that nobody
         /// would ever liquidate): the position is then liquidated whole.
-        uint128 dustThreshold;
+        uint96 dustThreshold;
         /// Name and symbol of the pool's ERC-4626 share vault.
         string name;
         string symbol;
@@ -127,9 +127,9 @@ interface ILendingTypes is IFeedErrors {
     event LendingPoolLimitsSet(
         uint256 indexed poolId,
         uint16 reserveFactorBps,
-        uint128 supplyCap,
-        uint128 borrowCap,
-        uint128 dustThreshold
+        uint96 supplyCap,
+        uint96 borrowCap,
+        uint96 dustThreshold
     );
     event LendingCollateralSet(uint256 indexed poolId, address indexed token, CollateralParams params);
     event LendingRateModelSet(uint256 indexed poolId, address model);

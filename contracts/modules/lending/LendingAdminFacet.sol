@@ -125,9 +125,9 @@ contract LendingAdminFacet is ILendingAdmin, ReentrancyGuardTransient {
     function setLendingPoolLimits(
         uint256 poolId,
         uint16 reserveFactorBps,
-        uint128 supplyCap,
-        uint128 borrowCap,
-        uint128 dustThreshold
+        uint96 supplyCap,
+        uint96 borrowCap,
+        uint96 dustThreshold
     ) external {
         LibAccess.checkRole(LendingStorage.LENDING_ADMIN_ROLE);
         LendingStorage.Pool storage p = LibLending.pool(poolId);

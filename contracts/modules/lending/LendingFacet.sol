@@ -140,7 +140,7 @@ contract LendingFacet is ILending, ReentrancyGuardTransient {
         if (borrows > p.borrowCap) revert LendingBorrowCapExceeded(poolId, borrows, p.borrowCap);
         uint256 debt = LibLending.debtOf(scaled, index);
         _checkLimit(poolId, p, msg.sender, debt);
-        // borrows <= borrowCap < 2^128 bounds both scaled sums (index >= 1e18).
+        // borrows <= borrowCap < 2^96 bounds both scaled sums (index >= 1e18).
         p.scaledDebtOf[msg.sender] = scaled;
         p.totalScaledDebt = uint128(totalScaled);
         p.cash = uint128(cash - amount);
@@ -268,7 +268,7 @@ contract LendingFacet is ILending, ReentrancyGuardTransient {
             assets = LibShares.toAssets(shares, total, supplied, Math.Rounding.Ceil);
         }
         if (total + assets > p.supplyCap) revert LendingSupplyCapExceeded(poolId, total + assets, p.supplyCap);
-        // total + assets <= supplyCap < 2^128, and shares are worth at most that much times 1e6.
+        // total + assets <= supplyCap < 2^96, and shares are worth at most that much times 1e6.
         p.cash += uint128(assets);
         p.totalShares = uint128(supplied + shares);
         // The vault mints and emits the ERC-4626 `Deposit`, the module's record of it.

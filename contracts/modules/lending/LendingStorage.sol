@@ -46,13 +46,15 @@ library LendingStorage {
         uint64 ratePerSecond;
         uint40 lastAccrual;
         // word 4.. (read when needed)
+        // Each address shares its word with the limit read with it: a supply reads the
+        // vault and the supply cap, a borrow the rate model (to accrue) and the borrow cap.
         address vault;
+        uint96 supplyCap;
         address rateModel;
+        uint96 borrowCap;
         address creditModel;
+        uint96 dustThreshold;
         address priceFeed;
-        uint128 supplyCap;
-        uint128 borrowCap;
-        uint128 dustThreshold;
         /// Debt written off so far (reporting).
         uint128 badDebt;
         mapping(uint8 index => address token) collateralAt;
