@@ -72,8 +72,8 @@ interface ILending is ILendingTypes {
     // ---------------------------------------------------------------- vault hooks
 
     /// @notice Called by the pool's vault for `deposit`/`mint`: books the deposit of
-    /// `assets` (or of the assets `shares` cost, when `assets` is zero) and mints through
-    /// the vault's `onDeposit`; the vault then pulls the assets from `caller`.
+    /// `assets` (or of the assets `shares` cost, when `assets` is zero) and mints the shares
+    /// in the books; the vault then emits the events and pulls the assets from `caller`.
     function lendingVaultDeposit(
         uint256 poolId,
         address caller,
@@ -82,8 +82,12 @@ interface ILending is ILendingTypes {
         uint256 shares
     ) external returns (uint256 assetsIn, uint256 sharesOut);
 
+    /// @notice Called by the pool's vault for a share `transfer`/`transferFrom` (after it
+    /// checked the allowance): moves `shares` in the books (`ERC20InsufficientBalance`).
+    function lendingVaultTransfer(uint256 poolId, address from, address to, uint256 shares) external;
+
     /// @notice Called by the pool's vault for `withdraw`/`redeem` (after it checked the
-    /// allowance): books it, burns through `onWithdraw` and sends the assets.
+    /// allowance): burns the shares in the books and sends the assets; the vault emits.
     function lendingVaultWithdraw(
         uint256 poolId,
         address caller,

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.34;
 
+import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
+
 import {IFeedErrors} from "../../shared/IPriceFeed.sol";
 
 /// @title Lending module: types, events and errors shared by its three interfaces.
 /// @notice Amounts are in the pool's loan-asset units unless said otherwise; basis points
 /// (bps) are 1/10,000; rates are per second, scaled by 1e18.
-interface ILendingTypes is IFeedErrors {
+interface ILendingTypes is IFeedErrors, IERC20Errors {
     /// @notice What the lending admin chooses when creating a pool.
     struct PoolParams {
         /// The loan asset (ERC-20) suppliers deposit and borrowers borrow.

@@ -21,6 +21,9 @@ interface ILendingViews is ILendingTypes {
     /// the model that decided. Reverts when a feed it needs is stale or invalid.
     function lendingPosition(uint256 poolId, address borrower) external view returns (PositionView memory);
 
+    /// @notice The vault shares `holder` owns (the vault's `balanceOf`).
+    function lendingSharesOf(uint256 poolId, address holder) external view returns (uint256);
+
     function lendingCollateralOf(uint256 poolId, address borrower, address token) external view returns (uint256);
 
     function lendingDebtOf(uint256 poolId, address borrower) external view returns (uint256);

@@ -8,6 +8,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {LibAccess} from "../../access/LibAccess.sol";
 import {LibTimelock} from "../../access/LibTimelock.sol";
 import {LibFeed} from "../../shared/LibFeed.sol";
+import {LibShares} from "../../tokens/LibShares.sol";
 import {ILendingAdmin} from "./ILendingAdmin.sol";
 import {LendingStorage} from "./LendingStorage.sol";
 import {LibLending} from "./LibLending.sol";
@@ -33,7 +34,14 @@ contract LendingAdminFacet is ILendingAdmin, ReentrancyGuardTransient {
         poolId = ++$.poolCount;
         vault = Clones.cloneWithImmutableArgs(
             $.vaultImplementation,
-            abi.encode(address(this), asset, poolId, assetDecimals, params.name, params.symbol)
+            abi.encode(
+                address(this),
+                asset,
+                poolId,
+                assetDecimals + LibShares.DECIMALS_OFFSET,
+                params.name,
+                params.symbol
+            )
         );
         LendingStorage.Pool storage p = $.pools[poolId];
         p.asset = asset;

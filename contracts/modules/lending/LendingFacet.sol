@@ -66,6 +66,15 @@ contract LendingFacet is ILending, ReentrancyGuardTransient {
         return _withdraw(poolId, p, caller, receiver, owner, assets, shares);
     }
 
+    /// @inheritdoc ILending
+    function lendingVaultTransfer(uint256 poolId, address from, address to, uint256 shares) external {
+        LendingStorage.Pool storage p = _fromVault(poolId);
+        uint256 owned = p.sharesOf[from];
+        if (shares > owned) revert ERC20InsufficientBalance(from, owned, shares);
+        p.sharesOf[from] = owned - shares;
+        p.sharesOf[to] += shares;
+    }
+
     // ---------------------------------------------------------------- borrowers
 
     /// @inheritdoc ILending
@@ -271,8 +280,9 @@ contract LendingFacet is ILending, ReentrancyGuardTransient {
         // total + assets <= supplyCap < 2^96, and shares are worth at most that much times 1e6.
         p.cash += uint128(assets);
         p.totalShares = uint128(supplied + shares);
-        // The vault mints and emits the ERC-4626 `Deposit`, the module's record of it.
-        DiamondVault(p.vault).onDeposit(caller, receiver, assets, shares);
+        p.sharesOf[receiver] += shares;
+        // The vault emits `Transfer` and the ERC-4626 `Deposit`, the module's record of it.
+        if (msg.sender != p.vault) DiamondVault(p.vault).onDeposit(caller, receiver, assets, shares);
         return (assets, shares);
     }
 
@@ -297,11 +307,14 @@ contract LendingFacet is ILending, ReentrancyGuardTransient {
         }
         uint256 cash = p.cash;
         if (assets > cash) revert LendingInsufficientCash(poolId, assets, cash);
+        uint256 owned = p.sharesOf[owner];
+        if (shares > owned) revert ERC20InsufficientBalance(owner, owned, shares);
         p.cash = uint128(cash - assets);
         p.totalShares = uint128(supplied - shares);
-        // The vault burns the owner's shares (ERC20InsufficientBalance if it lacks them) and
-        // emits the ERC-4626 `Withdraw`, the module's record of it.
-        DiamondVault(p.vault).onWithdraw(caller, receiver, owner, assets, shares);
+        p.sharesOf[owner] = owned - shares;
+        // The vault emits `Transfer` and the ERC-4626 `Withdraw`, the module's record of it.
+        address vault = p.vault;
+        if (msg.sender != vault) DiamondVault(vault).onWithdraw(caller, receiver, owner, assets, shares);
         LibLending.send(p.asset, receiver, assets);
         return (assets, shares);
     }

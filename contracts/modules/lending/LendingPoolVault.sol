@@ -16,6 +16,14 @@ contract LendingPoolVault is DiamondVault {
         return ILendingViews(diamond()).lendingVaultTotals(key());
     }
 
+    function _hostBalanceOf(address account) internal view override returns (uint256) {
+        return ILendingViews(diamond()).lendingSharesOf(key(), account);
+    }
+
+    function _hostTransfer(address from, address to, uint256 amount) internal override {
+        ILending(diamond()).lendingVaultTransfer(key(), from, to, amount);
+    }
+
     function _hostDeposit(
         address caller,
         address receiver,

@@ -34,7 +34,8 @@ library LendingStorage {
         uint8 assetDecimals;
         uint8 priceFeedDecimals;
         uint32 priceMaxAge;
-        // word 1: what the diamond holds for the pool, and the vault's total supply
+        // word 1: what the diamond holds for the pool, and the vault's total supply (the
+        // shares are booked here, per holder in `sharesOf`)
         uint128 cash;
         uint128 totalShares;
         // word 2: borrows = totalScaledDebt * borrowIndex / WAD
@@ -65,6 +66,8 @@ library LendingStorage {
         /// The credit model before the last swap, and until when it still protects positions.
         address previousCreditModel;
         uint64 creditGraceUntil;
+        /// Vault shares per holder: the vault (a `DiamondToken`) reads its balances here.
+        mapping(address holder => uint256 shares) sharesOf;
     }
 
     /// @dev A collateral asset's parameters (word 0) and totals (word 1).

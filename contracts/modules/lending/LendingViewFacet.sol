@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.34;
 
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 import {LibShares} from "../../tokens/LibShares.sol";
@@ -107,6 +106,11 @@ contract LendingViewFacet is ILendingViews {
     }
 
     /// @inheritdoc ILendingViews
+    function lendingSharesOf(uint256 poolId, address holder) external view returns (uint256) {
+        return LibLending.pool(poolId).sharesOf[holder];
+    }
+
+    /// @inheritdoc ILendingViews
     function lendingCollateralOf(uint256 poolId, address borrower, address token) external view returns (uint256) {
         return LibLending.pool(poolId).collateralOf[borrower][token];
     }
@@ -136,7 +140,7 @@ contract LendingViewFacet is ILendingViews {
         LendingStorage.Pool storage p = LibLending.pool(poolId);
         LibLending.Accrual memory a = LibLending.pending(p);
         uint256 total = LibLending.totalAssets(p, a.borrowIndex, p.reserves + a.toReserves);
-        uint256 owned = LibShares.toAssets(IERC20(p.vault).balanceOf(owner), total, p.totalShares, Math.Rounding.Floor);
+        uint256 owned = LibShares.toAssets(p.sharesOf[owner], total, p.totalShares, Math.Rounding.Floor);
         return Math.min(owned, p.cash);
     }
 
