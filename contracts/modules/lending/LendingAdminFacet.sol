@@ -19,16 +19,7 @@ contract LendingAdminFacet is ILendingAdmin, ReentrancyGuardTransient {
     function createLendingPool(PoolParams calldata params) external returns (uint256 poolId, address vault) {
         LibAccess.checkRole(LendingStorage.LENDING_ADMIN_ROLE);
         address asset = params.asset;
-        if (asset.code.length == 0) revert LendingAssetInvalid(asset);
-        uint8 assetDecimals = IERC20Metadata(asset).decimals();
-        if (assetDecimals > LibFeed.MAX_DECIMALS) revert LendingAssetInvalid(asset);
-        _checkModel(params.rateModel, false);
-        _checkModel(params.creditModel, true);
-        if (params.reserveFactorBps > LendingStorage.MAX_RESERVE_FACTOR_BPS) {
-            revert LendingReserveFactorTooHigh(params.reserveFactorBps, LendingStorage.MAX_RESERVE_FACTOR_BPS);
-        }
-        uint8 priceFeedDecimals;
-        if (params.priceFeed != address(0)) priceFeedDecimals = _feedDecimals(params.priceFeed);
+        (uint8 assetDecimals, uint8 priceFeedDecimals) = _checkPoolParams(params);
 
         LendingStorage.Layout storage $ = LendingStorage.layout();
         poolId = ++$.poolCount;
@@ -211,6 +202,23 @@ contract LendingAdminFacet is ILendingAdmin, ReentrancyGuardTransient {
         if (msg.sender == address(this) && LibTimelock.isExecuting()) return true;
         LibAccess.checkRole(LendingStorage.LENDING_ADMIN_ROLE);
         return false;
+    }
+
+    /// @dev Refuses an asset, model, reserve factor or price feed a pool cannot work with;
+    /// returns the decimals the pool stores.
+    function _checkPoolParams(
+        PoolParams calldata params
+    ) private view returns (uint8 assetDecimals, uint8 priceFeedDecimals) {
+        address asset = params.asset;
+        if (asset.code.length == 0) revert LendingAssetInvalid(asset);
+        assetDecimals = IERC20Metadata(asset).decimals();
+        if (assetDecimals > LibFeed.MAX_DECIMALS) revert LendingAssetInvalid(asset);
+        _checkModel(params.rateModel, false);
+        _checkModel(params.creditModel, true);
+        if (params.reserveFactorBps > LendingStorage.MAX_RESERVE_FACTOR_BPS) {
+            revert LendingReserveFactorTooHigh(params.reserveFactorBps, LendingStorage.MAX_RESERVE_FACTOR_BPS);
+        }
+        if (params.priceFeed != address(0)) priceFeedDecimals = _feedDecimals(params.priceFeed);
     }
 
     function _checkModel(address model, bool zeroAllowed) private view {
