@@ -1,7 +1,7 @@
 // Demo chapter: the lending module. A stablecoin pool with an ERC-4626 vault, a supplier, a
 // collateralized borrower, a small business on a credit line from a signed attestation, a
 // price drop and the keeper's liquidation, a credit-model swap through the timelock.
-import { AbiCoder, MaxUint256, parseEther, parseUnits, ZeroAddress } from "ethers";
+import { AbiCoder, encodeBytes32String, MaxUint256, parseEther, parseUnits, ZeroAddress, ZeroHash } from "ethers";
 
 import {
   CreditLineModel__factory,
@@ -12,7 +12,8 @@ import {
   MockToken__factory,
 } from "../../typechain-types/index.js";
 import { runTimelocked } from "../lib/core.js";
-import { annual, LENDING_ADMIN_ROLE, lendingCalls, NO_CAP, signCreditAttestation } from "../lib/lending.js";
+import { annual, LENDING_ADMIN_ROLE, lendingCalls, NO_CAP } from "../lib/lending.js";
+import { attestationFor, creditLimitFor, formatScorecard, readBorrowerHistory, scorecard } from "../lib/scoring.js";
 import type { DemoContext } from "./common.js";
 
 export async function lendingChapter({ ethers, admin, bank, diamond, gas }: DemoContext): Promise<void> {
@@ -91,22 +92,55 @@ export async function lendingChapter({ ethers, admin, bank, diamond, gas }: Demo
   await gas("lending desk registers the credit issuer", creditLine.setIssuer(issuer.address, true));
   await runTimelocked(diamond, [lendingCalls.setCreditModel(poolId, creditLineAddress)]);
   console.log("  the pool's credit model becomes the credit-line model (timelocked; collateral still counts)");
-  const { chainId } = await ethers.provider.getNetwork();
-  const attestation = {
-    issuer: issuer.address,
+  // The business's history with the bank: three invoices paid on time, a small secured
+  // loan repaid. The scorecard service reads it from the diamond's events and signs.
+  const sepa = encodeBytes32String("SEPA-EUR");
+  await (await suite.setPaymentRail(sepa, await stable.getAddress(), usd(100_000), usd(1_000_000))).wait();
+  await (await stable.mint(business.address, usd(20_000))).wait();
+  await (await stable.connect(business).approve(bank.address, MaxUint256)).wait();
+  for (let i = 0; i < 3; i++) {
+    const dueDate = (await now()) + 14n * 86_400n;
+    const invoice = suite.connect(supplier);
+    const id = await invoice.issueInvoice.staticCall(
+      business.address,
+      stable,
+      ZeroHash,
+      usd(2_000),
+      dueDate,
+      ZeroHash,
+      false,
+    );
+    await (await invoice.issueInvoice(business.address, stable, ZeroHash, usd(2_000), dueDate, ZeroHash, false)).wait();
+    await (await suite.connect(business).payInvoice(id, sepa, stable, usd(2_000))).wait();
+  }
+  await (await weth.mint(business.address, parseEther("1"))).wait();
+  await (await weth.connect(business).approve(bank.address, MaxUint256)).wait();
+  await (await suite.connect(business).supplyCollateral(poolId, weth, parseEther("1"), business.address)).wait();
+  await (await suite.connect(business).borrow(poolId, usd(500), business.address)).wait();
+  await ethers.provider.send("evm_increaseTime", [7 * 86_400]);
+  await (await ethUsd.set(parseUnits("2000", 8), (await now()) + 1n)).wait();
+  await (await suite.connect(business).repay(poolId, MaxUint256, business.address)).wait();
+  await (await suite.connect(business).withdrawCollateral(poolId, weth, parseEther("1"), business.address)).wait();
+  console.log("  the business paid 3 invoices on time and repaid a small secured loan");
+
+  const latest = await ethers.provider.getBlockNumber();
+  const history = await readBorrowerHistory(ethers.provider, {
+    diamond: bank.address,
     borrower: business.address,
     poolId,
-    limit: usd(50_000),
-    ratePremiumBps: 150,
-    score: 720,
-    expiry: (await now()) + 30n * 86_400n,
-    nonce: 1n,
-  };
-  const signature = await signCreditAttestation(issuer, creditLineAddress, chainId, attestation);
-  console.log(`  issuer signs: limit ${fmtUsd(attestation.limit)}, score ${attestation.score}, 30 days (EIP-712)`);
+    fromBlock: bank.blockNumber,
+    toBlock: latest,
+  });
+  const card = scorecard(history);
+  const decision = creditLimitFor(card);
+  console.log(formatScorecard(card, decision).replace(/^/gm, "  | "));
+  const signed = await attestationFor({ card, decision, issuer, model: creditLineAddress });
+  const { attestation, signature } = signed;
+  console.log(`  issuer signs: limit ${fmtUsd(attestation.limit)}, score ${attestation.score} (EIP-712)`);
+  const drawn = (attestation.limit * 4n) / 5n;
   await gas(
-    "small business borrows 30,000 mUSD with the attestation",
-    suite.connect(business).borrowWithAttestation(poolId, usd(30_000), business.address, attestation, signature),
+    `small business borrows ${fmtUsd(drawn)} with the attestation, no collateral`,
+    suite.connect(business).borrowWithAttestation(poolId, drawn, business.address, attestation, signature),
   );
   try {
     await suite.connect(business).borrow.staticCall(poolId, usd(1_000), business.address);

@@ -722,21 +722,13 @@ export interface SignedCreditAttestation {
   signature: string;
 }
 
-/** The smallest nonce ≥ `from` that `issuer` has not used on `model`, probing `batch` at a time. */
-export async function unusedNonce(
-  provider: Provider,
-  model: string,
-  issuer: string,
-  from = 1n,
-  batch = 16,
-): Promise<bigint> {
-  const contract = ICreditLineModel__factory.connect(model, provider);
-  for (let start = from; ; start += BigInt(batch)) {
-    const candidates = Array.from({ length: batch }, (_, i) => start + BigInt(i));
-    const used = await Promise.all(candidates.map((n) => contract.nonceUsed(issuer, n)));
-    const free = used.indexOf(false);
-    if (free >= 0) return candidates[free];
-  }
+/**
+ * The nonce the next attestation for `borrower` in `poolId` must carry on `model`: nonces
+ * increase per borrower and pool, so it is the last accepted one plus one.
+ */
+export async function nextNonce(provider: Provider, model: string, poolId: bigint, borrower: string): Promise<bigint> {
+  const line = await ICreditLineModel__factory.connect(model, provider).creditLine(poolId, borrower);
+  return line.nonce + 1n;
 }
 
 export interface AttestationRequest {
@@ -746,8 +738,6 @@ export interface AttestationRequest {
   issuer: Signer;
   /** The `CreditLineModel` the pool uses (or the sink of its composite model). */
   model: string;
-  /** The first nonce to consider; the first one unused from there is taken. */
-  nonceFrom?: bigint;
   /** The signing time (unix seconds), to refuse an attestation that would already be expired; default: the card's asOf. */
   now?: number;
 }
@@ -755,9 +745,9 @@ export interface AttestationRequest {
 /**
  * Builds the `CreditAttestation` for `decision` and signs it. Refuses (nothing is signed)
  * when the decision grants no credit, the line would already be expired, or the signer is
- * not a registered issuer of `model`. The nonce is the issuer's first unused one from
- * `nonceFrom` (default 1): signing again before the first one is used gives the same
- * nonce, so only one of the two can ever be used.
+ * not a registered issuer of `model`. The nonce is the borrower's next one on `model`:
+ * signing again before the first is used gives the same nonce, so only one of the two
+ * can ever be used, and a newer one makes older unused ones useless.
  */
 export async function attestationFor(req: AttestationRequest): Promise<SignedCreditAttestation> {
   const { card, decision, issuer } = req;
@@ -793,7 +783,7 @@ export async function attestationFor(req: AttestationRequest): Promise<SignedCre
     ratePremiumBps: decision.ratePremiumBps,
     score: card.score,
     expiry: decision.expiry,
-    nonce: await unusedNonce(provider, model, issuerAddress, req.nonceFrom ?? 1n),
+    nonce: await nextNonce(provider, model, card.pool.id, getAddress(card.borrower)),
   };
   const signature = await signCreditAttestation(issuer, model, chainId, attestation);
   return { schema: ATTESTATION_SCHEMA, chainId, diamond: getAddress(card.diamond), model, attestation, signature };
@@ -843,7 +833,7 @@ export function parseSignedAttestation(text: string): SignedCreditAttestation {
       ratePremiumBps: Number(uint(a.ratePremiumBps, "attestation.ratePremiumBps", BigInt(UINT16_MAX))),
       score: Number(uint(a.score, "attestation.score", BigInt(UINT16_MAX))),
       expiry: uint(a.expiry, "attestation.expiry", UINT64_MAX),
-      nonce: uint(a.nonce, "attestation.nonce", UINT256_MAX),
+      nonce: uint(a.nonce, "attestation.nonce", 2n ** 64n - 1n),
     },
     signature: top.signature,
   };

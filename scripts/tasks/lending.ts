@@ -32,7 +32,6 @@ export const lendingTasks = [
         "Configuration variable (environment or keystore) holding the issuer's private key; empty: the network's account",
       defaultValue: "",
     })
-    .addOption({ name: "nonceFrom", description: "First issuer nonce to consider; empty: 1", defaultValue: "" })
     .addOption({
       name: "policy",
       description: "Module whose default export is a ScoringPolicy; empty: the built-in policy",

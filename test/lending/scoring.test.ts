@@ -407,7 +407,6 @@ describe("credit scoring: the attestation file and the task's options", function
     sign: false,
     out: "",
     issuerKey: "",
-    nonceFrom: "",
     policy: "",
     ...overrides,
   });
@@ -458,19 +457,12 @@ describe("credit scoring: the attestation file and the task's options", function
       [{ to: "latest" }, /^--to must be a block number/],
       [{ from: "10", to: "9" }, /^--from 10 is after --to 9/],
       [{ out: "a.json" }, /^--out writes the signed attestation: add --sign/],
-      [{ sign: true, nonceFrom: "x" }, /^--nonce-from must be/],
     ];
     for (const [change, message] of refusals) {
       expect(() => parseScoreArgs(args(change)), JSON.stringify(change)).to.throw(UserError, message);
     }
     const ok = parseScoreArgs(args({ borrower: BORROWER.toUpperCase().replace("0X", "0x"), from: "5", sign: true }));
-    expect([ok.poolId, ok.borrower, ok.from, ok.to, ok.nonceFrom]).to.deep.equal([
-      1n,
-      getAddress(BORROWER),
-      5,
-      null,
-      null,
-    ]);
+    expect([ok.poolId, ok.borrower, ok.from, ok.to]).to.deep.equal([1n, getAddress(BORROWER), 5, null]);
   });
 
   it("the task action prints one line and exits 1 on bad input", async function () {
@@ -656,7 +648,7 @@ describe("credit scoring: on a diamond with payment and lending", function () {
     )
       .to.emit(f.model, "CreditLineGranted")
       .withArgs(f.poolId, f.borrower.address, f.issuer.address, usd(20_000), 250, 712, decision.expiry, 1n);
-    // The next attestation takes the next unused nonce.
+    // The next attestation takes the borrower's next nonce.
     const again = await attestationFor({ card, decision, issuer: f.issuer, model: f.modelAddress });
     expect(again.attestation.nonce).to.equal(2n);
   });
@@ -744,7 +736,6 @@ describe("credit scoring: the `lending score` task on a diamond", function () {
       sign: false,
       out: "",
       issuerKey: "",
-      nonceFrom: "",
       policy: "",
       ...overrides,
     });
@@ -810,7 +801,7 @@ describe("credit scoring: the `lending score` task on a diamond", function () {
     }
     expect(t.issuerAsked()).to.equal(0);
     expect(t.printed).to.deep.equal([]);
-    expect(await f.model.nonceUsed(f.issuer.address, 1n)).to.equal(false);
+    expect((await f.model.creditLine(f.poolId, f.borrower.address)).nonce).to.equal(0n);
   });
 
   it("warns when the pool does not take the model's attestations yet", async function () {

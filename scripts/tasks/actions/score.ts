@@ -48,7 +48,6 @@ export interface ScoreArgs {
   sign: boolean;
   out: string;
   issuerKey: string;
-  nonceFrom: string;
   policy: string;
 }
 
@@ -63,7 +62,6 @@ export interface ScoreOptions {
   json: boolean;
   sign: boolean;
   out: string | null;
-  nonceFrom: bigint | null;
 }
 
 export interface ScoreContext {
@@ -113,9 +111,6 @@ export function parseScoreArgs(args: ScoreArgs): ScoreOptions {
   const to = blockOption(args.to, "to");
   if (from !== null && to !== null && from > to) throw new UserError(`--from ${from} is after --to ${to}.`);
   if (args.out !== "" && !args.sign) throw new UserError("--out writes the signed attestation: add --sign.");
-  if (args.nonceFrom !== "" && !INTEGER.test(args.nonceFrom)) {
-    throw new UserError(`--nonce-from must be a non-negative integer, not "${args.nonceFrom}".`);
-  }
   return {
     name: args.name,
     poolId: BigInt(args.pool),
@@ -126,7 +121,6 @@ export function parseScoreArgs(args: ScoreArgs): ScoreOptions {
     json: args.json,
     sign: args.sign,
     out: args.out === "" ? null : args.out,
-    nonceFrom: args.nonceFrom === "" ? null : BigInt(args.nonceFrom),
   };
 }
 
@@ -267,7 +261,6 @@ export async function score(args: ScoreArgs, ctx: ScoreContext): Promise<ScoreRe
       decision,
       issuer: await ctx.issuer(),
       model: opts.model,
-      nonceFrom: opts.nonceFrom ?? undefined,
       now,
     });
   }
