@@ -240,9 +240,12 @@ library LibLending {
         return false;
     }
 
-    /// @dev Most of `debt` one liquidation may repay: half, or all of it at or below the dust threshold.
+    /// @dev Most of `debt` one liquidation may repay: half, or all of it when half would leave
+    /// less than the dust threshold (otherwise a debt between the threshold and twice it could
+    /// never be liquidated: every repayment the close factor allows would leave dust).
     function closeable(LendingStorage.Pool storage p, uint256 debt) internal view returns (uint256) {
-        return debt <= p.dustThreshold ? debt : (debt * LendingStorage.CLOSE_FACTOR_BPS) / LendingStorage.BPS;
+        uint256 half = (debt * LendingStorage.CLOSE_FACTOR_BPS) / LendingStorage.BPS;
+        return debt <= p.dustThreshold || debt - half < p.dustThreshold ? debt : half;
     }
 
     /// @dev One whole unit of collateral `c` in loan-asset units.
