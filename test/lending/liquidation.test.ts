@@ -11,6 +11,7 @@ import { MockCreditModel__factory, MockToken__factory } from "../../typechain-ty
 import { DAY, lendingFixture, price8, usd, wad, type LendingFixture } from "./fixture.js";
 import {
   addCollateral,
+  BPS,
   bpsOf,
   createPool,
   CREDIT_MODE,
@@ -27,6 +28,7 @@ import {
   seizeFor,
   timelocked,
   valueOf,
+  WAD,
 } from "../support/lending-b.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -590,55 +592,96 @@ describe("lending: liquidation", function () {
   });
 
   describe("at the parameter bounds", function () {
-    it("threshold × (1 + bonus) must stay below 100 %; just under it, liquidations at the threshold price repay the whole debt with collateral to spare", async function () {
+    const STK_PARAMS = { maxPriceAge: DAY, ltvBps: 8_999, liquidationThresholdBps: 9_000, supplyCap: wad(1e6) };
+    const STK_BONUS = 1_111n;
+
+    /**
+     * A collateral at the bound (90 % × 111.11 % = 99.999 %), 100 of it at 100 USD backing
+     * 8,999 (its LTV limit), then its price set to `price`.
+     */
+    async function atBounds(price: bigint) {
       await setUp(frozen);
       const token = await (await new MockToken__factory(f.owner).deploy("Stake", "STK", 18)).getAddress();
-      const bounds = { maxPriceAge: DAY, ltvBps: 8_999, liquidationThresholdBps: 9_000, supplyCap: wad(1e6) };
-      // 90 % × 111.12 % = 100.008 %: refused.
-      await expect(
-        f.suite.setLendingCollateral(f.poolId, token, {
-          feed: await f.wethFeed.getAddress(),
-          ...bounds,
-          liquidationBonusBps: 1_112,
-        }),
-      )
-        .to.be.revertedWithCustomError(f.suite, "LendingCollateralParamsInvalid")
-        .withArgs(8_999, 9_000, 1_112);
-      // 90 % × 111.11 % = 99.999 %: accepted.
       const { feed } = await addCollateral(f, f.poolId, {
         token,
         price: price8(100),
-        params: { ...bounds, liquidationBonusBps: 1_111 },
+        params: { ...STK_PARAMS, liquidationBonusBps: Number(STK_BONUS) },
       });
       const stk = MockToken__factory.connect(token, f.owner);
       await (await stk.mint(f.borrower.address, wad(100))).wait();
       await (await stk.connect(f.borrower).approve(f.diamondAddress, MAX_UINT)).wait();
       await open([[token, wad(100)]], usd(8_999));
-      await (await feed.set(parseUnits("99.98", 8), await networkHelpers.time.latest())).wait();
+      await (await feed.set(price, await networkHelpers.time.latest())).wait();
+      return token;
+    }
 
-      // Liquidated again and again at this price, the position is repaid whole with
-      // collateral to spare: no bad debt, the suppliers lose nothing.
-      const value = (amount: bigint) => valueOf(amount, parseUnits("99.98", 8), ETH);
+    it("threshold × (1 + bonus) must stay below 100 %; just under it, a liquidation at the threshold improves the position", async function () {
+      await setUp(frozen);
+      const token = await (await new MockToken__factory(f.owner).deploy("Stake", "STK", 18)).getAddress();
+      // 90 % × 111.12 % = 100.008 %: refused.
+      await expect(
+        f.suite.setLendingCollateral(f.poolId, token, {
+          feed: await f.wethFeed.getAddress(),
+          ...STK_PARAMS,
+          liquidationBonusBps: 1_112,
+        }),
+      )
+        .to.be.revertedWithCustomError(f.suite, "LendingCollateralParamsInvalid")
+        .withArgs(8_999, 9_000, 1_112);
+
+      // Just past the threshold: health 0.9999991, above 90 % × 111.11 % = 0.99999.
+      const price = parseUnits("99.9888", 8);
+      const stk = await atBounds(price);
+      const before = await f.suite.lendingPosition(f.poolId, f.borrower.address);
+      expect(before.healthFactor).to.be.lessThan(WAD);
+      expect(before.healthFactor).to.be.greaterThan((9_000n * (BPS + STK_BONUS) * WAD) / (BPS * BPS));
+      const receipt = await (await liquidate(stk, MAX_UINT)).wait();
+      const { repaid, seized } = eventOf(f, receipt, "LendingLiquidated").args;
+      const after = await f.suite.lendingPosition(f.poolId, f.borrower.address);
+      // The liquidator is paid at least what it repaid; the position is healthier and better covered.
+      expect(valueOf(seized, price, ETH)).to.be.greaterThanOrEqual(repaid);
+      expect(after.healthFactor).to.be.greaterThan(before.healthFactor);
+      expect(after.collateralValue * before.debt).to.be.greaterThan(before.collateralValue * after.debt);
+      expect(eventsOf(f, receipt, "LendingBadDebtRealized")).to.have.length(0);
+      await expectSolvent(f, { stk });
+    });
+
+    it("from a health below threshold × (1 + bonus), each liquidation erodes the cover and the last writes off the rest, with no further price move", async function () {
+      // 0.01 % past the threshold: health 0.99991 < 0.99999. Each liquidation pays the
+      // 11.11 % bonus out of a margin of about 11.1 %, so the cover shrinks step by step.
+      // (Before the dust fix, this stopped at a debt of 17.58 nobody could liquidate.)
+      const price = parseUnits("99.98", 8);
+      const stk = await atBounds(price);
       const poolBefore = await f.suite.lendingPool(f.poolId);
       let steps = 0;
+      let bad = 0n;
       for (;;) {
         const before = await f.suite.lendingPosition(f.poolId, f.borrower.address);
-        if (before.debt === 0n || before.debt <= before.liquidationLimit) break;
-        const receipt = await (await liquidate(token, MAX_UINT)).wait();
-        expect(eventsOf(f, receipt, "LendingBadDebtRealized")).to.have.length(0);
+        if (before.debt === 0n) break;
+        expect(before.debt).to.be.greaterThan(before.liquidationLimit);
+        const balance = before.collateralAmounts[2];
+        const receipt = await (await liquidate(stk, MAX_UINT)).wait();
         const { repaid, seized } = eventOf(f, receipt, "LendingLiquidated").args;
+        const written = eventsOf(f, receipt, "LendingBadDebtRealized");
         const after = await f.suite.lendingPosition(f.poolId, f.borrower.address);
-        // The liquidator is paid at least what it repaid; what is left stays covered.
-        expect(value(seized)).to.be.greaterThanOrEqual(repaid);
-        expect(after.collateralValue).to.be.greaterThanOrEqual(after.debt);
+        expect(valueOf(seized, price, ETH)).to.be.greaterThanOrEqual(repaid);
+        if (written.length === 0) {
+          expect(after.collateralValue).to.be.greaterThanOrEqual(after.debt);
+          expect(after.collateralValue * before.debt).to.be.lessThan(before.collateralValue * after.debt);
+        } else {
+          // The last step: all the collateral for what it is worth, the rest written off.
+          expect(seized).to.equal(balance);
+          expect(repaid).to.equal(repayForAll(balance, STK_BONUS, ONE_ETH, valueOf(ONE_ETH, price, ETH)));
+          bad = written[0]!.args.amount;
+          expect(bad).to.equal(before.debt - repaid);
+        }
         expect(++steps).to.be.lessThan(20);
       }
-      const end = await f.suite.lendingPosition(f.poolId, f.borrower.address);
-      expect(end.debt).to.equal(0n);
-      expect(end.collateralValue).to.be.greaterThan(0n);
+      expect(steps).to.equal(10);
+      expect(bad).to.equal(710_017n); // 0.71 USD on 8,999
       const poolAfter = await f.suite.lendingPool(f.poolId);
-      expect([poolAfter.badDebt, poolAfter.totalAssets]).to.deep.equal([0n, poolBefore.totalAssets]);
-      await expectSolvent(f, { stk: token });
+      expect([poolAfter.badDebt, poolAfter.totalAssets]).to.deep.equal([bad, poolBefore.totalAssets - bad]);
+      await expectSolvent(f, { stk });
     });
   });
 });
