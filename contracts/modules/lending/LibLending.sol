@@ -62,12 +62,14 @@ library LibLending {
         if (p.lastAccrual == block.timestamp) return;
         Accrual memory a = pending(p);
         p.lastAccrual = uint40(block.timestamp);
+        // Kept even when it is zero and nothing accrues: it is the last good rate a failing
+        // model falls back to (rate <= MAX_RATE_PER_SECOND < 2^64).
+        p.ratePerSecond = uint64(a.rate);
         if (a.borrowIndex == p.borrowIndex) return;
         // The index only grows by interest on a uint128 debt at <= 1,000 %/year: it stays
         // far below 2^128 for centuries, as do reserves (a share of interest).
         p.borrowIndex = uint128(a.borrowIndex);
         p.reserves += uint128(a.toReserves);
-        p.ratePerSecond = uint64(a.rate);
         emit ILendingTypes.LendingInterestAccrued(poolId, a.interest, a.toReserves, a.borrowIndex);
     }
 
