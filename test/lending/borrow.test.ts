@@ -565,7 +565,7 @@ describe("lending: borrow and repay", function () {
   });
 
   describe("rounding favours the pool", function () {
-    it("debt added rounds up, a partial repayment clears scaled debt rounded down, and LendingRepaid reports the debt left", async function () {
+    it("debt added rounds up, a partial repayment clears scaled debt rounded down; the debt owed may then stay above what LendingRepaid reports (debt - repaid)", async function () {
       await setUp(live);
       await post(weth, wad(100));
       await (await f.suite.connect(f.borrower).borrow(f.poolId, usd(30_000), f.borrower.address)).wait();
@@ -589,18 +589,23 @@ describe("lending: borrow and repay", function () {
         expect(after - before).to.be.greaterThanOrEqual(amount);
       }
       let paid = 0n;
+      let aboveReported = 0;
       const start = debtOf(scaled, index);
       for (const amount of [1n, 1n, 2n, 3n, 5n, 7n, 11n, 13n, 999n, 1_000_001n, 123_456_789n, 7_777_777_777n]) {
         const before = debtOf(scaled, index);
         scaled -= (amount * WAD) / index;
         const after = debtOf(scaled, index);
+        // The event reports debt - repaid; what the borrower owes is the scaled debt left.
         await expect(f.suite.connect(f.borrower).repay(f.poolId, amount, f.borrower.address))
           .to.emit(f.suite, "LendingRepaid")
-          .withArgs(f.poolId, f.borrower.address, f.borrower.address, amount, after);
+          .withArgs(f.poolId, f.borrower.address, f.borrower.address, amount, before - amount);
         expect(await f.suite.lendingDebtOf(f.poolId, f.borrower.address)).to.equal(after);
-        expect(after).to.be.greaterThanOrEqual(before - amount);
+        expect(after - (before - amount)).to.be.oneOf([0n, 1n, 2n]);
+        if (after > before - amount) aboveReported++;
         paid += amount;
       }
+      // A repayment of one unit at an index above 1 clears nothing: it happens here.
+      expect(aboveReported).to.be.greaterThan(0);
       // The pool was paid at least what the debt went down by.
       expect(paid).to.be.greaterThanOrEqual(start - debtOf(scaled, index));
       const rest = debtOf(scaled, index);
