@@ -52,8 +52,8 @@ interface ILending is ILendingTypes {
 
     /// @notice Repays up to `maxRepay` of an unhealthy position's debt and takes its
     /// `collateral` worth the repaid value plus the bonus. At most half the debt per call,
-    /// or all of it when half would leave no more than the dust threshold; a repayment
-    /// that would leave that little is refused. When the borrower's collateral runs out
+    /// or all of it when it is at or below the dust threshold or half would leave less; a
+    /// repayment that would leave less than the threshold is refused. When the borrower's collateral runs out
     /// with debt left, that debt is written off (reserves first, then suppliers).
     function liquidate(
         uint256 poolId,

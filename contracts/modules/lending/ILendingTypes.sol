@@ -28,8 +28,8 @@ interface ILendingTypes is IFeedErrors, IERC20Errors {
         uint96 supplyCap;
         /// Most the pool's borrows may reach through borrowing; 0 closes borrowing.
         uint96 borrowCap;
-        /// A liquidation may not leave this much debt or less behind (no dust that nobody
-        /// would ever liquidate): the position is then liquidated whole.
+        /// A debt at or below this is liquidated whole, and a liquidation may not leave less
+        /// than this behind (no dust that nobody would ever liquidate).
         uint96 dustThreshold;
         /// Name and symbol of the pool's ERC-4626 share vault.
         string name;
@@ -229,7 +229,7 @@ interface ILendingTypes is IFeedErrors, IERC20Errors {
     error LendingCreditModelFailed(uint256 poolId, address model);
     /// @notice Only a position whose debt exceeds its liquidation limit can be liquidated.
     error LendingPositionHealthy(uint256 poolId, address borrower, uint256 debt, uint256 liquidationLimit);
-    /// @notice The repayment would leave a debt at or below the dust threshold; repay `debt` instead.
+    /// @notice The repayment would leave a debt below the dust threshold; repay `debt` instead.
     error LendingLiquidationLeavesDust(uint256 poolId, uint256 debt, uint256 repay, uint256 dustThreshold);
     error LendingNothingToSeize(uint256 poolId, address borrower, address token);
     /// @notice The token delivered less than it was asked to move (fee-on-transfer tokens are refused).

@@ -62,12 +62,14 @@ library LibLending {
         if (p.lastAccrual == block.timestamp) return;
         Accrual memory a = pending(p);
         p.lastAccrual = uint40(block.timestamp);
+        // Kept even when it is zero and nothing accrues: it is the last good rate a failing
+        // model falls back to (rate <= MAX_RATE_PER_SECOND < 2^64).
+        p.ratePerSecond = uint64(a.rate);
         if (a.borrowIndex == p.borrowIndex) return;
         // The index only grows by interest on a uint128 debt at <= 1,000 %/year: it stays
         // far below 2^128 for centuries, as do reserves (a share of interest).
         p.borrowIndex = uint128(a.borrowIndex);
         p.reserves += uint128(a.toReserves);
-        p.ratePerSecond = uint64(a.rate);
         emit ILendingTypes.LendingInterestAccrued(poolId, a.interest, a.toReserves, a.borrowIndex);
     }
 
@@ -222,7 +224,7 @@ library LibLending {
         if (liq.balance == 0) revert ILendingTypes.LendingNothingToSeize(poolId, borrower, collateral);
 
         liq.repaid = Math.min(maxRepay, closeable(p, liq.debt));
-        if (liq.repaid < liq.debt && liq.debt - liq.repaid <= p.dustThreshold) {
+        if (liq.repaid < liq.debt && liq.debt - liq.repaid < p.dustThreshold) {
             revert ILendingTypes.LendingLiquidationLeavesDust(poolId, liq.debt, liq.repaid, p.dustThreshold);
         }
         uint256 unit = 10 ** c.tokenDecimals;
@@ -281,11 +283,13 @@ library LibLending {
         return Math.mulDiv(closeable(p, debt) * bonus, 10 ** c.tokenDecimals, unitPrice * LendingStorage.BPS) != 0;
     }
 
-    /// @dev Most of `debt` one liquidation may repay: half (the close factor), or all of
-    /// it when it, or what half would leave, is at or below the dust threshold.
+    /// @dev Most of `debt` one liquidation may repay: half (the close factor), or all of it
+    /// when it is at or below the dust threshold or half would leave less than that
+    /// (otherwise a debt between the threshold and twice it could never be liquidated).
     function closeable(LendingStorage.Pool storage p, uint256 debt) internal view returns (uint256) {
         uint256 half = (debt * LendingStorage.CLOSE_FACTOR_BPS) / LendingStorage.BPS;
-        return debt - half <= p.dustThreshold ? debt : half;
+        uint256 dust = p.dustThreshold;
+        return debt <= dust || debt - half < dust ? debt : half;
     }
 
     /// @dev One whole unit of collateral `c` in loan-asset units.
