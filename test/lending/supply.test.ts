@@ -381,6 +381,36 @@ describe("lending: suppliers through the diamond", function () {
     });
   });
 
+  // Regression: a request for more shares than exist underflowed the books' share count
+  // (panic 0x11) before the vault could refuse the burn.
+  it("asking for more than every share is worth reverts with ERC20InsufficientBalance, not an arithmetic panic", async function () {
+    // Reserves sit in the cash, so the cash exceeds what all the shares are worth.
+    await settledWithInterest(f, networkHelpers);
+    const { totalAssets: A, totalShares: S, cash } = await poolTotals(f);
+    expect(cash).to.be.greaterThan(A);
+    const balance = await f.vault.balanceOf(f.supplier.address);
+    expect(balance).to.equal(S);
+    const s = f.suite.connect(f.supplier);
+    await expectNothingChanged(f, async () => {
+      await expect(s.withdraw(f.poolId, A, f.supplier.address))
+        .to.be.revertedWithCustomError(f.vault, "ERC20InsufficientBalance")
+        .withArgs(f.supplier.address, balance, toShares(A, A, S, true));
+      await expect(s.redeem(f.poolId, balance + 1n, f.supplier.address))
+        .to.be.revertedWithCustomError(f.vault, "ERC20InsufficientBalance")
+        .withArgs(f.supplier.address, balance, balance + 1n);
+      await expect(f.vault.withdraw(A, f.supplier.address, f.supplier.address))
+        .to.be.revertedWithCustomError(f.vault, "ERC20InsufficientBalance")
+        .withArgs(f.supplier.address, balance, toShares(A, A, S, true));
+      await expect(f.vault.redeem(balance + 1n, f.supplier.address, f.supplier.address))
+        .to.be.revertedWithCustomError(f.vault, "ERC20InsufficientBalance")
+        .withArgs(f.supplier.address, balance, balance + 1n);
+    });
+    // Everything the supplier owns still comes out.
+    const max = await f.suite.lendingMaxWithdraw(f.poolId, f.supplier.address);
+    await expect(s.withdraw(f.poolId, max, f.supplier.address)).to.emit(f.vault, "Withdraw");
+    await expectSolvent(f);
+  });
+
   it("reverts with LendingZeroShares(poolId, assets) when a supply is worth less than one share (eight years at the rate cap)", async function () {
     await inflateSharePrice(f, networkHelpers);
     await expectNothingChanged(f, async () => {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.34;
 
+import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
@@ -245,6 +247,11 @@ contract LendingFacet is ILending, ReentrancyGuardTransient {
         }
         uint256 cash = p.cash;
         if (assets > cash) revert LendingInsufficientCash(poolId, assets, cash);
+        // More shares than exist (the cash can exceed what they are worth: it holds the
+        // reserves): no owner holds them; refuse as the vault's burn would, not with an underflow.
+        if (shares > supplied) {
+            revert IERC20Errors.ERC20InsufficientBalance(owner, IERC20(p.vault).balanceOf(owner), shares);
+        }
         p.cash = uint128(cash - assets);
         p.totalShares = uint128(supplied - shares);
         // The vault burns the owner's shares (ERC20InsufficientBalance if it lacks them) and
