@@ -9,6 +9,7 @@ import { NO_CAP } from "../../scripts/lib/lending.js";
 import {
   borrowAgainstWeth,
   createFeeOnTransferPool,
+  createWethPool,
   expectNothingChanged,
   expectSolvent,
   inflateSharePrice,
@@ -18,7 +19,8 @@ import {
   toAssets,
   toShares,
 } from "../support/lending-a.js";
-import { lendingFixture, usd, wad, type LendingFixture } from "./fixture.js";
+import { LendingFacet__factory } from "../../typechain-types/index.js";
+import { lendingFixture, price8, usd, wad, type LendingFixture } from "./fixture.js";
 
 const { ethers, networkHelpers } = await network.create();
 const fixture = () => lendingFixture(ethers);
@@ -408,6 +410,54 @@ describe("lending: suppliers through the diamond", function () {
     // Everything the supplier owns still comes out.
     const max = await f.suite.lendingMaxWithdraw(f.poolId, f.supplier.address);
     await expect(s.withdraw(f.poolId, max, f.supplier.address)).to.emit(f.vault, "Withdraw");
+    await expectSolvent(f);
+  });
+
+  // Regression: after a total loss a deposit could mint more shares than the books' 128-bit
+  // share count holds; the count was silently truncated and drifted from the vault's supply.
+  it("after a total loss, a supply whose shares would overflow the books' share count is refused", async function () {
+    // A WETH pool lends all its 1,000 WETH against USDC; USDC's price collapses and the
+    // liquidation writes nearly everything off.
+    const pool = await createWethPool(f);
+    const usdc = await f.usdc.getAddress();
+    const s = f.suite;
+    await (await s.connect(f.supplier).supply(pool.poolId, wad(1_000), f.supplier.address)).wait();
+    await (await f.usdc.mint(f.carol.address, usd(3_000_000))).wait();
+    await (await s.connect(f.carol).supplyCollateral(pool.poolId, usdc, usd(3_000_000), f.carol.address)).wait();
+    await (await s.connect(f.carol).borrow(pool.poolId, wad(1_000), f.carol.address)).wait();
+    const now = await networkHelpers.time.latest();
+    await (await pool.usdcFeed.set(1n, now)).wait();
+    await (await f.wethFeed.set(price8(10_000_000_000), now)).wait();
+    await expect(s.connect(f.liquidator).liquidate(pool.poolId, f.carol.address, usdc, wad(1_000))).to.emit(
+      s,
+      "LendingBadDebtRealized",
+    );
+    let { totalAssets: A, totalShares: S } = await poolTotals(f, pool.poolId);
+    expect(A).to.be.lessThan(10n ** 7n);
+    expect(S).to.equal(wad(1_000) * 10n ** 6n);
+
+    // A supply whose shares fit is booked as the vault mints it.
+    const small = wad("0.1");
+    const shares = toShares(small, A, S);
+    await expect(s.connect(f.carol).supply(pool.poolId, small, f.carol.address))
+      .to.emit(pool.vault, "Deposit")
+      .withArgs(f.carol.address, f.carol.address, small, shares);
+    await expectSolvent(f);
+
+    // One whose shares would not fit in 128 bits is refused, whichever way it comes.
+    ({ totalAssets: A, totalShares: S } = await poolTotals(f, pool.poolId));
+    const big = wad(10);
+    const total = S + toShares(big, A, S);
+    expect(total).to.be.greaterThanOrEqual(2n ** 128n);
+    const facet = LendingFacet__factory.connect(f.diamondAddress, f.carol);
+    await expectNothingChanged(f, async () => {
+      await expect(s.connect(f.carol).supply(pool.poolId, big, f.carol.address))
+        .to.be.revertedWithCustomError(facet, "SafeCastOverflowedUintDowncast")
+        .withArgs(128, total);
+      await expect(pool.vault.connect(f.carol).deposit(big, f.carol.address))
+        .to.be.revertedWithCustomError(facet, "SafeCastOverflowedUintDowncast")
+        .withArgs(128, total);
+    });
     await expectSolvent(f);
   });
 
