@@ -401,6 +401,78 @@ describe("lending: the pool's ERC-4626 vault", function () {
       });
       await expectSolvent(f);
     });
+    // Regression: maxRedeem counted shares worth less than one unit, which redeem refuses
+    // (LendingZeroShares), and maxDeposit a room worth less than one share, which deposit
+    // refuses: redeem(maxRedeem(owner)) and deposit(maxDeposit(r)) must never revert.
+    it("maxRedeem leaves out shares that redeem for nothing: redeem(maxRedeem) never reverts", async function () {
+      await settledWithInterest(f, networkHelpers);
+      const { totalAssets: A, totalShares: S } = await poolTotals(f);
+      const oneUnit = toShares(1n, A, S, true);
+      // Dust: shares worth less than one unit, as a withdrawal leaves behind.
+      for (const [dust, top] of [
+        [1n, 1n],
+        [oneUnit - 1n, oneUnit - 2n],
+      ]) {
+        await (await f.vault.transfer(f.bob.address, top)).wait();
+        expect(await f.vault.balanceOf(f.bob.address)).to.equal(dust);
+        expect(toAssets(dust, A, S)).to.equal(0n);
+        await expect(f.vault.connect(f.bob).redeem(dust, f.bob.address, f.bob.address))
+          .to.be.revertedWithCustomError(f.suite, "LendingZeroShares")
+          .withArgs(f.poolId, dust);
+        expect(await f.vault.maxRedeem(f.bob.address)).to.equal(0n);
+        expect(await f.vault.maxWithdraw(f.bob.address)).to.equal(0n);
+      }
+      // Worth one unit: all of it.
+      await (await f.vault.transfer(f.bob.address, 1n)).wait();
+      expect(await f.vault.balanceOf(f.bob.address)).to.equal(oneUnit);
+      expect(await f.vault.maxRedeem(f.bob.address)).to.equal(oneUnit);
+      await expect(f.vault.connect(f.bob).redeem(oneUnit, f.bob.address, f.bob.address))
+        .to.emit(f.vault, "Withdraw")
+        .withArgs(f.bob.address, f.bob.address, f.bob.address, 1n, oneUnit);
+
+      // The common way to get dust: withdraw all one's shares are worth, then sweep the rest.
+      await (await f.vault.connect(f.carol).deposit(usd("1234.567891"), f.carol.address)).wait();
+      await (
+        await f.vault
+          .connect(f.carol)
+          .withdraw(await f.vault.maxWithdraw(f.carol.address), f.carol.address, f.carol.address)
+      ).wait();
+      const left = await f.vault.balanceOf(f.carol.address);
+      const max = await f.vault.maxRedeem(f.carol.address);
+      const now = await poolTotals(f);
+      expect(max).to.equal(toAssets(left, now.totalAssets, now.totalShares) === 0n ? 0n : left);
+      if (max > 0n) await (await f.vault.connect(f.carol).redeem(max, f.carol.address, f.carol.address)).wait();
+      await expectSolvent(f);
+    });
+
+    it("maxDeposit leaves out a room that buys no share: deposit(maxDeposit) never reverts", async function () {
+      await inflateSharePrice(f, networkHelpers);
+      await (await f.suite.connect(f.borrower).repay(f.poolId, MAX, f.borrower.address)).wait();
+      const { totalAssets: A, totalShares: S } = await poolTotals(f);
+      const oneShare = toAssets(1n, A, S, true);
+      expect(oneShare).to.be.greaterThan(2n);
+      const { reserveFactorBps, borrowCap, dustThreshold } = f.params;
+      const v = f.vault.connect(f.carol);
+      // Room for less than one share: nothing can be deposited.
+      await (
+        await f.suite.setLendingPoolLimits(f.poolId, reserveFactorBps, A + oneShare - 2n, borrowCap, dustThreshold)
+      ).wait();
+      await expect(v.deposit(oneShare - 2n, f.carol.address))
+        .to.be.revertedWithCustomError(f.suite, "LendingZeroShares")
+        .withArgs(f.poolId, oneShare - 2n);
+      expect(await v.maxDeposit(f.carol.address)).to.equal(0n);
+      expect(await v.maxMint(f.carol.address)).to.equal(0n);
+      // Room for one share: all of it.
+      await (
+        await f.suite.setLendingPoolLimits(f.poolId, reserveFactorBps, A + oneShare, borrowCap, dustThreshold)
+      ).wait();
+      expect(await v.maxDeposit(f.carol.address)).to.equal(oneShare);
+      await expect(v.deposit(oneShare, f.carol.address))
+        .to.emit(f.vault, "Deposit")
+        .withArgs(f.carol.address, f.carol.address, oneShare, 1n);
+      expect(await v.maxDeposit(f.carol.address)).to.equal(0n);
+      await expectSolvent(f);
+    });
   });
 
   // ---------------------------------------------------------------- refusals and hooks
