@@ -558,6 +558,7 @@ describe("lending: administration", function () {
       expect(after.rateModel).to.equal(await steep.getAddress());
       expect(after.borrowRatePerSecond).to.equal(await steep.borrowRatePerSecond(after.cash, after.borrows));
       expect(after.borrowRatePerSecond).to.not.equal(await f.rateModel.borrowRatePerSecond(after.cash, after.borrows));
+      await expectSolvent(f);
     });
 
     it("the timelock refuses a rate model that is zero or has no code, and an unknown pool", async function () {
@@ -670,6 +671,10 @@ describe("lending: administration", function () {
       await (await f.suite.connect(f.supplier).supply(f.poolId, usd(100_000), f.supplier.address)).wait();
       await borrowAgainstWeth(f, usd(50_000));
       await networkHelpers.time.increase(365 * DAY);
+    });
+
+    afterEach(async function () {
+      await expectSolvent(f);
     });
 
     it("sends reserves to the receiver, with LendingReservesWithdrawn; suppliers' assets do not move", async function () {

@@ -207,6 +207,10 @@ describe("lending: suppliers through the diamond", function () {
       await (await f.suite.connect(f.carol).supply(f.poolId, usd(100), f.carol.address)).wait();
     });
 
+    afterEach(async function () {
+      await expectSolvent(f);
+    });
+
     it("reverts with LendingPoolUnknown for a pool that does not exist (0 or past the count)", async function () {
       const s = f.suite.connect(f.supplier);
       for (const poolId of [0n, 2n, 99n]) {

@@ -158,7 +158,7 @@ export function sampleArg(p: ParamType, address: string): unknown {
   return 1n;
 }
 
-/** Current interest state of a pool, read from its view (accrued up to the latest block). */
+/** What a pool's vault reads, accrued up to the latest block (or the pending one). */
 export async function poolTotals(f: LendingFixture, poolId: bigint = f.poolId, blockTag?: "pending") {
   const [totalAssets, totalShares, depositRoom, cash] = await f.suite.lendingVaultTotals(poolId, { blockTag });
   return { totalAssets, totalShares, depositRoom, cash };
@@ -181,8 +181,8 @@ export async function nextBlockIn(networkHelpers: Clock, seconds: number): Promi
 }
 
 /**
- * A borrower (the fixture's) posts 100 WETH (worth 200,000, a limit of 150,000) and borrows `amount` of the pool's
- * cash. The pool needs the cash already.
+ * The fixture's borrower posts 100 WETH (worth 200,000: a limit of 150,000) and borrows
+ * `amount` of the pool's cash, which the pool must already hold.
  */
 export async function borrowAgainstWeth(f: LendingFixture, amount: bigint) {
   const s = f.suite.connect(f.borrower);
