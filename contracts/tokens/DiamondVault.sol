@@ -79,8 +79,13 @@ abstract contract DiamondVault is DiamondToken, IERC4626 {
     }
 
     /// @inheritdoc IERC4626
-    function maxDeposit(address) public view returns (uint256 room) {
-        (, , room, ) = _hostTotals();
+    /// @dev Zero when the room buys no share: hosts refuse a deposit that mints none.
+    function maxDeposit(address) public view returns (uint256) {
+        (uint256 assets, uint256 shares, uint256 room, ) = _hostTotals();
+        if (room == type(uint256).max || LibShares.toShares(room, assets, shares, Math.Rounding.Floor) != 0) {
+            return room;
+        }
+        return 0;
     }
 
     /// @inheritdoc IERC4626
@@ -97,9 +102,11 @@ abstract contract DiamondVault is DiamondToken, IERC4626 {
     }
 
     /// @inheritdoc IERC4626
-    function maxRedeem(address owner) public view returns (uint256) {
+    /// @dev Zero when the shares redeem for no asset: hosts refuse a redemption that pays none.
+    function maxRedeem(address owner) public view returns (uint256 max) {
         (uint256 assets, uint256 shares, , uint256 cash) = _hostTotals();
-        return Math.min(balanceOf(owner), LibShares.toShares(cash, assets, shares, Math.Rounding.Floor));
+        max = Math.min(balanceOf(owner), LibShares.toShares(cash, assets, shares, Math.Rounding.Floor));
+        if (LibShares.toAssets(max, assets, shares, Math.Rounding.Floor) == 0) max = 0;
     }
 
     /// @inheritdoc IERC4626

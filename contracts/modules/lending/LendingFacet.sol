@@ -2,6 +2,7 @@
 pragma solidity 0.8.34;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {DiamondVault} from "../../tokens/DiamondVault.sol";
@@ -277,9 +278,11 @@ contract LendingFacet is ILending, ReentrancyGuardTransient {
             assets = LibShares.toAssets(shares, total, supplied, Math.Rounding.Ceil);
         }
         if (total + assets > p.supplyCap) revert LendingSupplyCapExceeded(poolId, total + assets, p.supplyCap);
-        // total + assets <= supplyCap < 2^96, and shares are worth at most that much times 1e6.
+        // total + assets <= supplyCap < 2^96. Shares have no such bound: once a loss leaves
+        // the suppliers' assets near zero, each unit deposited mints a vast number of shares;
+        // a share count beyond 128 bits is refused rather than truncated.
         p.cash += uint128(assets);
-        p.totalShares = uint128(supplied + shares);
+        p.totalShares = SafeCast.toUint128(supplied + shares);
         p.sharesOf[receiver] += shares;
         // The vault emits `Transfer` and the ERC-4626 `Deposit`, the module's record of it.
         if (msg.sender != p.vault) DiamondVault(p.vault).onDeposit(caller, receiver, assets, shares);
