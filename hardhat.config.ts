@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import hardhatToolboxMochaEthersPlugin from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
 import { configVariable, defineConfig } from "hardhat/config";
 
+import { keeperTasks } from "./scripts/tasks/keeper.js";
 import { modulesTasks } from "./scripts/tasks/modules.js";
 
 const require = createRequire(import.meta.url);
@@ -23,7 +24,7 @@ const solcCompiler = {
 
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthersPlugin],
-  tasks: modulesTasks,
+  tasks: [...modulesTasks, ...keeperTasks],
   solidity: {
     // Tests, the benchmark and deployments use the same bytecode, so measured gas is
     // the gas users pay.
