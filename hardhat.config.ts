@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import hardhatToolboxMochaEthersPlugin from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
 import { configVariable, defineConfig } from "hardhat/config";
 
+import { keeperTasks } from "./scripts/tasks/keeper.js";
 import { lendingTasks } from "./scripts/tasks/lending.js";
 import { modulesTasks } from "./scripts/tasks/modules.js";
 
@@ -40,7 +41,7 @@ const compilers = { compilers: [solcCompiler, morphoCompiler] };
 
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthersPlugin],
-  tasks: [...modulesTasks, ...lendingTasks],
+  tasks: [...modulesTasks, ...lendingTasks, ...keeperTasks],
   solidity: {
     // Tests, the benchmark and deployments use the same bytecode, so measured gas is
     // the gas users pay.

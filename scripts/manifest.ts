@@ -5,6 +5,14 @@ import { defineManifest } from "./lib/manifest.js";
 export default defineManifest({
   // Module id -> definition. Each module issue adds its entry here.
   modules: {
+    // The shared Chainlink Automation-compatible check/perform pair: modules with work for
+    // keepers register a provider from their init (LibUpkeep) and depend on it.
+    upkeep: {
+      version: [0, 1, 0],
+      facets: ["UpkeepFacet"],
+      interfaces: ["IUpkeep"],
+      storage: { "finsuite.upkeep": "UpkeepStorageLayout" },
+    },
     payment: {
       version: [0, 2, 0],
       facets: ["PaymentFacet", "PaymentEscrowFacet", "PaymentInvoiceFacet"],
@@ -13,6 +21,8 @@ export default defineManifest({
     },
     lending: {
       version: [0, 1, 0],
+      // Its keeper work (liquidations) goes through the diamond's upkeep pair.
+      dependencies: ["upkeep"],
       facets: ["LendingFacet", "LendingAdminFacet", "LendingViewFacet"],
       interfaces: ["ILending", "ILendingAdmin", "ILendingViews"],
       // Every pool's ERC-4626 share vault is a clone of this one implementation.
@@ -30,8 +40,8 @@ export default defineManifest({
   sets: {
     core: [],
     payments: ["payment"],
-    lending: ["lending"],
-    full: ["payment", "lending"],
+    lending: ["upkeep", "lending"],
+    full: ["upkeep", "payment", "lending"],
   },
 
   // Defaults for every network; roles default to the deploying account.

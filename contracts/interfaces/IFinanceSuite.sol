@@ -7,6 +7,7 @@ import {IPaymentInvoice} from "../modules/payment/IPaymentInvoice.sol";
 import {ILending} from "../modules/lending/ILending.sol";
 import {ILendingAdmin} from "../modules/lending/ILendingAdmin.sol";
 import {ILendingViews} from "../modules/lending/ILendingViews.sol";
+import {IUpkeep} from "../shared/upkeep/IUpkeep.sol";
 import {IFinanceDiamond} from "./IFinanceDiamond.sol";
 
 /// @title The whole diamond as one interface: the core and every module of the suite.
@@ -21,5 +22,6 @@ interface IFinanceSuite is
     IPaymentInvoice,
     ILending,
     ILendingAdmin,
-    ILendingViews
+    ILendingViews,
+    IUpkeep
 {}

@@ -41,7 +41,7 @@ export async function measureLending(
   const [owner] = ctx.signers;
   const [lender, borrower, liquidator, other, business, issuer] = ctx.signers.slice(10);
   const diamondAddress = await diamond.getAddress();
-  await installFromManifest(ethers, diamond, suiteManifest, "lending");
+  for (const id of ["upkeep", "lending"]) await installFromManifest(ethers, diamond, suiteManifest, id);
   await (await diamond.grantRole(LENDING_ADMIN_ROLE, owner.address)).wait();
   const suite = IFinanceSuite__factory.connect(diamondAddress, owner);
 

@@ -179,6 +179,15 @@ export class RecordStore {
     return file;
   }
 
+  /** The combined ABI file a record names, or null when it is missing. */
+  async readAbi(record: DeploymentRecord): Promise<unknown[] | null> {
+    const file = path.join(this.dir, record.abi);
+    const raw = await readJson(file);
+    if (raw === null) return null;
+    check(file, Array.isArray(raw), "not a JSON array (an ABI)");
+    return raw;
+  }
+
   async readContracts(chainId: number): Promise<ContractsRecord> {
     const file = path.join(this.dir, "contracts.json");
     const raw = await readJson(file);

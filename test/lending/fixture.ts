@@ -47,7 +47,8 @@ export async function lendingFixture(ethers: HardhatEthers) {
   const signers = await ethers.getSigners();
   const [admin, supplier, borrower, liquidator, carol] = signers.slice(5);
   const { owner, upgrader, guardian } = core;
-  await installFromManifest(ethers, core.diamond.connect(upgrader), suiteManifest, "lending");
+  for (const id of ["upkeep", "lending"])
+    await installFromManifest(ethers, core.diamond.connect(upgrader), suiteManifest, id);
   await (await core.diamond.connect(owner).grantRole(LENDING_ADMIN_ROLE, admin.address)).wait();
   const diamondAddress = await core.diamond.getAddress();
   const suite = IFinanceSuite__factory.connect(diamondAddress, admin);

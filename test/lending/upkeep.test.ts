@@ -4,6 +4,8 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { AbiCoder } from "ethers";
 
+import { upkeepData } from "../../scripts/lib/upkeep.js";
+import { lendingUpkeepSource } from "../../scripts/lib/lending-upkeep.js";
 import { lendingFixture, lendingSolvency, price8, usd, wad } from "./fixture.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -50,6 +52,38 @@ describe("lending: keeper work", function () {
     // The close factor: half of the 14,000 (plus interest) was repaid.
     const debtAfter = await f.suite.lendingDebtOf(f.poolId, f.borrower.address);
     expect(debtAfter).to.be.lessThan(usd(7_100));
+    for (const [name, [held, books]] of Object.entries(await lendingSolvency(f))) expect(held, name).to.equal(books);
+  });
+
+  it("is registered with the diamond's upkeep pair, which runs it with the keeper paying", async function () {
+    const f = await networkHelpers.loadFixture(underwaterFixture);
+    const providers = await f.suite.upkeepProviders();
+    expect(providers.map((p) => [ethers.decodeBytes32String(p.moduleId), p.check, p.perform])).to.deep.equal([
+      [
+        "lending",
+        f.suite.interface.getFunction("lendingCheckUpkeep")!.selector,
+        f.suite.interface.getFunction("lendingPerformUpkeep")!.selector,
+      ],
+    ]);
+    await (await f.wethFeed.set(price8(1_700), await networkHelpers.time.latest())).wait();
+    // The keeper runner's source builds the check data from the LendingBorrowed events.
+    const source = lendingUpkeepSource();
+    const [checkData] = await source.checkData({
+      provider: ethers.provider,
+      diamond: f.suite,
+      fromBlock: 0,
+      toBlock: await ethers.provider.getBlockNumber(),
+    } as unknown as Parameters<typeof source.checkData>[0]);
+    const [needed, performData] = await f.suite.checkUpkeep(upkeepData("lending", checkData));
+    expect(needed).to.equal(true);
+    const before = await f.usdc.balanceOf(f.liquidator.address);
+    await expect(f.suite.connect(f.liquidator).performUpkeep(performData))
+      .to.emit(f.suite, "LendingUpkeepPerformed")
+      .withArgs(f.poolId, f.liquidator.address, 3n, 3n);
+    expect(await f.usdc.balanceOf(f.liquidator.address)).to.be.lessThan(before);
+    // Checked again, every position is healthy with half its debt repaid.
+    const [stillNeeded] = await f.suite.checkUpkeep(upkeepData("lending", checkData));
+    expect(stillNeeded).to.equal(false);
     for (const [name, [held, books]] of Object.entries(await lendingSolvency(f))) expect(held, name).to.equal(books);
   });
 

@@ -1,5 +1,6 @@
-// Real JSON-RPC nodes (`hardhat node`, `anvil`) and the `modules` CLI as child processes,
-// for the deployment rehearsals in test/rehearsal.test.ts.
+// Real JSON-RPC nodes (`hardhat node`, `anvil`) and the Hardhat CLI (`modules`, `keeper`) as
+// child processes, for the deployment rehearsals in test/rehearsal.test.ts and the keeper's
+// run against a real node in test/upkeep/keeper-node.test.ts.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -251,6 +252,14 @@ export function runModules(args: string[], options: CliOptions): Promise<CliResu
     "--records",
     options.records,
   ];
+  return runHardhat(full, options);
+}
+
+/**
+ * `hardhat <args>` as a child process (its own process group) with RPC_URL pointing at
+ * `options.rpcUrl`, so `--network localhost` reaches the test's node.
+ */
+export function runHardhat(full: string[], options: Omit<CliOptions, "records" | "manifest">): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = { ...process.env, RPC_URL: options.rpcUrl, ...options.env };
   if (options.env?.FINSUITE_CRASH_AFTER_STEP === undefined) delete env.FINSUITE_CRASH_AFTER_STEP;
   delete env.FINSUITE_DEPLOYMENTS_DIR;
@@ -290,6 +299,11 @@ export function runModules(args: string[], options: CliOptions): Promise<CliResu
       resolve({ args: full, code, signal, stdout, stderr, output });
     });
   });
+}
+
+/** Sends `signal` to a CLI child's process group, as a terminal's Ctrl-C (SIGINT) would. */
+export function interrupt(child: ChildProcess, signal: NodeJS.Signals = "SIGINT"): void {
+  killGroup(child, signal);
 }
 
 /** Kills a running CLI child at once (SIGKILL to its process group), as a crash would. */
