@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.34;
 
+import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 
 import {ICreditModel} from "../modules/lending/ICreditModel.sol";
 import {IRateModel} from "../modules/lending/IRateModel.sol";
@@ -92,5 +94,19 @@ contract MockCreditModel is ICreditModel {
         // A liquidation limit below the borrow limit: refused by the pool as garbage.
         if (mode == Mode.Inverted) return (collateralLiquidationLimit, collateralBorrowLimit);
         return (collateralBorrowLimit, collateralLiquidationLimit);
+    }
+}
+
+/// @dev A contract issuer (ERC-1271), like a Safe: a signature is valid when its owner signed the hash.
+contract MockERC1271Wallet is IERC1271 {
+    address public immutable OWNER;
+
+    constructor(address owner_) {
+        OWNER = owner_;
+    }
+
+    function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4) {
+        (address signer, ECDSA.RecoverError error, ) = ECDSA.tryRecover(hash, signature);
+        return error == ECDSA.RecoverError.NoError && signer == OWNER ? IERC1271.isValidSignature.selector : bytes4(0);
     }
 }

@@ -1,7 +1,7 @@
 // Demo chapter: the lending module. A stablecoin pool with an ERC-4626 vault, a supplier, a
 // collateralized borrower, a small business on a credit line from a signed attestation, a
 // price drop and the keeper's liquidation, a credit-model swap through the timelock.
-import { AbiCoder, encodeBytes32String, MaxUint256, parseEther, parseUnits, ZeroAddress, ZeroHash } from "ethers";
+import { encodeBytes32String, MaxUint256, parseEther, parseUnits, ZeroAddress, ZeroHash } from "ethers";
 
 import {
   CreditLineModel__factory,
@@ -13,6 +13,8 @@ import {
 } from "../../typechain-types/index.js";
 import { runTimelocked } from "../lib/core.js";
 import { annual, LENDING_ADMIN_ROLE, lendingCalls, NO_CAP } from "../lib/lending.js";
+import { lendingUpkeepSource } from "../lib/lending-upkeep.js";
+import { upkeepData } from "../lib/upkeep.js";
 import { attestationFor, creditLimitFor, formatScorecard, readBorrowerHistory, scorecard } from "../lib/scoring.js";
 import type { DemoContext } from "./common.js";
 
@@ -153,18 +155,27 @@ export async function lendingChapter({ ethers, admin, bank, diamond, gas }: Demo
   await ethers.provider.send("evm_increaseTime", [30 * 86_400]);
   await ethers.provider.send("evm_mine", []);
   await (await ethUsd.set(parseUnits("1700", 8), await now())).wait();
-  const coder = AbiCoder.defaultAbiCoder();
-  const [needed, performData] = await suite.lendingCheckUpkeep(
-    coder.encode(["uint256", "address[]"], [poolId, [borrower.address, business.address]]),
-  );
+  // The keeper runner's lending source turns LendingBorrowed events into candidates; the
+  // diamond's shared upkeep pair (Chainlink Automation-compatible) finds and runs the work.
+  const source = lendingUpkeepSource();
+  const [checkData] = await source.checkData({
+    provider: ethers.provider,
+    diamond: suite,
+    record: bank,
+    upkeep: { module: "lending", moduleId: "", check: "", perform: "" },
+    fromBlock: bank.blockNumber,
+    toBlock: await ethers.provider.getBlockNumber(),
+    log: () => undefined,
+  });
+  const [needed, performData] = await suite.checkUpkeep(upkeepData("lending", checkData));
   console.log(
-    `  WETH falls to 1,700: the borrower's health factor is now ${ethers.formatUnits((await suite.lendingPosition(poolId, borrower.address)).healthFactor, 18).slice(0, 5)}; upkeep needed: ${needed}`,
+    `  WETH falls to 1,700: the borrower's health factor is now ${ethers.formatUnits((await suite.lendingPosition(poolId, borrower.address)).healthFactor, 18).slice(0, 5)}; checkUpkeep: ${needed}`,
   );
   await (await stable.mint(keeper.address, usd(100_000))).wait();
   await (await stable.connect(keeper).approve(bank.address, MaxUint256)).wait();
   const receipt = await gas(
-    "keeper performs the liquidation batch",
-    suite.connect(keeper).lendingPerformUpkeep(performData),
+    "keeper calls performUpkeep on the diamond",
+    suite.connect(keeper).performUpkeep(performData),
   );
   for (const log of receipt.logs) {
     const event = suite.interface.parseLog(log);

@@ -2,7 +2,7 @@
 // period, revocation, the debt ceiling, replay protection, composite models and swaps.
 import { expect } from "chai";
 import { network } from "hardhat";
-import { Wallet, ZeroAddress } from "ethers";
+import { Signature, Wallet, ZeroAddress, concat, toBeHex } from "ethers";
 
 import { runTimelocked } from "../../scripts/lib/core.js";
 import { lendingCalls, signCreditAttestation, type CreditAttestation } from "../../scripts/lib/lending.js";
@@ -101,6 +101,56 @@ describe("lending: credit lines from signed attestations", function () {
     await expect(borrow(forged.a, elsewhere)).to.be.revertedWithCustomError(f.model, "CreditLineSignatureInvalid");
     const otherChain = await signCreditAttestation(f.issuer, f.modelAddress, f.chainId + 1n, forged.a);
     await expect(borrow(forged.a, otherChain)).to.be.revertedWithCustomError(f.model, "CreditLineSignatureInvalid");
+  });
+
+  it("refuses a malleable (high-s) copy of a valid signature", async function () {
+    const f = await networkHelpers.loadFixture(creditLineFixture);
+    const { a, sig } = await f.attest();
+    const parsed = Signature.from(sig);
+    const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+    const highS = toBeHex(n - BigInt(parsed.s), 32);
+    const malleable = concat([parsed.r, highS, toBeHex(parsed.v === 27 ? 28 : 27, 1)]);
+    await expect(
+      f.suite.connect(f.borrower).borrowWithAttestation(f.poolId, usd(100), f.borrower.address, a, malleable),
+    )
+      .to.be.revertedWithCustomError(f.model, "CreditLineSignatureInvalid")
+      .withArgs(f.issuer.address);
+    await expect(
+      f.suite.connect(f.borrower).borrowWithAttestation(f.poolId, usd(100), f.borrower.address, a, sig),
+    ).to.emit(f.model, "CreditLineGranted");
+  });
+
+  it("takes attestations from a contract issuer (ERC-1271), as signed by its owner", async function () {
+    const f = await networkHelpers.loadFixture(creditLineFixture);
+    const wallet = await ethers.deployContract("MockERC1271Wallet", [f.otherIssuer.address]);
+    const walletAddress = await wallet.getAddress();
+    await (await f.model.connect(f.admin).setIssuer(walletAddress, true)).wait();
+    const a: CreditAttestation = {
+      issuer: walletAddress,
+      borrower: f.borrower.address,
+      poolId: f.poolId,
+      limit: usd(10_000),
+      ratePremiumBps: 0,
+      score: 700,
+      expiry: BigInt(await networkHelpers.time.latest()) + 86_400n,
+      nonce: 1n,
+    };
+    // The wallet's owner signs the attestation's EIP-712 digest; the wallet vouches for it.
+    const signature = await signCreditAttestation(f.otherIssuer, f.modelAddress, f.chainId, a);
+    await expect(
+      f.suite.connect(f.borrower).borrowWithAttestation(f.poolId, usd(5_000), f.borrower.address, a, signature),
+    )
+      .to.emit(f.model, "CreditLineGranted")
+      .withArgs(f.poolId, f.borrower.address, walletAddress, a.limit, 0, 700, a.expiry, 1n);
+    // A signature by anyone else is refused by the wallet.
+    const stranger = await signCreditAttestation(f.issuer, f.modelAddress, f.chainId, { ...a, nonce: 2n });
+    await expect(
+      f.suite
+        .connect(f.borrower)
+        .borrowWithAttestation(f.poolId, usd(1), f.borrower.address, { ...a, nonce: 2n }, stranger),
+    )
+      .to.be.revertedWithCustomError(f.model, "CreditLineSignatureInvalid")
+      .withArgs(walletAddress);
   });
 
   it("keeps Σ limits within the debt ceiling and frees it on release after the grace period", async function () {
