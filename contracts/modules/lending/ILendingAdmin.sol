@@ -38,6 +38,12 @@ interface ILendingAdmin is ILendingTypes {
     /// @notice Pauses or resumes supply and borrowing. LENDING_ADMIN_ROLE or GUARDIAN_ROLE.
     function setLendingPoolPaused(uint256 poolId, bool supplyPaused, bool borrowPaused) external;
 
+    /// @notice Writes off the debt of a borrower with no collateral left in the pool whose
+    /// debt exceeds its liquidation limit (an unsecured credit line past its expiry and
+    /// grace, say): reserves absorb it first, suppliers the rest (`LendingBadDebtRealized`).
+    /// The institution's claim on the borrower lives on off-chain. LENDING_ADMIN_ROLE.
+    function writeOffLendingDebt(uint256 poolId, address borrower) external;
+
     /// @notice Sends `amount` of the pool's reserves to `to`. LENDING_ADMIN_ROLE.
     function withdrawLendingReserves(uint256 poolId, uint256 amount, address to) external;
 }

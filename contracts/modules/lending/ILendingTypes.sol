@@ -238,9 +238,15 @@ interface ILendingTypes is IFeedErrors, IERC20Errors {
     error LendingModelInvalid(address model);
     error LendingFeedInvalid(address feed);
     error LendingReserveFactorTooHigh(uint16 reserveFactorBps, uint16 max);
-    /// @notice LTV must be below the liquidation threshold, the threshold at most 100 %, and
-    /// the threshold times (1 + bonus) below 100 %, so a liquidation always leaves the
-    /// pool better off.
+    /// @notice A price feed needs an age limit above zero: no price would ever be fresh.
+    error LendingPriceMaxAgeInvalid(address feed);
+    /// @notice Debt is written off only when the borrower has no collateral left in the pool
+    /// and its debt exceeds its liquidation limit (e.g. a credit line past its grace).
+    error LendingWriteOffRefused(uint256 poolId, address borrower, uint256 debt, uint256 liquidationLimit);
+    /// @notice LTV must be below the liquidation threshold, the threshold at most 100 %, the
+    /// threshold times (1 + bonus) below 100 % (so a position liquidated as soon as it
+    /// crosses its threshold has collateral for the repayment and the bonus), and the
+    /// price age limit above zero.
     error LendingCollateralParamsInvalid(uint16 ltvBps, uint16 liquidationThresholdBps, uint16 liquidationBonusBps);
     error LendingTooManyCollaterals(uint256 poolId, uint256 max);
     /// @notice Raising risk (new collateral, a higher LTV or threshold, another feed or

@@ -83,6 +83,7 @@ contract LendingAdminFacet is ILendingAdmin, ReentrancyGuardTransient {
                 params.liquidationBonusBps
             );
         if (token == p.asset || token.code.length == 0) revert LendingAssetInvalid(token);
+        if (params.maxPriceAge == 0) revert LendingPriceMaxAgeInvalid(params.feed);
         LendingStorage.Collateral storage c = p.collateral[token];
         uint8 index = c.index;
         if (!timelocked) {
@@ -177,6 +178,25 @@ contract LendingAdminFacet is ILendingAdmin, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc ILendingAdmin
+    function writeOffLendingDebt(uint256 poolId, address borrower) external {
+        LibAccess.checkRole(LendingStorage.LENDING_ADMIN_ROLE);
+        LendingStorage.Pool storage p = LibLending.pool(poolId);
+        LibLending.accrue(poolId, p);
+        uint256 scaled = p.scaledDebtOf[borrower];
+        if (scaled == 0) revert LendingNoDebt(poolId, borrower);
+        uint256 debt = LibLending.debtOf(scaled, p.borrowIndex);
+        // Collateral left: liquidation, not a write-off, is the way (index 0 excludes none).
+        uint256 limit =
+            LibLending.holdsOtherCollateral(p, borrower, 0)
+                ? type(uint256).max
+                : LibLending.limits(poolId, p, borrower, debt, true).liquidationLimit;
+        if (debt <= limit) revert LendingWriteOffRefused(poolId, borrower, debt, limit);
+        p.scaledDebtOf[borrower] = 0;
+        p.totalScaledDebt -= uint128(scaled);
+        LibLending.realizeBadDebt(poolId, p, borrower, debt);
+    }
+
+    /// @inheritdoc ILendingAdmin
     function withdrawLendingReserves(uint256 poolId, uint256 amount, address to) external nonReentrant {
         LibAccess.checkRole(LendingStorage.LENDING_ADMIN_ROLE);
         LendingStorage.Pool storage p = LibLending.pool(poolId);
@@ -218,7 +238,10 @@ contract LendingAdminFacet is ILendingAdmin, ReentrancyGuardTransient {
         if (params.reserveFactorBps > LendingStorage.MAX_RESERVE_FACTOR_BPS) {
             revert LendingReserveFactorTooHigh(params.reserveFactorBps, LendingStorage.MAX_RESERVE_FACTOR_BPS);
         }
-        if (params.priceFeed != address(0)) priceFeedDecimals = _feedDecimals(params.priceFeed);
+        if (params.priceFeed != address(0)) {
+            if (params.priceMaxAge == 0) revert LendingPriceMaxAgeInvalid(params.priceFeed);
+            priceFeedDecimals = _feedDecimals(params.priceFeed);
+        }
     }
 
     function _checkModel(address model, bool zeroAllowed) private view {

@@ -240,22 +240,12 @@ contract LendingFacet is ILending, ReentrancyGuardTransient {
             // Everything is cleared: the debt left is written off.
             p.scaledDebtOf[borrower] = 0;
             p.totalScaledDebt -= uint128(liq.scaled - liq.cleared);
-            _realizeBadDebt(poolId, p, borrower, liq.badDebt);
+            LibLending.realizeBadDebt(poolId, p, borrower, liq.badDebt);
         } else {
             p.scaledDebtOf[borrower] = liq.scaled - liq.cleared;
         }
         LibLending.pull(p.asset, msg.sender, repaid);
         LibLending.send(collateral, msg.sender, seized);
-    }
-
-    /// @dev Writes off the borrower's remaining debt: reserves absorb what they can, the
-    /// suppliers (through a lower share price) the rest.
-    function _realizeBadDebt(uint256 poolId, LendingStorage.Pool storage p, address borrower, uint256 amount) private {
-        uint256 reserves = p.reserves;
-        uint256 fromReserves = Math.min(reserves, amount);
-        p.reserves = uint128(reserves - fromReserves);
-        p.badDebt += uint128(amount);
-        emit LendingBadDebtRealized(poolId, borrower, amount, fromReserves, amount - fromReserves);
     }
 
     function _supply(

@@ -76,12 +76,32 @@ library LibLending {
     /// @dev The model's rate, or `fallbackRate` if it reverts, runs out of gas, answers
     /// garbage or more than the cap: a broken model never freezes repayments or liquidations.
     function rate(address model, uint256 cash, uint256 borrows, uint256 fallbackRate) internal view returns (uint256) {
-        (bool ok, bytes memory data) = model.staticcall{gas: LendingStorage.MODEL_GAS}(
-            abi.encodeCall(IRateModel.borrowRatePerSecond, (cash, borrows))
+        (bool ok, uint256 answer, ) = callModel(
+            model,
+            abi.encodeCall(IRateModel.borrowRatePerSecond, (cash, borrows)),
+            32
         );
-        if (!ok || data.length != 32) return fallbackRate;
-        uint256 answer = abi.decode(data, (uint256));
+        if (!ok) return fallbackRate;
         return answer > LendingStorage.MAX_RATE_PER_SECOND ? LendingStorage.MAX_RATE_PER_SECOND : answer;
+    }
+
+    /// @dev A static call to a model with `MODEL_GAS`, which copies no more than the
+    /// `size` (32 or 64) bytes of answer it expects: a model that reverts or answers with
+    /// a huge blob costs the caller nothing for it. `ok` only for an answer of exactly
+    /// `size` bytes.
+    function callModel(
+        address model,
+        bytes memory data,
+        uint256 size
+    ) internal view returns (bool ok, uint256 first, uint256 second) {
+        uint256 gasLimit = LendingStorage.MODEL_GAS;
+        assembly ("memory-safe") {
+            let out := mload(0x40)
+            ok := staticcall(gasLimit, model, add(data, 0x20), mload(data), out, size)
+            ok := and(ok, eq(returndatasize(), size))
+            first := mload(out)
+            second := mload(add(out, 0x20))
+        }
     }
 
     /// @dev Scaled debts and the index fit 128 bits (they are stored so): the product cannot overflow.
@@ -155,15 +175,15 @@ library LibLending {
         Limits memory lim
     ) internal view returns (bool ok, uint256 borrowLimit, uint256 liquidationLimit) {
         if (model == address(0)) return (true, lim.collateralBorrowLimit, lim.collateralLiquidationLimit);
-        bytes memory data;
-        (ok, data) = model.staticcall{gas: LendingStorage.MODEL_GAS}(
+        (ok, borrowLimit, liquidationLimit) = callModel(
+            model,
             abi.encodeCall(
                 ICreditModel.creditLimits,
                 (poolId, borrower, debt, lim.collateralBorrowLimit, lim.collateralLiquidationLimit)
-            )
+            ),
+            64
         );
-        if (!ok || data.length != 64) return (false, 0, 0);
-        (borrowLimit, liquidationLimit) = abi.decode(data, (uint256, uint256));
+        if (!ok) return (false, 0, 0);
         ok = liquidationLimit >= borrowLimit;
     }
 
@@ -311,6 +331,16 @@ library LibLending {
     ) internal pure returns (uint256 repaid, uint256 cleared) {
         if (amount >= debt) return (debt, scaled);
         return (amount, Math.mulDiv(amount, LendingStorage.WAD, index));
+    }
+
+    /// @dev Writes off the borrower's remaining debt: reserves absorb what they can, the
+    /// suppliers (through a lower share price) the rest.
+    function realizeBadDebt(uint256 poolId, LendingStorage.Pool storage p, address borrower, uint256 amount) internal {
+        uint256 reserves = p.reserves;
+        uint256 fromReserves = Math.min(reserves, amount);
+        p.reserves = uint128(reserves - fromReserves);
+        p.badDebt += uint128(amount);
+        emit ILendingTypes.LendingBadDebtRealized(poolId, borrower, amount, fromReserves, amount - fromReserves);
     }
 
     // ---------------------------------------------------------------- tokens
