@@ -17,10 +17,9 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 import suiteManifest from "../scripts/manifest.js";
 import { installFromManifest } from "../scripts/lib/modules.js";
 import { escrowIdOf, escrowTerms, PAYMENT_ADMIN_ROLE, type EscrowTerms } from "../scripts/lib/payment.js";
-import { coreFixture } from "./helpers.js";
+import { coreFixture, expectUnchanged } from "./helpers.js";
 import {
   expectSolvent as expectSuiteSolvent,
-  expectUnchanged,
   MOBILE,
   NATIVE,
   paymentState,

@@ -1,4 +1,5 @@
-// Fixtures shared by the mocha suites: a real diamond built by the deploy library.
+// What every mocha suite may use: a real diamond built by the deploy library, and generic checks.
+import { expect } from "chai";
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 
 import { deployCoreFacets, deployDiamond, type CoreFacetAddresses } from "../scripts/lib/core.js";
@@ -42,4 +43,14 @@ export async function expectRejection(
   if (error === undefined) throw new Error(`expected a rejection matching ${message}, but the promise resolved`);
   if (!(error instanceof type)) throw error;
   if (!message.test(error.message)) throw new Error(`rejection "${error.message}" does not match ${message}`);
+}
+
+/** Runs `assertion` (a revert expectation) and checks that `state` reads the same after it. */
+export async function expectUnchanged(
+  state: () => Promise<Record<string, string>>,
+  assertion: () => Promise<unknown>,
+): Promise<void> {
+  const before = await state();
+  await assertion();
+  expect(await state()).to.deep.equal(before);
 }

@@ -17,10 +17,9 @@ import {
 import suiteManifest from "../scripts/manifest.js";
 import { loadLayouts } from "../scripts/lib/artifacts.js";
 import { installFromManifest } from "../scripts/lib/modules.js";
-import { coreFixture } from "./helpers.js";
+import { coreFixture, expectUnchanged } from "./helpers.js";
 import {
   expectSolvent as expectSuiteSolvent,
-  expectUnchanged,
   feeOf,
   MOBILE,
   NATIVE,

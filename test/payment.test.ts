@@ -9,10 +9,9 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 import suiteManifest from "../scripts/manifest.js";
 import { installFromManifest } from "../scripts/lib/modules.js";
 import { escrowTerms, PAYMENT_ADMIN_ROLE, signPermit } from "../scripts/lib/payment.js";
-import { coreFixture } from "./helpers.js";
+import { coreFixture, expectUnchanged } from "./helpers.js";
 import {
   deployReceiver,
-  expectUnchanged,
   feeOf,
   MOBILE,
   NATIVE,

@@ -21,6 +21,7 @@ import {
 } from "../../typechain-types/index.js";
 import {
   borrowAgainstWeth,
+  bpsOf,
   expectNothingChanged,
   expectSolvent,
   lendingState,
@@ -30,7 +31,7 @@ import {
   sampleArg,
   scheduled,
   timelocked,
-} from "../support/lending-a.js";
+} from "../support/lending.js";
 import { DAY, lendingFixture, price8, usd, wad, type LendingFixture } from "./fixture.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -504,14 +505,14 @@ describe("lending: administration", function () {
       const pending = await f.suite.lendingPool(f.poolId, { blockTag: "pending" });
       const first = await accrued(f.suite.setLendingPoolLimits(f.poolId, 5_000, supplyCap, borrowCap, dustThreshold));
       expect(first.interest).to.equal(pending.borrows - usd(50_000));
-      expect(first.toReserves).to.equal((first.interest * 1_000n) / 10_000n);
+      expect(first.toReserves).to.equal(bpsOf(first.interest, 1_000));
       expect(first.toReserves).to.equal(pending.reserves);
       expect((await f.suite.lendingPool(f.poolId)).reserves).to.equal(first.toReserves);
 
       await networkHelpers.time.increase(30 * DAY);
       const second = await accrued(f.suite.setLendingPoolLimits(f.poolId, 0, supplyCap, borrowCap, dustThreshold));
       expect(second.interest).to.be.greaterThan(0n);
-      expect(second.toReserves).to.equal((second.interest * 5_000n) / 10_000n);
+      expect(second.toReserves).to.equal(bpsOf(second.interest, 5_000));
       await expectSolvent(f);
     });
   });
@@ -554,7 +555,7 @@ describe("lending: administration", function () {
       await nextBlockIn(networkHelpers, 10);
       const pending = await f.suite.lendingPool(f.poolId, { blockTag: "pending" });
       const interest = pending.borrows - usd(90_000);
-      expect(pending.reserves).to.equal((interest * 1_000n) / 10_000n);
+      expect(pending.reserves).to.equal(bpsOf(interest, 1_000));
       await expect(execute())
         .to.emit(f.suite, "LendingInterestAccrued")
         .withArgs(f.poolId, interest, pending.reserves, pending.borrowIndex)

@@ -12,34 +12,33 @@ import {
   MockReentrantToken__factory,
   type MockReentrantToken,
 } from "../../typechain-types/index.js";
-import { lendingFixture, price8, usd, wad, WBTC_PARAMS, WETH_PARAMS, type LendingFixture } from "./fixture.js";
+import { price8, usd, wad, WBTC_PARAMS, WETH_PARAMS, type LendingFixture } from "./fixture.js";
 import {
   addCollateral,
   bpsOf,
+  BTC,
   ceilDiv,
   createPool,
   debtOf,
+  ETH,
+  expectNothingChanged,
   expectSolvent,
-  expectUnchanged,
   frozenLendingFixture,
   HOSTILE_MODE,
   installCreditModel,
   installRateModel,
-  lendingState,
+  lendingFixtures,
   MAX_UINT,
   timelocked,
   valueOf,
   WAD,
-} from "../support/lending-b.js";
+} from "../support/lending.js";
 
 const { ethers, networkHelpers } = await network.create();
-const frozenFixture = () => frozenLendingFixture(ethers);
-const liveFixture = () => lendingFixture(ethers);
+const { frozen, live } = lendingFixtures(ethers);
 
 const lendingIface = LendingFacet__factory.createInterface();
 const GUARD_SELECTOR = lendingIface.getError("ReentrancyGuardReentrantCall")!.selector;
-const ETH = { tokenDecimals: 18n, feedDecimals: 8n };
-const BTC = { tokenDecimals: 8n, feedDecimals: 8n };
 
 /**
  * The frozen lending fixture plus a re-entering token (MockReentrantToken, 18 decimals):
@@ -109,7 +108,7 @@ describe("lending: attacks", function () {
       });
       expect(await f.suite.lendingCollateralOf(f.poolId, f.borrower.address, f.reAddress)).to.equal(wad(100));
       expect(await f.suite.lendingDebtOf(f.poolId, f.borrower.address)).to.equal(0n);
-      await expectSolvent(f, { re: f.reAddress });
+      await expectSolvent(f, { tokens: { re: f.reAddress } });
     });
 
     it("withdrawCollateral sending the token: re-entering withdrawCollateral gets ReentrancyGuardReentrantCall", async function () {
@@ -125,7 +124,7 @@ describe("lending: attacks", function () {
         },
       );
       expect(await f.suite.lendingCollateralOf(f.poolId, f.borrower.address, f.reAddress)).to.equal(0n);
-      await expectSolvent(f, { re: f.reAddress });
+      await expectSolvent(f, { tokens: { re: f.reAddress } });
     });
 
     it("liquidate seizing the token: re-entering liquidate gets ReentrancyGuardReentrantCall", async function () {
@@ -141,7 +140,7 @@ describe("lending: attacks", function () {
       });
       // One liquidation happened, of 1,000.
       expect(await f.suite.lendingDebtOf(f.poolId, f.borrower.address)).to.equal(usd(14_000));
-      await expectSolvent(f, { re: f.reAddress });
+      await expectSolvent(f, { tokens: { re: f.reAddress } });
     });
 
     it("as the loan asset: borrow, repay, supply and liquidate moving it cannot be re-entered", async function () {
@@ -160,7 +159,7 @@ describe("lending: attacks", function () {
         await (await f.suite.connect(f.liquidator).liquidate(rePoolId, f.borrower.address, weth, wad(100))).wait();
       });
       expect(await f.suite.lendingDebtOf(rePoolId, f.borrower.address)).to.equal(wad(14_000) - wad(100));
-      await expectSolvent(f, { re: f.reAddress });
+      await expectSolvent(f, { tokens: { re: f.reAddress } });
     });
 
     it("a vault deposit pulls its asset after the diamond's guarded booking: a re-entry there is not stopped by the guard but by the module's own checks", async function () {
@@ -171,13 +170,13 @@ describe("lending: attacks", function () {
       await (await re.disarm()).wait();
       expect(await re.lastReentrySucceeded()).to.equal(false);
       expect(await re.lastReentryError()).to.equal(lendingIface.getError("LendingBorrowLimitExceeded")!.selector);
-      await expectSolvent(f, { re: f.reAddress });
+      await expectSolvent(f, { tokens: { re: f.reAddress } });
     });
   });
 
   describe("caps overrun by accrued interest", function () {
     it("interest may carry assets and borrows past their caps; then no new supply or borrow is accepted until they are back under", async function () {
-      const f: LendingFixture = await networkHelpers.loadFixture(liveFixture);
+      const f: LendingFixture = await networkHelpers.loadFixture(live);
       const weth = await f.weth.getAddress();
       const [supplyCap, borrowCap] = [usd(100_000), usd(60_000)];
       await (await f.suite.setLendingPoolLimits(f.poolId, 1_000, supplyCap, borrowCap, usd(10))).wait();
@@ -193,8 +192,7 @@ describe("lending: attacks", function () {
       expect(pool.totalAssets).to.be.greaterThan(supplyCap);
       expect(pool.borrows).to.be.greaterThan(borrowCap);
       expect(await f.vault.maxDeposit(f.supplier.address)).to.equal(0n);
-      const state = () => lendingState(f, f.poolId, [f.carol.address, f.supplier.address], { usdc: f.usdc });
-      await expectUnchanged(state, async () => {
+      await expectNothingChanged(f, async () => {
         await expect(f.suite.connect(f.carol).supply(f.poolId, 1n, f.carol.address))
           .to.be.revertedWithCustomError(f.suite, "LendingSupplyCapExceeded")
           .withArgs(f.poolId, pool.totalAssets + 1n, supplyCap);
@@ -217,7 +215,7 @@ describe("lending: attacks", function () {
     let weth: string;
     let wbtc: string;
     beforeEach(async function () {
-      f = await networkHelpers.loadFixture(frozenFixture);
+      f = await networkHelpers.loadFixture(frozen);
       [weth, wbtc] = [await f.weth.getAddress(), await f.wbtc.getAddress()];
       await (await f.suite.connect(f.supplier).supply(f.poolId, usd(100_000), f.supplier.address)).wait();
     });
@@ -234,9 +232,8 @@ describe("lending: attacks", function () {
       const btcLimit = (a: bigint) => bpsOf(valueOf(a, price8(60_000), BTC), WBTC_PARAMS.ltvBps);
       const limit = ethLimit(eth) + btcLimit(btc);
       await (await f.suite.connect(f.borrower).borrow(f.poolId, limit, f.borrower.address)).wait();
-      const state = () => lendingState(f, f.poolId, [f.borrower.address], { usdc: f.usdc, weth: f.weth, wbtc: f.wbtc });
       const exceeded = (debt: bigint, newLimit: bigint) => [f.poolId, f.borrower.address, debt, newLimit] as const;
-      await expectUnchanged(state, async () => {
+      await expectNothingChanged(f, async () => {
         await expect(f.suite.connect(f.borrower).borrow(f.poolId, 1n, f.borrower.address))
           .to.be.revertedWithCustomError(f.suite, "LendingBorrowLimitExceeded")
           .withArgs(...exceeded(limit + 1n, limit));
@@ -273,7 +270,7 @@ describe("lending: attacks", function () {
 
   describe("starving a credit model of gas", function () {
     it("cannot force the collateral fallback to liquidate a position the model calls healthy", async function () {
-      const f: LendingFixture = await networkHelpers.loadFixture(frozenFixture);
+      const f: LendingFixture = await networkHelpers.loadFixture(frozen);
       const weth = await f.weth.getAddress();
       await (await f.suite.connect(f.supplier).supply(f.poolId, usd(100_000), f.supplier.address)).wait();
       // A model that needs tens of thousands of gas to grant a 20,000 line (25,000 to liquidate).

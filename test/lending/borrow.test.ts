@@ -12,22 +12,23 @@ import {
   MockRateModel__factory,
   MockToken__factory,
 } from "../../typechain-types/index.js";
-import { DAY, lendingFixture, price8, usd, wad, WBTC_PARAMS, WETH_PARAMS, type LendingFixture } from "./fixture.js";
+import { DAY, price8, usd, wad, WBTC_PARAMS, WETH_PARAMS, type LendingFixture } from "./fixture.js";
 import {
   addCollateral,
   blockTime,
   bpsOf,
+  BTC,
   ceilDiv,
   createPool,
   CREDIT_MODE,
   debtOf,
+  ETH,
   eventOf,
+  expectNothingChanged,
   expectSolvent,
-  expectUnchanged,
-  frozenLendingFixture,
   installCreditModel,
   kinkedRate,
-  lendingState,
+  lendingFixtures,
   MAX_RATE_PER_SECOND,
   MAX_UINT,
   PoolReplay,
@@ -35,22 +36,16 @@ import {
   timelocked,
   valueOf,
   WAD,
-} from "../support/lending-b.js";
+} from "../support/lending.js";
 import { lendingCalls } from "../../scripts/lib/lending.js";
 
 const { ethers, networkHelpers } = await network.create();
-const frozen = () => frozenLendingFixture(ethers);
-const live = () => lendingFixture(ethers);
-
-const ETH = { tokenDecimals: 18n, feedDecimals: 8n };
-const BTC = { tokenDecimals: 8n, feedDecimals: 8n };
+const { frozen, live } = lendingFixtures(ethers);
 
 describe("lending: borrow and repay", function () {
   let f: LendingFixture;
   let weth: string;
   let wbtc: string;
-  const state = () =>
-    lendingState(f, f.poolId, [f.borrower.address, f.carol.address], { usdc: f.usdc, weth: f.weth, wbtc: f.wbtc });
 
   async function setUp(fixture: () => Promise<LendingFixture>, liquidity = usd(100_000)) {
     f = await networkHelpers.loadFixture(fixture);
@@ -74,7 +69,7 @@ describe("lending: borrow and repay", function () {
       const limit = bpsOf(valueOf(amount, price, ETH), WETH_PARAMS.ltvBps);
       expect((await f.suite.lendingPosition(f.poolId, f.borrower.address)).borrowLimit).to.equal(limit);
 
-      await expectUnchanged(state, () =>
+      await expectNothingChanged(f, () =>
         expect(f.suite.connect(f.borrower).borrow(f.poolId, limit + 1n, f.carol.address))
           .to.be.revertedWithCustomError(f.suite, "LendingBorrowLimitExceeded")
           .withArgs(f.poolId, f.borrower.address, limit + 1n, limit),
@@ -174,7 +169,7 @@ describe("lending: borrow and repay", function () {
         f.suite,
         "LendingRepaid",
       );
-      await expectSolvent(f, { eurc: await eurc.getAddress(), link: link.token });
+      await expectSolvent(f, { tokens: { eurc: await eurc.getAddress(), link: link.token } });
     });
 
     it("a stale feed of a collateral the borrower does not hold does not matter", async function () {
@@ -193,7 +188,7 @@ describe("lending: borrow and repay", function () {
       await (await f.suite.setLendingPoolLimits(f.poolId, 1_000, usd(10_000_000), cap, usd(10))).wait();
       await post(weth, wad(10));
       await post(weth, wad(10), f.carol);
-      await expectUnchanged(state, () =>
+      await expectNothingChanged(f, () =>
         expect(f.suite.connect(f.borrower).borrow(f.poolId, cap + 1n, f.borrower.address))
           .to.be.revertedWithCustomError(f.suite, "LendingBorrowCapExceeded")
           .withArgs(f.poolId, cap + 1n, cap),
@@ -210,7 +205,7 @@ describe("lending: borrow and repay", function () {
     it("reverts with LendingInsufficientCash(poolId, requested, available)", async function () {
       await setUp(frozen, usd(1_000));
       await post(weth, wad(10));
-      await expectUnchanged(state, () =>
+      await expectNothingChanged(f, () =>
         expect(f.suite.connect(f.borrower).borrow(f.poolId, usd(1_000) + 1n, f.borrower.address))
           .to.be.revertedWithCustomError(f.suite, "LendingInsufficientCash")
           .withArgs(f.poolId, usd(1_000) + 1n, usd(1_000)),
@@ -225,7 +220,7 @@ describe("lending: borrow and repay", function () {
     it("reverts with LendingBorrowPaused(poolId) while borrowing is paused, not while only supply is", async function () {
       await post(weth, wad(10));
       await (await f.suite.connect(f.guardian).setLendingPoolPaused(f.poolId, false, true)).wait();
-      await expectUnchanged(state, () =>
+      await expectNothingChanged(f, () =>
         expect(f.suite.connect(f.borrower).borrow(f.poolId, usd(100), f.borrower.address))
           .to.be.revertedWithCustomError(f.suite, "LendingBorrowPaused")
           .withArgs(f.poolId),
@@ -237,7 +232,7 @@ describe("lending: borrow and repay", function () {
 
     it("reverts with LendingZeroAmount and LendingReceiverInvalid", async function () {
       await post(weth, wad(10));
-      await expectUnchanged(state, async () => {
+      await expectNothingChanged(f, async () => {
         await expect(
           f.suite.connect(f.borrower).borrow(f.poolId, 0n, f.borrower.address),
         ).to.be.revertedWithCustomError(f.suite, "LendingZeroAmount");
@@ -257,7 +252,7 @@ describe("lending: borrow and repay", function () {
       await networkHelpers.time.setNextBlockTimestamp(updatedAt + DAY);
       await (await f.suite.connect(f.borrower).borrow(f.poolId, usd(1), f.borrower.address)).wait();
       await networkHelpers.time.setNextBlockTimestamp(updatedAt + DAY + 1);
-      await expectUnchanged(state, () =>
+      await expectNothingChanged(f, () =>
         expect(f.suite.connect(f.borrower).borrow(f.poolId, usd(1), f.borrower.address))
           .to.be.revertedWithCustomError(f.suite, "FeedPriceStale")
           .withArgs(feed, updatedAt, DAY),
@@ -269,14 +264,14 @@ describe("lending: borrow and repay", function () {
       const feed = await f.wethFeed.getAddress();
       const future = (await networkHelpers.time.latest()) + 600;
       await (await f.wethFeed.set(price8(2_000), future)).wait();
-      await expectUnchanged(state, () =>
+      await expectNothingChanged(f, () =>
         expect(f.suite.connect(f.borrower).borrow(f.poolId, usd(1), f.borrower.address))
           .to.be.revertedWithCustomError(f.suite, "FeedPriceStale")
           .withArgs(feed, future, DAY),
       );
       for (const answer of [0n, -1n, -price8(2_000)]) {
         await (await f.wethFeed.set(answer, await networkHelpers.time.latest())).wait();
-        await expectUnchanged(state, () =>
+        await expectNothingChanged(f, () =>
           expect(f.suite.connect(f.borrower).borrow(f.poolId, usd(1), f.borrower.address))
             .to.be.revertedWithCustomError(f.suite, "FeedPriceInvalid")
             .withArgs(feed, answer),
@@ -325,7 +320,7 @@ describe("lending: borrow and repay", function () {
       await expect(tx)
         .to.emit(f.suite, "LendingRepaid")
         .withArgs(f.poolId, f.borrower.address, f.borrower.address, usd(1), debt - usd(1));
-      expect(accrued.toReserves).to.equal((accrued.interest * 1_000n) / 10_000n);
+      expect(accrued.toReserves).to.equal(bpsOf(accrued.interest, 1_000));
       const pool = await f.suite.lendingPool(f.poolId);
       expect(pool.reserves).to.equal(accrued.toReserves);
       expect(pool.borrowIndex).to.equal(accrued.index);
@@ -427,7 +422,7 @@ describe("lending: borrow and repay", function () {
     });
 
     it("reverts with LendingNoDebt(poolId, borrower) without debt and LendingZeroAmount for zero", async function () {
-      await expectUnchanged(state, async () => {
+      await expectNothingChanged(f, async () => {
         await expect(f.suite.connect(f.carol).repay(f.poolId, usd(1), f.carol.address))
           .to.be.revertedWithCustomError(f.suite, "LendingNoDebt")
           .withArgs(f.poolId, f.carol.address);

@@ -6,34 +6,30 @@ import { ZeroAddress } from "ethers";
 
 import { lendingCalls } from "../../scripts/lib/lending.js";
 import { MockFeeOnTransferToken__factory, MockToken__factory } from "../../typechain-types/index.js";
-import { DAY, lendingFixture, price8, usd, wad, WETH_PARAMS, WBTC_PARAMS, type LendingFixture } from "./fixture.js";
+import { DAY, price8, usd, wad, WETH_PARAMS, WBTC_PARAMS, type LendingFixture } from "./fixture.js";
 import {
   blockTime,
   bpsOf,
+  BTC,
   ceilDiv,
   createPool,
+  ETH,
+  expectNothingChanged,
   expectSolvent,
-  expectUnchanged,
-  frozenLendingFixture,
-  lendingState,
+  lendingFixtures,
   PoolReplay,
   timelocked,
   valueOf,
-} from "../support/lending-b.js";
+  WAD,
+} from "../support/lending.js";
 
 const { ethers, networkHelpers } = await network.create();
-const frozen = () => frozenLendingFixture(ethers);
-const live = () => lendingFixture(ethers);
-
-const ETH = { tokenDecimals: 18n, feedDecimals: 8n };
-const BTC = { tokenDecimals: 8n, feedDecimals: 8n };
+const { frozen, live } = lendingFixtures(ethers);
 
 describe("lending: collateral", function () {
   let f: LendingFixture;
   let weth: string;
   let wbtc: string;
-  const state = () =>
-    lendingState(f, f.poolId, [f.borrower.address, f.carol.address], { usdc: f.usdc, weth: f.weth, wbtc: f.wbtc });
 
   async function supplyLiquidity(amount = usd(100_000)) {
     await (await f.suite.connect(f.supplier).supply(f.poolId, amount, f.supplier.address)).wait();
@@ -84,7 +80,7 @@ describe("lending: collateral", function () {
       const stranger = await new MockToken__factory(f.owner).deploy("Stranger", "STR", 18);
       const usdc = await f.usdc.getAddress();
       for (const token of [usdc, await stranger.getAddress(), ZeroAddress]) {
-        await expectUnchanged(state, () =>
+        await expectNothingChanged(f, () =>
           expect(f.suite.connect(f.borrower).supplyCollateral(f.poolId, token, 1n, f.borrower.address))
             .to.be.revertedWithCustomError(f.suite, "LendingNotCollateral")
             .withArgs(f.poolId, token),
@@ -99,7 +95,7 @@ describe("lending: collateral", function () {
     });
 
     it("reverts with LendingZeroAmount for zero and LendingReceiverInvalid for the zero address or the diamond", async function () {
-      await expectUnchanged(state, async () => {
+      await expectNothingChanged(f, async () => {
         await expect(
           f.suite.connect(f.borrower).supplyCollateral(f.poolId, weth, 0n, f.borrower.address),
         ).to.be.revertedWithCustomError(f.suite, "LendingZeroAmount");
@@ -116,7 +112,7 @@ describe("lending: collateral", function () {
       const cap = wad(5);
       await (await f.suite.setLendingCollateral(f.poolId, weth, { ...f.wethCollateral, supplyCap: cap })).wait();
       await (await f.suite.connect(f.borrower).supplyCollateral(f.poolId, weth, wad(3), f.borrower.address)).wait();
-      await expectUnchanged(state, () =>
+      await expectNothingChanged(f, () =>
         expect(f.suite.connect(f.carol).supplyCollateral(f.poolId, weth, wad(2) + 1n, f.carol.address))
           .to.be.revertedWithCustomError(f.suite, "LendingCollateralCapExceeded")
           .withArgs(f.poolId, weth, cap + 1n, cap),
@@ -142,13 +138,15 @@ describe("lending: collateral", function () {
       ]);
       await (await fot.mint(f.borrower.address, wad(1_000))).wait();
       await (await fot.connect(f.borrower).approve(f.diamondAddress, wad(1_000))).wait();
-      const fotState = () => lendingState(f, f.poolId, [f.borrower.address], { fot });
-      await expectUnchanged(fotState, () =>
-        expect(f.suite.connect(f.borrower).supplyCollateral(f.poolId, fotAddress, wad(100), f.borrower.address))
-          .to.be.revertedWithCustomError(f.suite, "LendingTokenShortfall")
-          .withArgs(fotAddress, wad(100), wad(99)),
+      await expectNothingChanged(
+        f,
+        () =>
+          expect(f.suite.connect(f.borrower).supplyCollateral(f.poolId, fotAddress, wad(100), f.borrower.address))
+            .to.be.revertedWithCustomError(f.suite, "LendingTokenShortfall")
+            .withArgs(fotAddress, wad(100), wad(99)),
+        { fot },
       );
-      await expectSolvent(f, { fot: fotAddress });
+      await expectSolvent(f, { tokens: { fot: fotAddress } });
     });
 
     it("works while the pool's supply and borrowing are paused", async function () {
@@ -218,7 +216,7 @@ describe("lending: collateral", function () {
     });
 
     it("reverts with LendingInsufficientCollateral(poolId, borrower, token, requested, balance)", async function () {
-      await expectUnchanged(state, async () => {
+      await expectNothingChanged(f, async () => {
         await expect(f.suite.connect(f.borrower).withdrawCollateral(f.poolId, weth, wad(10) + 1n, f.borrower.address))
           .to.be.revertedWithCustomError(f.suite, "LendingInsufficientCollateral")
           .withArgs(f.poolId, f.borrower.address, weth, wad(10) + 1n, wad(10));
@@ -230,7 +228,7 @@ describe("lending: collateral", function () {
 
     it("reverts with LendingNotCollateral, LendingZeroAmount and LendingReceiverInvalid", async function () {
       const usdc = await f.usdc.getAddress();
-      await expectUnchanged(state, async () => {
+      await expectNothingChanged(f, async () => {
         await expect(f.suite.connect(f.borrower).withdrawCollateral(f.poolId, usdc, 1n, f.borrower.address))
           .to.be.revertedWithCustomError(f.suite, "LendingNotCollateral")
           .withArgs(f.poolId, usdc);
@@ -251,7 +249,7 @@ describe("lending: collateral", function () {
       await (await f.suite.connect(f.borrower).borrow(f.poolId, debt, f.borrower.address)).wait();
       const limitLeft = bpsOf(valueOf(wad(5) - 1n, price8(2_000), ETH), WETH_PARAMS.ltvBps);
       expect(limitLeft).to.equal(debt - 1n);
-      await expectUnchanged(state, () =>
+      await expectNothingChanged(f, () =>
         expect(f.suite.connect(f.borrower).withdrawCollateral(f.poolId, weth, wad(5) + 1n, f.borrower.address))
           .to.be.revertedWithCustomError(f.suite, "LendingBorrowLimitExceeded")
           .withArgs(f.poolId, f.borrower.address, debt, limitLeft),
@@ -297,7 +295,7 @@ describe("lending: collateral", function () {
       const feed = await f.wethFeed.getAddress();
       const stale = (await networkHelpers.time.latest()) - DAY - 10;
       await (await f.wethFeed.set(price8(2_000), stale)).wait();
-      await expectUnchanged(state, () =>
+      await expectNothingChanged(f, () =>
         expect(f.suite.connect(f.borrower).withdrawCollateral(f.poolId, weth, wad(1), f.borrower.address))
           .to.be.revertedWithCustomError(f.suite, "FeedPriceStale")
           .withArgs(feed, stale, DAY),
@@ -319,7 +317,7 @@ describe("lending: collateral", function () {
         await f.suite.connect(f.borrower).borrow(f.poolId, usd(7_500), f.borrower.address)
       ).wait();
       const t0 = await blockTime(ethers, borrowed);
-      const replay = new PoolReplay(usd(100_000), 0n, 10n ** 18n, 0n, 0n, t0, 1_000n);
+      const replay = new PoolReplay(usd(100_000), 0n, WAD, 0n, 0n, t0, 1_000n);
       replay.borrow(usd(7_500));
       // A day later, 5 WETH no longer cover the debt: the re-check sees the interest.
       const at = t0 + BigInt(DAY);

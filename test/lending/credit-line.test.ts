@@ -7,7 +7,8 @@ import { Signature, Wallet, ZeroAddress, concat, toBeHex } from "ethers";
 import { runTimelocked } from "../../scripts/lib/core.js";
 import { lendingCalls, signCreditAttestation, type CreditAttestation } from "../../scripts/lib/lending.js";
 import { CreditLineModel__factory } from "../../typechain-types/index.js";
-import { DAY, lendingFixture, lendingSolvency, price8, usd, wad } from "./fixture.js";
+import { expectSolvent } from "../support/lending.js";
+import { DAY, lendingFixture, price8, usd, wad } from "./fixture.js";
 
 const { ethers, networkHelpers } = await network.create();
 
@@ -59,7 +60,7 @@ describe("lending: credit lines from signed attestations", function () {
     ).to.be.revertedWithCustomError(f.suite, "LendingBorrowLimitExceeded");
     const position = await f.suite.lendingPosition(f.poolId, f.borrower.address);
     expect(position.liquidationLimit).to.equal((a.limit * 11_000n) / 10_000n);
-    for (const [name, [held, books]] of Object.entries(await lendingSolvency(f))) expect(held, name).to.equal(books);
+    await expectSolvent(f);
   });
 
   it("refuses replays, other pools, other borrowers, expired, unknown-issuer and forged attestations", async function () {

@@ -125,13 +125,3 @@ export async function lendingFixture(ethers: HardhatEthers) {
 }
 
 export type LendingFixture = Awaited<ReturnType<typeof lendingFixture>>;
-
-/** For every token, the diamond holds exactly what the lending module accounts for. */
-export async function lendingSolvency(f: LendingFixture): Promise<Record<string, [bigint, bigint]>> {
-  const out: Record<string, [bigint, bigint]> = {};
-  for (const [name, token] of Object.entries({ usdc: f.usdc, weth: f.weth, wbtc: f.wbtc })) {
-    const address = await token.getAddress();
-    out[name] = [await token.balanceOf(f.diamondAddress), await f.suite.lendingBooks(address)];
-  }
-  return out;
-}

@@ -8,34 +8,35 @@ import { parseUnits } from "ethers";
 
 import { lendingCalls } from "../../scripts/lib/lending.js";
 import { MockCreditModel__factory, MockToken__factory } from "../../typechain-types/index.js";
-import { DAY, lendingFixture, price8, usd, wad, type LendingFixture } from "./fixture.js";
+import { DAY, price8, usd, wad, type LendingFixture } from "./fixture.js";
 import {
   addCollateral,
   BPS,
   bpsOf,
   createPool,
   CREDIT_MODE,
+  ETH,
   eventOf,
   eventsOf,
+  expectNothingChanged,
   expectSolvent,
-  expectUnchanged,
-  frozenLendingFixture,
   installCreditModel,
   installRateModel,
+  lendingFixtures,
   lendingState,
   MAX_UINT,
   repayForAll,
   seizeFor,
   timelocked,
   valueOf,
+  VIRTUAL_ASSETS,
+  VIRTUAL_SHARES,
   WAD,
-} from "../support/lending-b.js";
+} from "../support/lending.js";
 
 const { ethers, networkHelpers } = await network.create();
-const frozen = () => frozenLendingFixture(ethers);
-const live = () => lendingFixture(ethers);
+const { frozen, live } = lendingFixtures(ethers);
 
-const ETH = { tokenDecimals: 18n, feedDecimals: 8n };
 const ONE_ETH = 10n ** 18n;
 const ONE_BTC = 10n ** 8n;
 const ETH_BONUS = 500n;
@@ -45,12 +46,6 @@ describe("lending: liquidation", function () {
   let f: LendingFixture;
   let weth: string;
   let wbtc: string;
-  const state = () =>
-    lendingState(f, f.poolId, [f.borrower.address, f.liquidator.address], {
-      usdc: f.usdc,
-      weth: f.weth,
-      wbtc: f.wbtc,
-    });
 
   async function setUp(fixture: () => Promise<LendingFixture>) {
     f = await networkHelpers.loadFixture(fixture);
@@ -75,7 +70,7 @@ describe("lending: liquidation", function () {
 
     it("reverts with LendingPositionHealthy(poolId, borrower, debt, liquidationLimit) up to a debt equal to the limit", async function () {
       await open([[weth, wad(10)]], usd(15_000));
-      await expectUnchanged(state, () =>
+      await expectNothingChanged(f, () =>
         expect(liquidate(weth, MAX_UINT))
           .to.be.revertedWithCustomError(f.suite, "LendingPositionHealthy")
           .withArgs(f.poolId, f.borrower.address, usd(15_000), usd(16_000)),
@@ -98,7 +93,7 @@ describe("lending: liquidation", function () {
       await open([[weth, wad(10)]], usd(15_000));
       await setEth(price8(1_500));
       const usdc = await f.usdc.getAddress();
-      await expectUnchanged(state, async () => {
+      await expectNothingChanged(f, async () => {
         await expect(liquidate(usdc, MAX_UINT))
           .to.be.revertedWithCustomError(f.suite, "LendingNotCollateral")
           .withArgs(f.poolId, usdc);
@@ -124,7 +119,7 @@ describe("lending: liquidation", function () {
       );
       await setEth(price8(1_500));
       expect(seizeFor(1n, BTC_BONUS, ONE_BTC, usd(60_000))).to.equal(0n);
-      await expectUnchanged(state, () =>
+      await expectNothingChanged(f, () =>
         expect(liquidate(wbtc, 1n))
           .to.be.revertedWithCustomError(f.suite, "LendingNothingToSeize")
           .withArgs(f.poolId, f.borrower.address, wbtc),
@@ -152,7 +147,7 @@ describe("lending: liquidation", function () {
       const now = await networkHelpers.time.latest();
       await (await f.wethFeed.set(price8(1_500), now - DAY - 1)).wait();
       const wethFeed = await f.wethFeed.getAddress();
-      await expectUnchanged(state, () =>
+      await expectNothingChanged(f, () =>
         expect(liquidate(weth, MAX_UINT))
           .to.be.revertedWithCustomError(f.suite, "FeedPriceStale")
           .withArgs(wethFeed, now - DAY - 1, DAY),
@@ -176,13 +171,13 @@ describe("lending: liquidation", function () {
       await setEth(price8(1_800));
       const seized = seizeFor(usd(7_500), ETH_BONUS, ONE_ETH, usd(1_800));
       expect(seized).to.equal(wad("4.375"));
-      const before = await state();
+      const before = await lendingState(f);
       const quote = await f.suite.lendingQuoteLiquidation(f.poolId, f.borrower.address, weth, MAX_UINT);
       await expect(liquidate(weth, MAX_UINT))
         .to.emit(f.suite, "LendingLiquidated")
         .withArgs(f.poolId, f.borrower.address, f.liquidator.address, weth, usd(7_500), seized, usd(7_500));
       expect([quote.repaid, quote.seized, quote.badDebt]).to.deep.equal([usd(7_500), seized, 0n]);
-      const after = await state();
+      const after = await lendingState(f);
       const liq = f.liquidator.address;
       expect(BigInt(after[`usdc:${liq}`])).to.equal(BigInt(before[`usdc:${liq}`]) - usd(7_500));
       expect(BigInt(after[`weth:${liq}`])).to.equal(BigInt(before[`weth:${liq}`]) + seized);
@@ -249,7 +244,7 @@ describe("lending: liquidation", function () {
     it("reverts with LendingLiquidationLeavesDust(poolId, debt, repay, dust) when a repayment would leave less than the threshold", async function () {
       await open([[weth, wad("0.0125")]], usd(15));
       await setEth(price8(1_400));
-      await expectUnchanged(state, () =>
+      await expectNothingChanged(f, () =>
         expect(liquidate(weth, usd(6)))
           .to.be.revertedWithCustomError(f.suite, "LendingLiquidationLeavesDust")
           .withArgs(f.poolId, usd(15), usd(6), usd(10)),
@@ -456,7 +451,9 @@ describe("lending: liquidation", function () {
       expect(after.badDebt).to.equal(bad);
       expect(after.totalAssets).to.equal(before.totalAssets - (bad - reserves));
       expect(after.totalShares).to.equal(before.totalShares);
-      expect(after.sharePrice).to.equal((10n ** 12n * (after.totalAssets + 1n)) / (after.totalShares + 10n ** 6n));
+      expect(after.sharePrice).to.equal(
+        (10n ** 12n * (after.totalAssets + VIRTUAL_ASSETS)) / (after.totalShares + VIRTUAL_SHARES),
+      );
       expect(after.sharePrice).to.be.lessThan(before.sharePrice);
     });
 
@@ -650,7 +647,7 @@ describe("lending: liquidation", function () {
       expect(after.healthFactor).to.be.greaterThan(before.healthFactor);
       expect(after.collateralValue * before.debt).to.be.greaterThan(before.collateralValue * after.debt);
       expect(eventsOf(f, receipt, "LendingBadDebtRealized")).to.have.length(0);
-      await expectSolvent(f, { stk });
+      await expectSolvent(f, { tokens: { stk } });
     });
 
     it("from a health below threshold × (1 + bonus), each liquidation erodes the cover and the last writes off the rest, with no further price move", async function () {
@@ -688,7 +685,7 @@ describe("lending: liquidation", function () {
       expect(bad).to.equal(710_017n); // 0.71 USD on 8,999
       const poolAfter = await f.suite.lendingPool(f.poolId);
       expect([poolAfter.badDebt, poolAfter.totalAssets]).to.deep.equal([bad, poolBefore.totalAssets - bad]);
-      await expectSolvent(f, { stk });
+      await expectSolvent(f, { tokens: { stk } });
     });
   });
 });

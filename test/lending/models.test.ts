@@ -13,25 +13,23 @@ import {
 import { price8, usd, wad, type LendingFixture } from "./fixture.js";
 import {
   CREDIT_MODE,
+  expectNothingChanged,
   expectSolvent,
-  expectUnchanged,
-  frozenLendingFixture,
   HOSTILE_MODE,
   installCreditModel,
-  lendingState,
+  lendingFixtures,
   MAX_UINT,
   MODEL_GAS,
-} from "../support/lending-b.js";
+} from "../support/lending.js";
 
 const { ethers, networkHelpers } = await network.create();
-const frozen = () => frozenLendingFixture(ethers);
+const { frozen } = lendingFixtures(ethers);
 
 describe("lending: credit models", function () {
   let f: LendingFixture;
   let weth: string;
   let model: MockCreditModel;
   let modelAddress: string;
-  const state = () => lendingState(f, f.poolId, [f.borrower.address, f.carol.address], { usdc: f.usdc, weth: f.weth });
 
   /** Past the 7 days a model swap protects positions, with the feeds refreshed. */
   const afterSwapGrace = async () => {
@@ -66,7 +64,7 @@ describe("lending: credit models", function () {
       [usd(20_000), usd(25_000), modelAddress, false],
     );
     expect(position.collateralValue).to.equal(usd(20_000));
-    await expectUnchanged(state, () =>
+    await expectNothingChanged(f, () =>
       expect(borrow(usd(20_000) + 1n))
         .to.be.revertedWithCustomError(f.suite, "LendingBorrowLimitExceeded")
         .withArgs(f.poolId, f.borrower.address, usd(20_000) + 1n, usd(20_000)),
@@ -117,7 +115,7 @@ describe("lending: credit models", function () {
     await post(wad(1), f.carol);
     await (await borrow(usd(10_000))).wait();
     await (await model.setMode(CREDIT_MODE.Revert)).wait();
-    await expectUnchanged(state, async () => {
+    await expectNothingChanged(f, async () => {
       await expect(borrow(1n))
         .to.be.revertedWithCustomError(f.suite, "LendingCreditModelFailed")
         .withArgs(f.poolId, modelAddress);

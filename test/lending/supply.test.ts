@@ -13,19 +13,20 @@ import {
   expectNothingChanged,
   expectSolvent,
   inflateSharePrice,
+  MAX_UINT,
   nextBlockIn,
   poolTotals,
   settledWithInterest,
   toAssets,
   toShares,
-} from "../support/lending-a.js";
+  VIRTUAL_ASSETS,
+  VIRTUAL_SHARES,
+} from "../support/lending.js";
 import { LendingFacet__factory } from "../../typechain-types/index.js";
 import { lendingFixture, price8, usd, wad, type LendingFixture } from "./fixture.js";
 
 const { ethers, networkHelpers } = await network.create();
 const fixture = () => lendingFixture(ethers);
-
-const MAX = 2n ** 256n - 1n;
 
 /** The names of the events the diamond itself logged in `receipt`. */
 function diamondEvents(f: LendingFixture, receipt: ContractTransactionReceipt | null): string[] {
@@ -47,7 +48,7 @@ describe("lending: suppliers through the diamond", function () {
     it("mints assets × 1e6 shares to the receiver on the first supply; the vault's Deposit is the only record", async function () {
       const assets = usd("1234.567891");
       const s = f.suite.connect(f.supplier);
-      const shares = assets * 10n ** 6n;
+      const shares = assets * VIRTUAL_SHARES;
       expect(await s.supply.staticCall(f.poolId, assets, f.carol.address)).to.equal(shares);
       const supplierBefore = await f.usdc.balanceOf(f.supplier.address);
 
@@ -76,7 +77,7 @@ describe("lending: suppliers through the diamond", function () {
       for (const assets of [1n, 7n, 999_999n, usd("1.000001"), usd(333), usd("98765.432101")]) {
         const { totalAssets: A, totalShares: S } = await poolTotals(f);
         const expected = toShares(assets, A, S);
-        if ((assets * (S + 10n ** 6n)) % (A + 1n) !== 0n) rounded++;
+        if ((assets * (S + VIRTUAL_SHARES)) % (A + VIRTUAL_ASSETS) !== 0n) rounded++;
         const before = await f.vault.balanceOf(f.carol.address);
         expect(await s.supply.staticCall(f.poolId, assets, f.carol.address)).to.equal(expected);
         await expect(s.supply(f.poolId, assets, f.carol.address))
@@ -117,7 +118,7 @@ describe("lending: suppliers through the diamond", function () {
       for (const assets of [1n, 3n, 999_999n, usd("1.000001"), usd(777), usd("12345.678901")]) {
         const { totalAssets: A, totalShares: S } = await poolTotals(f);
         const expected = toShares(assets, A, S, true);
-        if ((assets * (S + 10n ** 6n)) % (A + 1n) !== 0n) rounded++;
+        if ((assets * (S + VIRTUAL_SHARES)) % (A + VIRTUAL_ASSETS) !== 0n) rounded++;
         const [sharesBefore, carolBefore] = [
           await f.vault.balanceOf(f.supplier.address),
           await f.usdc.balanceOf(f.carol.address),
@@ -190,10 +191,10 @@ describe("lending: suppliers through the diamond", function () {
         .withArgs(f.poolId, true, true, f.guardian.address);
       await expect(f.suite.connect(f.supplier).withdraw(f.poolId, usd(4_000), f.carol.address))
         .to.emit(f.vault, "Withdraw")
-        .withArgs(f.supplier.address, f.carol.address, f.supplier.address, usd(4_000), usd(4_000) * 10n ** 6n);
-      await expect(f.suite.connect(f.supplier).redeem(f.poolId, usd(6_000) * 10n ** 6n, f.supplier.address))
+        .withArgs(f.supplier.address, f.carol.address, f.supplier.address, usd(4_000), usd(4_000) * VIRTUAL_SHARES);
+      await expect(f.suite.connect(f.supplier).redeem(f.poolId, usd(6_000) * VIRTUAL_SHARES, f.supplier.address))
         .to.emit(f.vault, "Withdraw")
-        .withArgs(f.supplier.address, f.supplier.address, f.supplier.address, usd(6_000), usd(6_000) * 10n ** 6n);
+        .withArgs(f.supplier.address, f.supplier.address, f.supplier.address, usd(6_000), usd(6_000) * VIRTUAL_SHARES);
       expect(await f.vault.balanceOf(f.supplier.address)).to.equal(0n);
       await expectSolvent(f);
     });
@@ -355,7 +356,7 @@ describe("lending: suppliers through the diamond", function () {
     it("bubbles the vault's ERC20InsufficientBalance when a supplier withdraws more than its shares are worth", async function () {
       const s = f.suite.connect(f.carol);
       const balance = await f.vault.balanceOf(f.carol.address);
-      expect(balance).to.equal(usd(100) * 10n ** 6n);
+      expect(balance).to.equal(usd(100) * VIRTUAL_SHARES);
       const { totalAssets: A, totalShares: S } = await poolTotals(f);
       await expectNothingChanged(f, async () => {
         await expect(s.withdraw(f.poolId, usd(100) + 1n, f.carol.address))
@@ -383,7 +384,7 @@ describe("lending: suppliers through the diamond", function () {
         },
         watched,
       );
-      await expectSolvent(f, watched);
+      await expectSolvent(f, { tokens: watched });
     });
   });
 
@@ -438,7 +439,7 @@ describe("lending: suppliers through the diamond", function () {
     );
     let { totalAssets: A, totalShares: S } = await poolTotals(f, pool.poolId);
     expect(A).to.be.lessThan(10n ** 7n);
-    expect(S).to.equal(wad(1_000) * 10n ** 6n);
+    expect(S).to.equal(wad(1_000) * VIRTUAL_SHARES);
 
     // A supply whose shares fit is booked as the vault mints it.
     const small = wad("0.1");
@@ -474,7 +475,7 @@ describe("lending: suppliers through the diamond", function () {
     });
     // An amount worth a share goes through, and mints exactly its floor.
     const { totalAssets: A, totalShares: S } = await poolTotals(f);
-    const assets = (A + 1n) / (S + 10n ** 6n) + 1n;
+    const assets = (A + VIRTUAL_ASSETS) / (S + VIRTUAL_SHARES) + 1n;
     await expect(f.suite.connect(f.carol).supply(f.poolId, assets, f.carol.address))
       .to.emit(f.vault, "Deposit")
       .withArgs(f.carol.address, f.carol.address, assets, toShares(assets, A, S));
@@ -486,10 +487,10 @@ describe("lending: suppliers through the diamond", function () {
     const { reserveFactorBps, borrowCap, dustThreshold } = f.params;
     await (await f.suite.setLendingPoolLimits(f.poolId, reserveFactorBps, NO_CAP, borrowCap, dustThreshold)).wait();
     await (await f.usdc.mint(f.bob.address, usd("1000000000000"))).wait();
-    await (await f.usdc.connect(f.bob).approve(f.diamondAddress, MAX)).wait();
+    await (await f.usdc.connect(f.bob).approve(f.diamondAddress, MAX_UINT)).wait();
     await expect(f.suite.connect(f.bob).supply(f.poolId, usd("1000000000000"), f.bob.address))
       .to.emit(f.vault, "Deposit")
-      .withArgs(f.bob.address, f.bob.address, usd("1000000000000"), usd("1000000000000") * 10n ** 6n);
+      .withArgs(f.bob.address, f.bob.address, usd("1000000000000"), usd("1000000000000") * VIRTUAL_SHARES);
     await expectSolvent(f);
   });
 });

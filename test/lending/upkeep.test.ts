@@ -6,7 +6,8 @@ import { AbiCoder } from "ethers";
 
 import { upkeepData } from "../../scripts/lib/upkeep.js";
 import { lendingUpkeepSource } from "../../scripts/lib/lending-upkeep.js";
-import { lendingFixture, lendingSolvency, price8, usd, wad } from "./fixture.js";
+import { expectSolvent } from "../support/lending.js";
+import { lendingFixture, price8, usd, wad } from "./fixture.js";
 
 const { ethers, networkHelpers } = await network.create();
 const coder = AbiCoder.defaultAbiCoder();
@@ -52,7 +53,7 @@ describe("lending: keeper work", function () {
     // The close factor: half of the 14,000 (plus interest) was repaid.
     const debtAfter = await f.suite.lendingDebtOf(f.poolId, f.borrower.address);
     expect(debtAfter).to.be.lessThan(usd(7_100));
-    for (const [name, [held, books]] of Object.entries(await lendingSolvency(f))) expect(held, name).to.equal(books);
+    await expectSolvent(f);
   });
 
   it("is registered with the diamond's upkeep pair, which runs it with the keeper paying", async function () {
@@ -84,7 +85,7 @@ describe("lending: keeper work", function () {
     // Checked again, every position is healthy with half its debt repaid.
     const [stillNeeded] = await f.suite.checkUpkeep(upkeepData("lending", checkData));
     expect(stillNeeded).to.equal(false);
-    for (const [name, [held, books]] of Object.entries(await lendingSolvency(f))) expect(held, name).to.equal(books);
+    await expectSolvent(f);
   });
 
   it("refuses malformed data and batches over the limit", async function () {

@@ -14,23 +14,26 @@ import {
   expectSolvent,
   inflateSharePrice,
   lendingState,
+  MAX_UINT,
   nextBlockIn,
   poolTotals,
   settledWithInterest,
   toAssets,
   toShares,
   VIRTUAL_SHARES,
-  type PoolVault,
-} from "../support/lending-a.js";
+} from "../support/lending.js";
+import type { LendingPoolVault } from "../../typechain-types/index.js";
 import { lendingFixture, usd, wad, type LendingFixture } from "./fixture.js";
 
 const { ethers, networkHelpers } = await network.create();
 const fixture = () => lendingFixture(ethers);
 
-const MAX = 2n ** 256n - 1n;
-
 /** The ERC-4626 events `vault` logged in `receipt`, as [name, ...args]. */
-function vaultEvents(vault: PoolVault, vaultAddress: string, receipt: ContractTransactionReceipt | null): unknown[][] {
+function vaultEvents(
+  vault: LendingPoolVault,
+  vaultAddress: string,
+  receipt: ContractTransactionReceipt | null,
+): unknown[][] {
   return receipt!.logs
     .filter((l) => l.address.toLowerCase() === vaultAddress.toLowerCase())
     .map((l) => vault.interface.parseLog(l)!)
@@ -450,7 +453,7 @@ describe("lending: the pool's ERC-4626 vault", function () {
 
     it("maxDeposit leaves out a room that buys no share: deposit(maxDeposit) never reverts", async function () {
       await inflateSharePrice(f, networkHelpers);
-      await (await f.suite.connect(f.borrower).repay(f.poolId, MAX, f.borrower.address)).wait();
+      await (await f.suite.connect(f.borrower).repay(f.poolId, MAX_UINT, f.borrower.address)).wait();
       const { totalAssets: A, totalShares: S } = await poolTotals(f);
       const oneShare = toAssets(1n, A, S, true);
       expect(oneShare).to.be.greaterThan(2n);
@@ -577,7 +580,7 @@ describe("lending: the pool's ERC-4626 vault", function () {
         watched,
       );
       expect((await f.suite.lendingPool(poolId)).totalShares).to.equal(0n);
-      await expectSolvent(f, watched);
+      await expectSolvent(f, { tokens: watched });
     });
   });
 
@@ -606,7 +609,7 @@ describe("lending: the pool's ERC-4626 vault", function () {
       expect(await previews()).to.deep.equal(seen);
       expect(await f.suite.lendingBooks(await f.usdc.getAddress())).to.equal(before.cash);
       // The diamond holds the books plus the gift; the vault's gift sits in the vault, unused.
-      await expectSolvent(f, [], { usdc: usd(250_000) });
+      await expectSolvent(f, { donated: { usdc: usd(250_000) } });
       expect(await f.usdc.balanceOf(vaultAddress)).to.equal(usd(175_000));
       // A supplier still gets exactly what it owns, not a share of the gifts.
       const shares = await f.vault.balanceOf(f.supplier.address);
@@ -624,7 +627,7 @@ describe("lending: the pool's ERC-4626 vault", function () {
     ] as const) {
       it(`the inflation attack fails: 1 unit first, ${formatUnits(donation, 6)} donated to the ${where}, a victim's ${formatUnits(victim, 6)} get fair shares`, async function () {
         await (await f.usdc.mint(f.bob.address, usd(2_000_000))).wait();
-        await (await f.usdc.connect(f.bob).approve(vaultAddress, MAX)).wait();
+        await (await f.usdc.connect(f.bob).approve(vaultAddress, MAX_UINT)).wait();
         const attacker = f.vault.connect(f.bob);
         const start = await f.usdc.balanceOf(f.bob.address);
 
@@ -649,7 +652,7 @@ describe("lending: the pool's ERC-4626 vault", function () {
         await (await attacker.redeem(VIRTUAL_SHARES, f.bob.address, f.bob.address)).wait();
         expect(start - (await f.usdc.balanceOf(f.bob.address))).to.equal(donation);
         expect((await f.suite.lendingPool(f.poolId)).totalAssets).to.equal(0n);
-        await expectSolvent(f, [], { usdc: where === "diamond" ? donation : 0n });
+        await expectSolvent(f, { donated: { usdc: where === "diamond" ? donation : 0n } });
       });
     }
   });
@@ -757,7 +760,7 @@ describe("lending: the pool's ERC-4626 vault", function () {
     it("favours the pool at an extreme share price too (one raw share worth several units)", async function () {
       await inflateSharePrice(f, networkHelpers);
       // Freeze the price: the only borrow is repaid.
-      await (await f.suite.connect(f.borrower).repay(f.poolId, MAX, f.borrower.address)).wait();
+      await (await f.suite.connect(f.borrower).repay(f.poolId, MAX_UINT, f.borrower.address)).wait();
       const paid = usd(100_000_000) + (await f.usdc.balanceOf(f.carol.address));
       const zeroShares = await fuzz(0xc0ffeen, 48);
       expect(zeroShares).to.be.greaterThan(0);

@@ -9,12 +9,14 @@ import {
   BPS,
   createWethPool,
   expectSolvent,
+  kinkedRate,
   nextBlockIn,
   NO_CODE,
   poolTotals,
   toAssets,
   WAD,
-} from "../support/lending-a.js";
+  type Kink,
+} from "../support/lending.js";
 import { DAY, lendingFixture, usd, wad, type LendingFixture } from "./fixture.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -22,18 +24,15 @@ const fixture = () => lendingFixture(ethers);
 
 type PoolView = Awaited<ReturnType<LendingFixture["suite"]["lendingPool"]>>;
 
-/** The kinked model's rate, from its immutables: base, then a gentle slope to the kink, then a steep one. */
-async function kinkedRate(f: LendingFixture, cash: bigint, borrows: bigint): Promise<bigint> {
+/** The fixture's kinked model as its immutables read: base, a gentle slope to the kink, a steep one. */
+async function kinkOf(f: LendingFixture): Promise<Kink> {
   const m = f.rateModel;
-  const [base, below, kink, above] = [
-    await m.BASE_RATE(),
-    await m.SLOPE_BELOW_KINK(),
-    await m.KINK(),
-    await m.SLOPE_ABOVE_KINK(),
-  ];
-  const utilization = cash + borrows === 0n ? 0n : (borrows * WAD) / (cash + borrows);
-  if (utilization <= kink) return base + (utilization * below) / kink;
-  return base + below + ((utilization - kink) * above) / (WAD - kink);
+  return {
+    base: await m.BASE_RATE(),
+    belowKink: await m.SLOPE_BELOW_KINK(),
+    kink: await m.KINK(),
+    aboveKink: await m.SLOPE_ABOVE_KINK(),
+  };
 }
 
 /** Every derived figure of a pool view, recomputed from its raw ones. */
@@ -41,7 +40,7 @@ async function expectConsistent(f: LendingFixture, v: PoolView) {
   expect(v.totalAssets, "totalAssets").to.equal(v.cash + v.borrows - v.reserves);
   const liquidity = v.cash + v.borrows;
   expect(v.utilization, "utilization").to.equal(liquidity === 0n ? 0n : (v.borrows * WAD) / liquidity);
-  expect(v.borrowRatePerSecond, "borrow rate").to.equal(await kinkedRate(f, v.cash, v.borrows));
+  expect(v.borrowRatePerSecond, "borrow rate").to.equal(kinkedRate(v.cash, v.borrows, await kinkOf(f)));
   expect(v.borrowRatePerSecond, "borrow rate").to.equal(await f.rateModel.borrowRatePerSecond(v.cash, v.borrows));
   expect(v.supplyRatePerSecond, "supply rate").to.equal(
     v.totalAssets === 0n

@@ -1,5 +1,6 @@
-// What the payment module's test files share: rails, units, and the checks that a call
-// changed nothing and that the diamond holds exactly what it owes.
+// What the payment module's test files share: rails, units, and the check that the diamond
+// holds exactly what it owes (whether a call changed nothing is `expectUnchanged` in
+// ../helpers.ts, over each file's own snapshot).
 import { expect } from "chai";
 import { encodeBytes32String, parseUnits, ZeroAddress, type Signer } from "ethers";
 
@@ -46,13 +47,6 @@ export async function paymentState(
       out[`rail:${channel}:${name}`] = (await suite.paymentRail(channel, address)).join(",");
   }
   return out;
-}
-
-/** Runs `assertion` (a revert expectation) and checks that `state` reads the same after it. */
-export async function expectUnchanged(state: () => Promise<Record<string, string>>, assertion: () => Promise<unknown>) {
-  const before = await state();
-  await assertion();
-  expect(await state()).to.deep.equal(before);
 }
 
 /** For every asset, the diamond holds exactly the accrued fees, the open escrows and the credits. */
