@@ -129,9 +129,12 @@ describe("lending: views", function () {
         // What the view predicts for a block is what an action there finds.
         await nextBlockIn(networkHelpers, 100);
         const predicted = await f.suite.lendingPool(f.poolId, { blockTag: "pending" });
-        await expect(f.suite.connect(f.borrower).repay(f.poolId, usd(1_000), f.borrower.address))
-          .to.emit(f.suite, "LendingRepaid")
-          .withArgs(f.poolId, f.borrower.address, f.borrower.address, usd(1_000), predicted.borrows - usd(1_000));
+        const repaid = await (await f.suite.connect(f.borrower).repay(f.poolId, usd(1_000), f.borrower.address)).wait();
+        const owed = await f.suite.lendingDebtOf(f.poolId, f.borrower.address, { blockTag: repaid!.blockNumber });
+        const event = repaid!.logs.map((l) => f.suite.interface.parseLog(l)).find((e) => e?.name === "LendingRepaid")!;
+        expect([...event.args]).to.deep.equal([f.poolId, f.borrower.address, f.borrower.address, usd(1_000), owed]);
+        // The sole borrower's debt was the pool's borrows, as predicted; repaying rounds for the pool.
+        expect(owed - (predicted.borrows - usd(1_000))).to.be.oneOf([0n, 1n, 2n]);
         v = await f.suite.lendingPool(f.poolId);
         expect([v.cash, v.reserves, v.borrowIndex]).to.deep.equal([
           predicted.cash + usd(1_000),

@@ -12,7 +12,8 @@ import {
 } from "../../scripts/lib/lending.js";
 import { runTimelocked } from "../../scripts/lib/core.js";
 import { CreditLineModel__factory } from "../../typechain-types/index.js";
-import { DAY, lendingFixture, lendingSolvency, price8, usd, wad } from "./fixture.js";
+import { expectSolvent } from "../support/lending.js";
+import { DAY, lendingFixture, price8, usd, wad } from "./fixture.js";
 
 const { ethers, networkHelpers } = await network.create();
 const GRACE = 3 * DAY;
@@ -80,7 +81,7 @@ describe("lending: writing off unsecured debt", function () {
     await expect(writeOff())
       .to.be.revertedWithCustomError(f.suite, "LendingNoDebt")
       .withArgs(f.poolId, f.borrower.address);
-    for (const [name, [held, books]] of Object.entries(await lendingSolvency(f))) expect(held, name).to.equal(books);
+    await expectSolvent(f);
   });
 
   it("refuses a borrower that still has collateral: liquidation is the way", async function () {

@@ -155,6 +155,7 @@ interface ILendingTypes is IFeedErrors, IERC20Errors {
         address receiver,
         uint256 amount
     );
+    /// @notice `debt`: what the borrower owes after the borrow.
     event LendingBorrowed(
         uint256 indexed poolId,
         address indexed borrower,
@@ -162,6 +163,8 @@ interface ILendingTypes is IFeedErrors, IERC20Errors {
         uint256 amount,
         uint256 debt
     );
+    /// @notice `debt`: what the borrower still owes (partial repayments clear debt rounded
+    /// in the pool's favour, so it may exceed the debt before less `amount` by a unit or two).
     event LendingRepaid(
         uint256 indexed poolId,
         address indexed borrower,
@@ -169,6 +172,8 @@ interface ILendingTypes is IFeedErrors, IERC20Errors {
         uint256 amount,
         uint256 debt
     );
+    /// @notice `debtLeft`: what the borrower still owes after it, before any write-off
+    /// (`LendingBadDebtRealized` follows when the collateral ran out).
     event LendingLiquidated(
         uint256 indexed poolId,
         address indexed borrower,

@@ -173,7 +173,9 @@ contract LendingFacet is ILending, ReentrancyGuardTransient {
         p.scaledDebtOf[borrower] = scaled - cleared;
         p.totalScaledDebt -= uint128(cleared);
         p.cash += uint128(repaid);
-        emit LendingRepaid(poolId, borrower, msg.sender, repaid, debt - repaid);
+        // What is still owed: a partial repayment clears scaled debt rounded down, so this
+        // may exceed `debt - repaid` by a unit or two.
+        emit LendingRepaid(poolId, borrower, msg.sender, repaid, LibLending.debtOf(scaled - cleared, index));
         LibLending.pull(p.asset, msg.sender, repaid);
     }
 
@@ -235,7 +237,15 @@ contract LendingFacet is ILending, ReentrancyGuardTransient {
         p.cash += uint128(repaid);
         p.collateralOf[borrower][collateral] = liq.balance - seized;
         p.collateral[collateral].total -= uint128(seized);
-        emit LendingLiquidated(poolId, borrower, msg.sender, collateral, repaid, seized, liq.debt - repaid);
+        emit LendingLiquidated(
+            poolId,
+            borrower,
+            msg.sender,
+            collateral,
+            repaid,
+            seized,
+            LibLending.debtOf(liq.scaled - liq.cleared, p.borrowIndex)
+        );
         if (liq.badDebt != 0) {
             // Everything is cleared: the debt left is written off.
             p.scaledDebtOf[borrower] = 0;
