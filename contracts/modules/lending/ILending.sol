@@ -40,8 +40,9 @@ interface ILending is ILendingTypes {
 
     /// @notice Repays up to `maxRepay` of an unhealthy position's debt and takes its
     /// `collateral` worth the repaid value plus the bonus. At most half the debt per call
-    /// (all of it at or below the dust threshold); when the borrower's collateral runs out
-    /// with debt left, that debt is written off (reserves first, then suppliers).
+    /// (all of it when the other half would be below the dust threshold); when the
+    /// borrower's collateral runs out with debt left, that debt is written off (reserves
+    /// first, then suppliers).
     function liquidate(
         uint256 poolId,
         address borrower,

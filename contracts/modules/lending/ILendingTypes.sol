@@ -26,8 +26,8 @@ interface ILendingTypes is IFeedErrors {
         uint128 supplyCap;
         /// Most the pool's borrows may reach through borrowing; 0 closes borrowing.
         uint128 borrowCap;
-        /// Debt at or below which a position is liquidated whole, and which a partial
-        /// liquidation may not leave behind (no dust that nobody would ever liquidate).
+        /// Least debt a partial liquidation may leave behind (no dust that nobody would
+        /// ever liquidate); a position whose other half would be less is liquidated whole.
         uint128 dustThreshold;
         /// Name and symbol of the pool's ERC-4626 share vault.
         string name;

@@ -240,9 +240,13 @@ library LibLending {
         return false;
     }
 
-    /// @dev Most of `debt` one liquidation may repay: half, or all of it at or below the dust threshold.
+    /// @dev Most of `debt` one liquidation may repay: half, or all of it at or below the dust
+    /// threshold or when half would leave less than the threshold. Without the second case a
+    /// debt between the threshold and twice it has no valid repayment and is never liquidated.
     function closeable(LendingStorage.Pool storage p, uint256 debt) internal view returns (uint256) {
-        return debt <= p.dustThreshold ? debt : (debt * LendingStorage.CLOSE_FACTOR_BPS) / LendingStorage.BPS;
+        uint256 half = (debt * LendingStorage.CLOSE_FACTOR_BPS) / LendingStorage.BPS;
+        uint256 dust = p.dustThreshold;
+        return debt <= dust || debt - half < dust ? debt : half;
     }
 
     /// @dev One whole unit of collateral `c` in loan-asset units.
