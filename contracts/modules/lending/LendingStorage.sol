@@ -9,7 +9,7 @@ library LendingStorage {
     uint256 internal constant WAD = 1e18;
     uint16 internal constant BPS = 10_000;
     uint16 internal constant MAX_RESERVE_FACTOR_BPS = 5_000;
-    /// @dev Half the debt per liquidation, unless the position is at or below the dust threshold.
+    /// @dev Half the debt per liquidation, unless the other half would be dust (then all of it).
     uint16 internal constant CLOSE_FACTOR_BPS = 5_000;
     /// @dev Collateral assets per pool: every limit check reads the borrower's balance of each.
     uint8 internal constant MAX_COLLATERALS = 8;
