@@ -12,6 +12,7 @@ import {ILending} from "../../contracts/modules/lending/ILending.sol";
 import {ILendingAdmin} from "../../contracts/modules/lending/ILendingAdmin.sol";
 import {ILendingTypes} from "../../contracts/modules/lending/ILendingTypes.sol";
 import {ILendingViews} from "../../contracts/modules/lending/ILendingViews.sol";
+import {IFeedErrors} from "../../contracts/shared/IPriceFeed.sol";
 import {ModuleInfo} from "../../contracts/types/ModuleTypes.sol";
 
 /// @dev Checks shared by the lending campaign, the plain tests and the suite-wide
@@ -449,6 +450,85 @@ contract LendingHandlerTest is LendingChecks {
         assertEq(h.mismatches(), 0, "as modelled");
         _checkLendingAll();
         _checkLendingBooksAlone();
+    }
+
+    /// @dev Every refusal mode once, on the seeded market: each is refused with exactly the
+    /// predicted error (a mismatch would count) and moves nothing.
+    function test_LendingHandlerExpectedRevertsMatchTheModel() public {
+        _seedMarket();
+        LendingHandler h = lendingHandler;
+        bool[30] memory ok = [
+            h.supply(_ls(0, 0, 0, 0, 28), 1),
+            h.supply(_ls(0, 0, 0, 0, 29), 1),
+            h.supply(_ls(0, 0, 0, 0, 26), 1),
+            h.supply(_ls(0, 0, 0, 0, 27), 1),
+            h.supply(_ls(0, 0, 0, 0, 24), 1),
+            h.withdraw(_ls(0, 0, 0, 0, 25), 1),
+            h.withdraw(_ls(0, 0, 0, 0, 26), 1),
+            h.withdraw(_ls(0, 0, 0, 0, 27), 1),
+            h.withdraw(_ls(0, 0, 0, 0, 24), 1),
+            h.withdraw(_ls(0, 0, 0, 0, 29), 1),
+            h.supplyCollateral(_ls(2, 0, 0, 0, 27), 1),
+            h.supplyCollateral(_ls(2, 0, 0, 0, 26), 1),
+            h.supplyCollateral(_ls(2, 0, 0, 0, 29), 1),
+            h.supplyCollateral(_ls(2, 0, 1, 0, 24), 1),
+            h.withdrawCollateral(_ls(2, 0, 0, 2, 26), 1),
+            h.withdrawCollateral(_ls(2, 0, 0, 2, 20), 1),
+            h.borrow(_ls(0, 0, 0, 0, 20), 1),
+            h.borrow(_ls(2, 0, 0, 2, 25), 1),
+            h.repay(_ls(0, 0, 0, 0, 29), 1),
+            h.repay(_ls(2, 0, 0, 0, 28), 1),
+            h.liquidate(_ls(0, 0, 0, 2, 0), 1),
+            h.liquidate(_ls(0, 0, 0, 2, 29), 1),
+            h.withdrawReserves(_ls(0, 0, 0, 0, 31), 1),
+            h.withdrawReserves(_ls(0, 0, 0, 0, 29), 1),
+            h.setPoolLimits(_ls(0, 0, 0, 0, 28), 6_000),
+            h.setPoolLimits(_ls(0, 0, 0, 0, 31), 0),
+            h.setPaused(_ls(0, 0, 0, 0, 31)),
+            h.transferShares(_ls(0, 0, 0, 1, 31), 1),
+            h.withdrawCollateral(_ls(2, 0, 0, 2, 27), 1),
+            h.borrow(_ls(2, 0, 0, 2, 28), 0)
+        ];
+        for (uint256 i; i < ok.length; ++i) assertFalse(ok[i], string.concat("refusal ", _dec(i), " succeeded"));
+        assertEq(h.revertsBySelector(ILendingTypes.LendingBorrowLimitExceeded.selector), 2, "limit refusals");
+        assertEq(h.revertsBySelector(ILendingTypes.LendingPositionHealthy.selector), 1, "healthy refusal");
+        assertEq(h.revertsBySelector(ILendingTypes.LendingNotPoolVault.selector), 2, "vault hooks refused");
+        assertEq(h.mismatches(), 0, "every refusal as predicted");
+        _checkLendingAll();
+        _checkLendingBooksAlone();
+    }
+
+    /// @dev A paused pool refuses supply and borrowing but takes repayments; a stale feed
+    /// refuses what needs a price; all as predicted.
+    function test_LendingPausedPoolsAndStaleFeedsRefuseAsPredicted() public {
+        _seedMarket();
+        LendingHandler h = lendingHandler;
+        assertTrue(h.setPaused(_ls(0, 0, 0, 0, 30)), "pause both");
+        assertFalse(h.supply(_ls(0, 0, 0, 0, 0), 1e6), "supply while paused");
+        assertFalse(h.borrow(_ls(2, 0, 0, 2, 0), 1e6), "borrow while paused");
+        assertTrue(h.repay(_ls(2, 0, 0, 0, 0), 1e6), "repay while paused");
+        assertTrue(h.setPaused(_ls(0, 0, 0, 0, 0)), "resume");
+        h.warpTime(7, 2 days); // feeds not refreshed: stale
+        assertFalse(h.borrow(_ls(2, 0, 0, 2, 0), 1e6), "borrow on a stale price");
+        assertFalse(h.withdrawCollateral(_ls(2, 0, 0, 2, 0), 1), "collateral out on a stale price");
+        assertEq(h.revertsBySelector(IFeedErrors.FeedPriceStale.selector), 2, "stale feeds refused");
+        assertEq(h.revertsBySelector(ILendingTypes.LendingSupplyPaused.selector), 1, "supply paused");
+        assertEq(h.revertsBySelector(ILendingTypes.LendingBorrowPaused.selector), 1, "borrowing paused");
+        assertEq(h.mismatches(), 0, "every refusal as predicted");
+        _checkLendingAll();
+        _checkLendingBooksAlone();
+    }
+
+    /// @dev Known wart (not a money bug): in a pool whose cash covers it, redeeming more
+    /// shares than exist underflows the pool's total shares before the vault's burn can
+    /// refuse with ERC20InsufficientBalance, so the caller sees Panic(0x11). The handler
+    /// predicts it; this test pins it down.
+    function test_redeem_moreSharesThanExist_panics() public {
+        LendingHandler h = lendingHandler;
+        assertTrue(h.supply(_ls(0, 0, 0, 0, 0), 1_000 * USD), "supply");
+        assertFalse(h.withdraw(_ls(0, 0, 0, 0, 25), 0), "redeem more shares than exist");
+        assertEq(h.revertsBySelector(bytes4(keccak256("Panic(uint256)"))), 1, "refused with a panic, as predicted");
+        assertEq(h.mismatches(), 0, "as modelled");
     }
 
     /// @dev Any sequence of handler actions on the seeded market: the handler itself never
