@@ -1241,8 +1241,8 @@ contract LendingHandler {
         if (x.assets > x.s.cash) {
             return abi.encodeWithSelector(ILendingTypes.LendingInsufficientCash.selector, id, x.assets, x.s.cash);
         }
-        // More shares than exist underflow the pool's total before the vault's burn refuses them.
-        if (x.shares > x.s.totalShares) return abi.encodeWithSignature("Panic(uint256)", 0x11);
+        // The pool books each holder's shares: more than the owner holds (or than exist) is
+        // refused with the vault's ERC-20 error before anything is written.
         uint256 held = IERC20(_pools[k].vault).balanceOf(x.owner);
         if (x.shares > held) {
             return abi.encodeWithSelector(IERC20Errors.ERC20InsufficientBalance.selector, x.owner, held, x.shares);

@@ -519,15 +519,18 @@ contract LendingHandlerTest is LendingChecks {
         _checkLendingBooksAlone();
     }
 
-    /// @dev Known wart (not a money bug): in a pool whose cash covers it, redeeming more
-    /// shares than exist underflows the pool's total shares before the vault's burn can
-    /// refuse with ERC20InsufficientBalance, so the caller sees Panic(0x11). The handler
-    /// predicts it; this test pins it down.
-    function test_redeem_moreSharesThanExist_panics() public {
+    /// @dev Regression: in a pool whose cash covers it, redeeming more shares than exist
+    /// used to underflow the pool's total (Panic(0x11)); the pool now books each holder's
+    /// shares and refuses with the ERC-20 error first.
+    function test_redeem_moreSharesThanExist_refusedAsInsufficientBalance() public {
         LendingHandler h = lendingHandler;
         assertTrue(h.supply(_ls(0, 0, 0, 0, 0), 1_000 * USD), "supply");
         assertFalse(h.withdraw(_ls(0, 0, 0, 0, 25), 0), "redeem more shares than exist");
-        assertEq(h.revertsBySelector(bytes4(keccak256("Panic(uint256)"))), 1, "refused with a panic, as predicted");
+        assertEq(
+            h.revertsBySelector(bytes4(keccak256("ERC20InsufficientBalance(address,uint256,uint256)"))),
+            1,
+            "refused with ERC20InsufficientBalance, as predicted"
+        );
         assertEq(h.mismatches(), 0, "as modelled");
     }
 
