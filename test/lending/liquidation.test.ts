@@ -229,6 +229,24 @@ describe("lending: liquidation", function () {
   describe("the dust threshold (10 USD)", function () {
     beforeEach(() => setUp(frozen));
 
+    it("regression: in a pool without a threshold, a one-unit debt (whose half is nothing) is liquidated whole", async function () {
+      const pool = await f.suite.lendingPool(f.poolId);
+      await (
+        await f.suite
+          .connect(f.admin)
+          .setLendingPoolLimits(f.poolId, pool.reserveFactorBps, pool.supplyCap, pool.borrowCap, 0)
+      ).wait();
+      // 1e9 wei of WETH at 2,000 is worth 2 units of USD: a 1-unit borrow is within 75 %.
+      await open([[weth, 10n ** 9n]], 1n);
+      // At 1,000 its 80 % threshold rounds to 0 units: the 1-unit debt is liquidatable.
+      await setEth(price8(1_000));
+      await expect(liquidate(weth, MAX_UINT))
+        .to.emit(f.suite, "LendingLiquidated")
+        .withArgs(f.poolId, f.borrower.address, f.liquidator.address, weth, 1n, 10n ** 9n, 0n);
+      expect(await f.suite.lendingDebtOf(f.poolId, f.borrower.address)).to.equal(0n);
+      await expectSolvent(f);
+    });
+
     it("liquidates a debt at the threshold whole", async function () {
       await open([[weth, wad("0.0125")]], usd(10));
       await setEth(price8(990));

@@ -304,12 +304,13 @@ library LibLending {
     }
 
     /// @dev Most of `debt` one liquidation may repay: half (the close factor), or all of it
-    /// when it is at or below the dust threshold or half would leave less than that
-    /// (otherwise a debt between the threshold and twice it could never be liquidated).
+    /// when it is at or below the dust threshold, when half would leave less than that
+    /// (otherwise a debt between the threshold and twice it could never be liquidated), or
+    /// when half rounds to nothing (a one-unit debt in a pool without a threshold).
     function closeable(LendingStorage.Pool storage p, uint256 debt) internal view returns (uint256) {
         uint256 half = (debt * LendingStorage.CLOSE_FACTOR_BPS) / LendingStorage.BPS;
         uint256 dust = p.dustThreshold;
-        return debt <= dust || debt - half < dust ? debt : half;
+        return half == 0 || debt <= dust || debt - half < dust ? debt : half;
     }
 
     /// @dev One whole unit of collateral `c` in loan-asset units.
