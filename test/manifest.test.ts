@@ -108,6 +108,17 @@ describe("manifest", function () {
       ]);
     });
 
+    it("rejects a module listing a shared contract twice, or a facet as a shared contract", function () {
+      expect(validateManifest(withModule("x", facetModule({ contracts: ["Vault", "Vault"] })))).to.deep.equal([
+        `module "x": lists a contract twice`,
+      ]);
+      const facet = facetModule().facets[0];
+      expect(validateManifest(withModule("x", facetModule({ contracts: [facet] })))).to.deep.equal([
+        `module "x": "${facet}" is listed as both a facet and a contract`,
+      ]);
+      expect(validateManifest(withModule("x", facetModule({ contracts: ["Vault"] })))).to.deep.equal([]);
+    });
+
     it("rejects a module depending on itself", function () {
       expect(validateManifest(withModule("x", facetModule({ dependencies: ["x"] })))).to.deep.equal([
         `module "x": depends on itself`,

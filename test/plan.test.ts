@@ -68,6 +68,8 @@ const PAYMENT = contractInfo("PaymentFacet", { [SEL.pay]: "pay(uint256)", [SEL.r
 const LENDING = contractInfo("LendingFacet", { [SEL.borrow]: "borrow(uint256)", [SEL.repay]: "repay(uint256)" });
 const LENDING_ADMIN = contractInfo("LendingAdminFacet", { [SEL.setRate]: "setRate(uint256)" });
 const LENDING_INIT = contractInfo("LendingInit", { [SEL.initLending]: "initLending(address)" });
+/** A contract a module uses at its own address (a token implementation it clones). */
+const VAULT_IMPL = contractInfo("PoolVault", {});
 const INSURANCE = contractInfo("InsuranceFacet", { [SEL.insure]: "insure(uint256)" });
 const TOKEN = contractInfo("TokenFacet", { [SEL.mint]: "mint(address,uint256)" });
 
@@ -75,7 +77,7 @@ function contractsOf(...infos: ContractInfo[]): Record<string, ContractInfo> {
   return Object.fromEntries(infos.map((info) => [info.name, info]));
 }
 
-const ALL_CONTRACTS = contractsOf(...CORE, PAYMENT, LENDING, LENDING_ADMIN, LENDING_INIT, INSURANCE, TOKEN);
+const ALL_CONTRACTS = contractsOf(...CORE, PAYMENT, LENDING, LENDING_ADMIN, LENDING_INIT, VAULT_IMPL, INSURANCE, TOKEN);
 
 /**
  * payment ← lending ← insurance (each depends on the one before), and tokenized alone.
@@ -274,6 +276,35 @@ describe("deployment planner", function () {
         { kind: "deploy", contract: "LoupeFacet", reason: "bytecode changed" },
         { kind: "deploy", contract: "PaymentFacet", reason: "bytecode changed" },
       ]);
+    });
+
+    it("deploys a module's shared contracts before the module is installed, and reuses them when unchanged", function () {
+      const manifest = makeManifest();
+      manifest.modules.lending.contracts = ["PoolVault"];
+
+      const fresh = plan(planInput({ manifest, modules: ["payment", "lending"] }));
+      const vaultDeploy = fresh.actions.findIndex((a) => a.kind === "deploy" && a.contract === "PoolVault");
+      expect(vaultDeploy).to.be.greaterThan(-1);
+      expect(vaultDeploy).to.be.lessThan(indexOfAction(fresh, "install", "lending"));
+
+      const reused = plan(
+        planInput({
+          manifest,
+          modules: ["payment", "lending"],
+          deployed: { ...FULL_DEPLOYED, ...deployedOf(VAULT_IMPL) },
+        }),
+      );
+      expect(deployedNames(reused)).to.not.include("PoolVault");
+
+      const changed = contractInfo("PoolVault", {}, "v0");
+      const stale = plan(
+        planInput({
+          manifest,
+          modules: ["payment", "lending"],
+          deployed: { ...FULL_DEPLOYED, ...deployedOf(changed) },
+        }),
+      );
+      expect(stale.actions).to.deep.include({ kind: "deploy", contract: "PoolVault", reason: "bytecode changed" });
     });
 
     it("deploys a contract once even when several modules need it", function () {
@@ -827,6 +858,7 @@ describe("planner helpers", function () {
     const manifest = makeManifest();
     manifest.modules.payment.interfaces = ["IPayment"];
     manifest.modules.payment.upgradeInit = { contract: "PaymentUpgrade", function: "migrate" };
+    manifest.modules.lending.contracts = ["PoolVault"];
 
     const names = contractsNeeded(manifest, ["payment", "lending", "unknown"], CORE_FACETS);
 
@@ -837,6 +869,7 @@ describe("planner helpers", function () {
       "PaymentUpgrade",
       "LendingFacet",
       "LendingAdminFacet",
+      "PoolVault",
       "LendingInit",
     ]);
   });
