@@ -3,6 +3,8 @@
 import { emptyTask, task } from "hardhat/config";
 import { ArgumentType } from "hardhat/types/arguments";
 
+import { compiledFirst } from "./compiled-first.js";
+
 export const keeperTasks = [
   emptyTask("keeper", "Run the keeper that performs the modules' upkeep").build(),
   task(["keeper", "run"], "Check every upkeep provider each round and perform the work found, until stopped")
@@ -24,6 +26,6 @@ export const keeperTasks = [
       description: "Folder of deployment records (one sub-folder per network)",
       defaultValue: process.env.FINSUITE_DEPLOYMENTS_DIR ?? "deployments",
     })
-    .setAction(() => import("./actions/keeper.js"))
+    .setAction(compiledFirst(() => import("./actions/keeper.js")))
     .build(),
 ];

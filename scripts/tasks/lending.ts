@@ -2,6 +2,8 @@
 // is in scripts/lib/scoring.ts (see docs/credit-scoring.md).
 import { emptyTask, task } from "hardhat/config";
 
+import { compiledFirst } from "./compiled-first.js";
+
 export const lendingTasks = [
   emptyTask("lending", "Tools for the lending module").build(),
   task(["lending", "score"], "Score a borrower from its history with a deployment; with --sign, sign its credit line")
@@ -42,6 +44,6 @@ export const lendingTasks = [
       description: "Folder of deployment records (one sub-folder per network)",
       defaultValue: process.env.FINSUITE_DEPLOYMENTS_DIR ?? "deployments",
     })
-    .setAction(() => import("./actions/score.js"))
+    .setAction(compiledFirst(() => import("./actions/score.js")))
     .build(),
 ];

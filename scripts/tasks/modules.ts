@@ -2,6 +2,8 @@
 // sets. Thin definitions; the work is in scripts/lib/deployments.ts.
 import { emptyTask, task } from "hardhat/config";
 
+import { compiledFirst } from "./compiled-first.js";
+
 const common = <T extends ReturnType<typeof task>>(builder: T) =>
   builder
     .addOption({
@@ -22,14 +24,14 @@ export const modulesTasks = [
       .addOption({ name: "set", description: "Module set from the manifest", defaultValue: "" })
       .addOption({ name: "name", description: "Deployment name (default: the set name)", defaultValue: "" }),
   )
-    .setAction(() => import("./actions/deploy.js"))
+    .setAction(compiledFirst(() => import("./actions/deploy.js")))
     .build(),
   common(
     task(["modules", "plan"], "Show what deploy/upgrade would do, with all checks; sends nothing")
       .addOption({ name: "name", description: "Deployment name", defaultValue: "" })
       .addOption({ name: "set", description: "Plan for this set instead of the recorded one", defaultValue: "" }),
   )
-    .setAction(() => import("./actions/plan.js"))
+    .setAction(compiledFirst(() => import("./actions/plan.js")))
     .build(),
   common(
     task(["modules", "upgrade"], "Bring a deployment to the current artifacts and manifest").addOption({
@@ -38,21 +40,21 @@ export const modulesTasks = [
       defaultValue: "",
     }),
   )
-    .setAction(() => import("./actions/upgrade.js"))
+    .setAction(compiledFirst(() => import("./actions/upgrade.js")))
     .build(),
   common(
     task(["modules", "add"], "Add a module to a deployment")
       .addOption({ name: "module", description: "Module id from the manifest", defaultValue: "" })
       .addOption({ name: "name", description: "Deployment name", defaultValue: "" }),
   )
-    .setAction(() => import("./actions/add.js"))
+    .setAction(compiledFirst(() => import("./actions/add.js")))
     .build(),
   common(
     task(["modules", "remove"], "Remove a module from a deployment")
       .addOption({ name: "module", description: "Module id", defaultValue: "" })
       .addOption({ name: "name", description: "Deployment name", defaultValue: "" }),
   )
-    .setAction(() => import("./actions/remove.js"))
+    .setAction(compiledFirst(() => import("./actions/remove.js")))
     .build(),
   common(
     task(["modules", "inspect"], "Show a deployment: on chain, recorded and local artifacts, drift flagged").addOption({
@@ -61,6 +63,6 @@ export const modulesTasks = [
       defaultValue: "",
     }),
   )
-    .setAction(() => import("./actions/inspect.js"))
+    .setAction(compiledFirst(() => import("./actions/inspect.js")))
     .build(),
 ];

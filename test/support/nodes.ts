@@ -238,6 +238,8 @@ export interface CliOptions {
   /** Called with the stdout so far after each chunk; may kill the child. */
   onStdout?: (stdout: string, child: ChildProcess) => void;
   timeoutMs?: number;
+  /** The project folder to run in (default: this project). */
+  cwd?: string;
 }
 
 /** `hardhat modules <args> --network localhost --manifest M --records R`, as a child process. */
@@ -264,7 +266,7 @@ export function runHardhat(full: string[], options: Omit<CliOptions, "records" |
   if (options.env?.FINSUITE_CRASH_AFTER_STEP === undefined) delete env.FINSUITE_CRASH_AFTER_STEP;
   delete env.FINSUITE_DEPLOYMENTS_DIR;
   const child = spawn(process.execPath, [hardhatCli(), ...full], {
-    cwd: PROJECT_ROOT,
+    cwd: options.cwd ?? PROJECT_ROOT,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
     env,
