@@ -29,7 +29,7 @@ describe("CLI on a fresh clone (no build yet)", function () {
 
   it("`modules deploy` compiles first and deploys, instead of failing to load its action (HHE411)", async function () {
     const result = await runHardhat(["modules", "deploy", "--set", "payments", "--name", "fresh"], {
-      rpcUrl: "",
+      rpcUrl: "http://127.0.0.1:8545", // unused: the command runs on the in-process network
       cwd: clone,
       timeoutMs: 10 * 60_000,
     });
