@@ -24,7 +24,7 @@ describe("CLI on a fresh clone (no build yet)", function () {
   });
 
   after(async function () {
-    if (clone !== undefined) await rm(path.dirname(clone), { recursive: true, force: true });
+    if (clone !== undefined && !process.env.KEEP_CLONE) await rm(path.dirname(clone), { recursive: true, force: true });
   });
 
   it("`modules deploy` compiles first and deploys, instead of failing to load its action (HHE411)", async function () {

@@ -265,6 +265,8 @@ export function runHardhat(full: string[], options: Omit<CliOptions, "records" |
   const env: NodeJS.ProcessEnv = { ...process.env, RPC_URL: options.rpcUrl, ...options.env };
   if (options.env?.FINSUITE_CRASH_AFTER_STEP === undefined) delete env.FINSUITE_CRASH_AFTER_STEP;
   delete env.FINSUITE_DEPLOYMENTS_DIR;
+  // `hardhat test` names its own config in HARDHAT_CONFIG; another project folder uses its own.
+  if (options.cwd !== undefined) delete env.HARDHAT_CONFIG;
   const child = spawn(process.execPath, [hardhatCli(), ...full], {
     cwd: options.cwd ?? PROJECT_ROOT,
     detached: true,
