@@ -82,6 +82,7 @@ export async function measurePayment(ctx: BenchContext, diamond: IFinanceDiamond
     peer: null,
     peerName: null,
     budget: null,
+    note: "context for the budgeted pay row: the extra cost of a first fee (issue #4 budgets pay without one)",
   });
   await (await payment.setPaymentFee(channel, tokenAddress, 0)).wait();
 
@@ -154,6 +155,7 @@ export async function measurePayment(ctx: BenchContext, diamond: IFinanceDiamond
     peer: null,
     peerName: null,
     budget: null,
+    note: "context: issue #4 sets no invoice budget",
   });
   rows.push({
     name: "invoice: pay a token invoice in full",
@@ -161,6 +163,7 @@ export async function measurePayment(ctx: BenchContext, diamond: IFinanceDiamond
     peer: payGas,
     peerName: "pay with reference, same amount",
     budget: null,
+    note: "context: issue #4 sets no invoice budget",
   });
 
   return rows;
