@@ -4,8 +4,8 @@ pragma solidity 0.8.34;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
-import {TestBase} from "./TestBase.sol";
-import {LendingHandler, boundLending} from "./LendingHandler.sol";
+import {TestBase, boundTo} from "./TestBase.sol";
+import {LendingHandler} from "./LendingHandler.sol";
 import {LendingChecks} from "./LendingInvariant.t.sol";
 import {LendingMathHarness} from "../../contracts/mocks/LendingInvariantMocks.sol";
 import {MockPriceFeed} from "../../contracts/mocks/PaymentMocks.sol";
@@ -41,9 +41,9 @@ contract LendingRoundingFuzzTest is TestBase {
     /// @dev A deposit mints shares rounded down: redeeming them at once never returns more
     /// than was deposited, and the share price does not fall for the others.
     function testFuzz_depositThenRedeemNeverReturnsMore(uint256 ta, uint256 ts, uint256 assets) public view {
-        ta = boundLending(ta, 0, MAX_ASSETS);
-        ts = boundLending(ts, 0, MAX_SHARES);
-        assets = boundLending(assets, 0, MAX_ASSETS);
+        ta = boundTo(ta, 0, MAX_ASSETS);
+        ts = boundTo(ts, 0, MAX_SHARES);
+        assets = boundTo(assets, 0, MAX_ASSETS);
         uint256 shares = math.toShares(assets, ta, ts, false);
         assertTrue(shares * (ta + 1) <= assets * (ts + VIRTUAL), "deposit: shares worth at most the assets");
         _priceNotLower(ta, ts, ta + assets, ts + shares, "deposit: share price fell");
@@ -60,9 +60,9 @@ contract LendingRoundingFuzzTest is TestBase {
 
     /// @dev A mint charges assets rounded up: the shares redeem at once for no more.
     function testFuzz_mintThenRedeemNeverReturnsMore(uint256 ta, uint256 ts, uint256 shares) public view {
-        ta = boundLending(ta, 0, MAX_ASSETS);
-        ts = boundLending(ts, 0, MAX_SHARES);
-        shares = boundLending(shares, 0, MAX_SHARES);
+        ta = boundTo(ta, 0, MAX_ASSETS);
+        ts = boundTo(ts, 0, MAX_SHARES);
+        shares = boundTo(shares, 0, MAX_SHARES);
         uint256 cost = math.toAssets(shares, ta, ts, true);
         assertTrue(cost * (ts + VIRTUAL) >= shares * (ta + 1), "mint: paid at least what the shares are worth");
         _priceNotLower(ta, ts, ta + cost, ts + shares, "mint: share price fell");
@@ -75,9 +75,9 @@ contract LendingRoundingFuzzTest is TestBase {
         uint256 ts,
         uint256 assets
     ) public view {
-        ta = boundLending(ta, 0, MAX_ASSETS);
-        ts = boundLending(ts, 0, MAX_SHARES);
-        assets = boundLending(assets, 0, ta);
+        ta = boundTo(ta, 0, MAX_ASSETS);
+        ts = boundTo(ts, 0, MAX_SHARES);
+        assets = boundTo(assets, 0, ta);
         uint256 shares = math.toShares(assets, ta, ts, true);
         assertTrue(shares * (ta + 1) >= assets * (ts + VIRTUAL), "withdraw burned fewer shares than the assets");
         if (shares <= ts) _priceNotLower(ta, ts, ta - assets, ts - shares, "withdraw: share price fell");
@@ -85,9 +85,9 @@ contract LendingRoundingFuzzTest is TestBase {
 
     /// @dev A redemption pays assets rounded down: never more than the shares are worth.
     function testFuzz_redeemNeverPaysMoreThanTheSharesAreWorth(uint256 ta, uint256 ts, uint256 shares) public view {
-        ta = boundLending(ta, 0, MAX_ASSETS);
-        ts = boundLending(ts, 0, MAX_SHARES);
-        shares = boundLending(shares, 0, ts);
+        ta = boundTo(ta, 0, MAX_ASSETS);
+        ts = boundTo(ts, 0, MAX_SHARES);
+        shares = boundTo(shares, 0, ts);
         uint256 assets = math.toAssets(shares, ta, ts, false);
         assertTrue(assets * (ts + VIRTUAL) <= shares * (ta + 1), "redeem paid more than the shares are worth");
         assertTrue(assets <= ta, "redeem paid more than the pool has");
@@ -96,9 +96,9 @@ contract LendingRoundingFuzzTest is TestBase {
 
     /// @dev However the shares are split, the holders' claims never exceed the pool.
     function testFuzz_claimsNeverExceedTotalAssets(uint256 ta, uint256 ts, uint256 split) public view {
-        ta = boundLending(ta, 0, MAX_ASSETS);
-        ts = boundLending(ts, 0, MAX_SHARES);
-        split = boundLending(split, 0, ts);
+        ta = boundTo(ta, 0, MAX_ASSETS);
+        ts = boundTo(ts, 0, MAX_SHARES);
+        split = boundTo(split, 0, ts);
         uint256 claims = math.toAssets(split, ta, ts, false) + math.toAssets(ts - split, ta, ts, false);
         assertTrue(claims <= ta, "claims exceed total assets");
     }
@@ -107,8 +107,8 @@ contract LendingRoundingFuzzTest is TestBase {
 
     /// @dev debtOf rounds up, by less than one unit.
     function testFuzz_debtOfRoundsUp(uint256 scaled, uint256 index) public view {
-        scaled = boundLending(scaled, 0, MAX_INDEX);
-        index = boundLending(index, WAD, MAX_INDEX);
+        scaled = boundTo(scaled, 0, MAX_INDEX);
+        index = boundTo(index, WAD, MAX_INDEX);
         uint256 debt = math.debtOf(scaled, index);
         assertTrue(debt * WAD >= scaled * index, "debt rounded down");
         assertTrue(debt == 0 || (debt - 1) * WAD < scaled * index, "debt rounded up by a unit or more");
@@ -122,10 +122,10 @@ contract LendingRoundingFuzzTest is TestBase {
         uint256 prior,
         uint256 total
     ) public view {
-        index = boundLending(index, WAD, MAX_INDEX);
-        amount = boundLending(amount, 1, 1e30);
-        prior = boundLending(prior, 0, 1e30);
-        total = boundLending(total, prior, 1e32);
+        index = boundTo(index, WAD, MAX_INDEX);
+        amount = boundTo(amount, 1, 1e30);
+        prior = boundTo(prior, 0, 1e30);
+        total = boundTo(total, prior, 1e32);
         uint256 added = Math.mulDiv(amount, WAD, index, Math.Rounding.Ceil);
         assertTrue(
             math.debtOf(prior + added, index) >= math.debtOf(prior, index) + amount,
@@ -145,11 +145,11 @@ contract LendingRoundingFuzzTest is TestBase {
         uint256 amount,
         uint256 others
     ) public view {
-        scaled = boundLending(scaled, 2, 2 ** 100);
-        index = boundLending(index, WAD, 2 ** 100);
-        others = boundLending(others, 0, 2 ** 100);
+        scaled = boundTo(scaled, 2, 2 ** 100);
+        index = boundTo(index, WAD, 2 ** 100);
+        others = boundTo(others, 0, 2 ** 100);
         uint256 debt = math.debtOf(scaled, index);
-        amount = boundLending(amount, 1, debt - 1);
+        amount = boundTo(amount, 1, debt - 1);
         (uint256 repaid, uint256 cleared) = math.repayment(amount, debt, scaled, index);
         assertEq(repaid, amount, "a part is repaid as asked");
         assertTrue(cleared * index <= amount * WAD, "cleared more debt than paid");
@@ -164,10 +164,10 @@ contract LendingRoundingFuzzTest is TestBase {
 
     /// @dev Repaying at least the debt repays exactly the debt and clears all of it.
     function testFuzz_fullRepaymentClearsExactlyTheDebt(uint256 scaled, uint256 index, uint256 extra) public view {
-        scaled = boundLending(scaled, 1, 2 ** 100);
-        index = boundLending(index, WAD, 2 ** 100);
+        scaled = boundTo(scaled, 1, 2 ** 100);
+        index = boundTo(index, WAD, 2 ** 100);
         uint256 debt = math.debtOf(scaled, index);
-        (uint256 repaid, uint256 cleared) = math.repayment(debt + boundLending(extra, 0, 1e30), debt, scaled, index);
+        (uint256 repaid, uint256 cleared) = math.repayment(debt + boundTo(extra, 0, 1e30), debt, scaled, index);
         assertEq(repaid, debt, "charged exactly the debt");
         assertEq(cleared, scaled, "cleared all of it");
     }
@@ -175,10 +175,10 @@ contract LendingRoundingFuzzTest is TestBase {
     /// @dev The pool's borrows (one rounding) never exceed the sum of the debts (one each),
     /// and fall short of it by less than one unit per borrower.
     function testFuzz_poolBorrowsWithinTheSumOfDebts(uint256 s1, uint256 s2, uint256 s3, uint256 index) public view {
-        index = boundLending(index, WAD, 2 ** 100);
-        s1 = boundLending(s1, 0, 2 ** 100);
-        s2 = boundLending(s2, 0, 2 ** 100);
-        s3 = boundLending(s3, 0, 2 ** 100);
+        index = boundTo(index, WAD, 2 ** 100);
+        s1 = boundTo(s1, 0, 2 ** 100);
+        s2 = boundTo(s2, 0, 2 ** 100);
+        s3 = boundTo(s3, 0, 2 ** 100);
         uint256 sum = math.debtOf(s1, index) + math.debtOf(s2, index) + math.debtOf(s3, index);
         uint256 borrows = math.debtOf(s1 + s2 + s3, index);
         assertTrue(borrows <= sum, "borrows exceed the sum of debts");
@@ -195,8 +195,8 @@ contract LendingRoundingFuzzTest is TestBase {
         uint8 fromDecimals,
         uint8 toDecimals
     ) public view {
-        amount = boundLending(amount, 0, 1e30);
-        price = boundLending(price, 1, 1e24);
+        amount = boundTo(amount, 0, 1e30);
+        price = boundTo(price, 1, 1e24);
         (priceDecimals, fromDecimals, toDecimals) = (priceDecimals % 19, fromDecimals % 19, toDecimals % 19);
         uint256 out = math.convert(amount, price, priceDecimals, fromDecimals, toDecimals);
         uint256 exact = amount * price * 10 ** toDecimals;
@@ -213,8 +213,8 @@ contract LendingRoundingFuzzTest is TestBase {
         uint8 fromDecimals,
         uint8 toDecimals
     ) public view {
-        amount = boundLending(amount, 0, 1e30);
-        price = boundLending(price, 1, 1e24);
+        amount = boundTo(amount, 0, 1e30);
+        price = boundTo(price, 1, 1e24);
         (priceDecimals, fromDecimals, toDecimals) = (priceDecimals % 19, fromDecimals % 19, toDecimals % 19);
         uint256 out = math.convertBack(amount, price, priceDecimals, fromDecimals, toDecimals);
         uint256 exact = amount * 10 ** (uint256(priceDecimals) + toDecimals);
@@ -230,8 +230,8 @@ contract LendingRoundingFuzzTest is TestBase {
         uint8 priceDecimals,
         uint8 decimals
     ) public view {
-        amount = boundLending(amount, 0, 1e30);
-        price = boundLending(price, 1, 1e24);
+        amount = boundTo(amount, 0, 1e30);
+        price = boundTo(price, 1, 1e24);
         (priceDecimals, decimals) = (priceDecimals % 19, decimals % 19);
         uint256 quote = math.convert(amount, price, priceDecimals, decimals, 18);
         assertTrue(math.convertBack(quote, price, priceDecimals, 18, decimals) <= amount, "round trip created units");
@@ -259,16 +259,16 @@ contract LendingRoundingFuzzTest is TestBase {
         uint256 loanPrice,
         uint8[4] memory decimals
     ) public {
-        price = boundLending(price, 1, 1e24);
+        price = boundTo(price, 1, 1e24);
         Pricing memory p;
         (p.feedDecimals, p.tokenDecimals, p.assetDecimals) = (decimals[0] % 19, decimals[1] % 19, decimals[2] % 19);
         // At most 1e27 whole units of the quote currency (a trillion trillion dollars).
         uint256 maxAmount = Math.mulDiv(1e45, 10 ** (uint256(p.tokenDecimals) + p.feedDecimals), price * WAD);
-        amount = boundLending(amount, 0, Math.min(maxAmount, 1e30));
-        split = boundLending(split, 0, amount);
+        amount = boundTo(amount, 0, Math.min(maxAmount, 1e30));
+        split = boundTo(split, 0, amount);
         // Half the runs without a loan feed (price 1, 0 decimals), as pool USD.
         if (loanPrice % 2 == 0) (p.loanPrice, p.loanDecimals) = (1, 0);
-        else (p.loanPrice, p.loanDecimals) = (boundLending(loanPrice, 1, 1e24), decimals[3] % 19);
+        else (p.loanPrice, p.loanDecimals) = (boundTo(loanPrice, 1, 1e24), decimals[3] % 19);
         p.feed = new MockPriceFeed(p.feedDecimals, int256(price));
         uint256 value = _value(p, amount);
         uint256 exact = Math.mulDiv(
@@ -325,18 +325,18 @@ contract LendingLiquidationFuzzTest is LendingChecks {
         uint256 warp
     ) public {
         LendingHandler h = lendingHandler;
-        h.warpTime(0, boundLending(warp, 1 minutes, 30 days));
+        h.warpTime(0, boundTo(warp, 1 minutes, 30 days));
         Case memory c;
         c.wbtc = wbtc;
         uint256 token = wbtc ? 2 : 1;
-        c.cut = (uint256(h.ghostPrice(token)) * (100 - boundLending(cutPct, 1, 90))) / 100;
+        c.cut = (uint256(h.ghostPrice(token)) * (100 - boundTo(cutPct, 1, 90))) / 100;
         h.feed(token).set(int256(c.cut), block.timestamp);
         c.borrower = h.actors()[2];
         c.collateral = h.collateralToken(0, wbtc ? 1 : 0);
         c.id = h.poolId(0);
         ILendingTypes.PositionView memory pos = lendingSuite.lendingPosition(c.id, c.borrower);
         if (pos.debt <= pos.liquidationLimit) return; // still healthy: nothing to liquidate
-        c.maxRepay = boundLending(maxRepay, 1, pos.debt);
+        c.maxRepay = boundTo(maxRepay, 1, pos.debt);
         try lendingSuite.lendingQuoteLiquidation(c.id, c.borrower, c.collateral, c.maxRepay) returns (
             uint256 repaid,
             uint256 seized,

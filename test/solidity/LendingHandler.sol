@@ -4,6 +4,7 @@ pragma solidity 0.8.34;
 // A test handler: many ghost variables, named like ordinary fields.
 // solhint-disable max-states-count, immutable-vars-naming
 
+import {Vm, boundTo} from "./TestBase.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
@@ -38,16 +39,6 @@ import {MockPriceFeed, MockStablecoin} from "../../contracts/mocks/PaymentMocks.
 import {IFeedErrors} from "../../contracts/shared/IPriceFeed.sol";
 import {FacetSelectors, ModuleId, ModuleSpec, SemVer} from "../../contracts/types/ModuleTypes.sol";
 
-/// @dev The cheatcodes the lending handler uses.
-// solhint-disable-next-line interface-starts-with-i
-interface LendingVm {
-    function prank(address msgSender) external;
-
-    function warp(uint256 newTimestamp) external;
-
-    function label(address account, string calldata newLabel) external;
-}
-
 /// @dev The clock of another handler driving the same diamond (the suite's payment
 /// handler): both must see one time that only moves forward.
 interface IHandlerClock {
@@ -59,15 +50,6 @@ interface IHandlerClock {
 /// @dev Any test token with an open mint (MockStablecoin, MockToken, PaymentTestToken).
 interface IMintable {
     function mint(address to, uint256 amount) external;
-}
-
-/// @dev `x` if it lies in [lo, hi], else `x` wrapped into it.
-function boundLending(uint256 x, uint256 lo, uint256 hi) pure returns (uint256) {
-    if (hi <= lo) return lo;
-    if (x >= lo && x <= hi) return x;
-    uint256 span = hi - lo;
-    if (span == type(uint256).max) return x;
-    return lo + (x % (span + 1));
 }
 
 /// @dev Every selector of ILending (= every external function of LendingFacet).
@@ -235,7 +217,7 @@ contract LendingHandler {
         uint256 badDebt;
     }
 
-    LendingVm internal constant VM = LendingVm(address(uint160(uint256(keccak256("hevm cheat code")))));
+    Vm internal constant VM = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
 
     ModuleId public constant LENDING_MODULE = ModuleId.wrap("lending");
     bytes32 public constant LENDING_ADMIN_ROLE = LendingStorage.LENDING_ADMIN_ROLE;
@@ -595,7 +577,7 @@ contract LendingHandler {
         address receiver = _actors[r];
         PoolState memory s = _poolState(c.k);
         uint256 unit = 10 ** _decimals[p.asset];
-        amount = boundLending(amount, 1, minted[p.asset] / 5);
+        amount = boundTo(amount, 1, minted[p.asset] / 5);
         if (mode == 24) amount = _balance(p.asset, c.caller) + 1 + (amount % unit);
         if (mode == 25) amount = 1 + (amount % 1_000);
         if (mode == 26) amount = p.supplyCap - Math.min(p.supplyCap, s.totalAssets) + 1 + (amount % unit);
@@ -715,7 +697,7 @@ contract LendingHandler {
         x.s = _poolState(c.k);
         uint256 held = IERC20(_pools[c.k].vault).balanceOf(x.owner);
         uint256 maxIn = x.byAssets ? Math.min(_toAssets(held, x.s, false), x.s.cash) : held;
-        x.amount = boundLending(amount, 1, maxIn == 0 ? 1 : maxIn);
+        x.amount = boundTo(amount, 1, maxIn == 0 ? 1 : maxIn);
         if (x.mode == 25) x.amount = held + 1 + (amount % 1e12);
         if (x.mode == 26) x.amount = x.s.cash + 1 + (amount % 1e6);
         if (x.mode == 28) x.amount = 0;
@@ -738,7 +720,7 @@ contract LendingHandler {
         c.caller = _actors[from];
         c.target = _pools[c.k].vault;
         uint256 held = IERC20(c.target).balanceOf(c.caller);
-        amount = boundLending(amount, 0, held);
+        amount = boundTo(amount, 0, held);
         if ((seed >> 8) % 32 == 31) amount = held + 1;
         c.data = abi.encodeCall(IERC20.transfer, (_actors[to], amount));
         if (amount > held) {
@@ -772,7 +754,7 @@ contract LendingHandler {
         c.caller = _actors[a];
         address borrower = _actors[b];
         uint256 total = _collTotal(c.k, slot);
-        amount = boundLending(amount, 1, minted[t] / 5);
+        amount = boundTo(amount, 1, minted[t] / 5);
         if (mode >= 20 && mode < 24) amount = _worth(c.k, slot, p.dust * (1 + (amount % 4)));
         if (mode == 24) amount = _balance(t, c.caller) + 1;
         if (mode == 26) amount = _coll[c.k * 2 + slot].cap - total + 1;
@@ -823,7 +805,7 @@ contract LendingHandler {
         c.caller = _actors[a];
         address receiver = _actors[r];
         uint256 held = _ghostColl[c.k * 8 + slot * 4 + a];
-        amount = boundLending(amount, 1, held == 0 ? 1 : held);
+        amount = boundTo(amount, 1, held == 0 ? 1 : held);
         if (mode >= 12 && mode < 24) amount = _maxCollateralWithdrawal(c.k, a, slot) + (mode >= 20 ? 1 : 0);
         if (mode == 26) amount = held + 1;
         if (mode == 27) t = p.asset;
@@ -878,9 +860,9 @@ contract LendingHandler {
         address receiver = _actors[r];
         PoolState memory s = _poolState(c.k);
         uint256 room = _borrowRoom(c.k, a, s);
-        amount = boundLending(amount, 1, room == 0 ? 1 : room);
+        amount = boundTo(amount, 1, room == 0 ? 1 : room);
         if (mode >= 12 && mode < 18) amount = room == 0 ? 1 : room;
-        if (mode == 18 || mode == 19) amount = boundLending(amount, p.dust / 2, p.dust * 3);
+        if (mode == 18 || mode == 19) amount = boundTo(amount, p.dust / 2, p.dust * 3);
         if (mode >= 20 && mode < 24) amount = room + 1;
         if (mode == 25) amount = s.cash + 1;
         if (mode == 26) amount = p.borrowCap - Math.min(p.borrowCap, s.borrows) + 1;
@@ -925,7 +907,7 @@ contract LendingHandler {
         PoolState memory s = _poolState(c.k);
         uint256 scaled = _ghostScaled[c.k * 4 + b];
         uint256 debt = _debtOf(scaled, s.index);
-        amount = boundLending(amount, 1, debt == 0 ? 1 : debt);
+        amount = boundTo(amount, 1, debt == 0 ? 1 : debt);
         if ((mode >= 12 && mode < 20) || mode == 24 || mode == 25 || mode >= 30) amount = type(uint256).max;
         if (mode >= 20 && mode < 24) amount = debt;
         if (mode == 26) amount = debt + 1 + (amount % 1e6);
@@ -975,7 +957,7 @@ contract LendingHandler {
         PoolState memory s = _poolState(c.k);
         uint256 debt = _debtOf(_ghostScaled[c.k * 4 + b], s.index);
         uint256 maxRepay = type(uint256).max;
-        if (mode >= 16 && mode < 24) maxRepay = boundLending(amount, 1, debt == 0 ? 1 : debt);
+        if (mode >= 16 && mode < 24) maxRepay = boundTo(amount, 1, debt == 0 ? 1 : debt);
         if (mode >= 24 && mode < 28) maxRepay = debt / 2 == 0 ? 1 : debt / 2;
         if (mode == 28) maxRepay = 0;
         address token = mode == 29 ? _tokens[p.asset] : _tokens[p.coll[slot]];
@@ -1045,7 +1027,7 @@ contract LendingHandler {
         uint256 mode = (seed >> 8) % 32;
         PoolState memory s = _poolState(c.k);
         uint256 available = Math.min(s.reserves, s.cash);
-        amount = boundLending(amount, 1, available == 0 ? 1 : available);
+        amount = boundTo(amount, 1, available == 0 ? 1 : available);
         if (mode == 24) amount = s.reserves;
         if (mode == 28) amount = 0;
         if (mode == 29) amount = s.reserves + 1;
@@ -1089,12 +1071,12 @@ contract LendingHandler {
         PoolCfg storage p = _pools[c.k];
         uint256 mode = (seed >> 8) % 32;
         PoolState memory s = _poolState(c.k);
-        uint16 rf = uint16(boundLending(reserveFactor, 0, 5_000));
+        uint16 rf = uint16(boundTo(reserveFactor, 0, 5_000));
         uint256 usdUnit = 10 ** _decimals[USD];
         uint96 supplyCap = c.k == 0 ? uint96(20_000_000 * usdUnit) : 20_000e18;
         uint96 borrowCap = c.k == 0 ? uint96(15_000_000 * usdUnit) : 15_000e18;
         if (mode == 24 || mode == 25) (supplyCap, borrowCap) = (uint96(s.totalAssets), uint96(s.borrows));
-        if (mode == 28) rf = uint16(boundLending(reserveFactor, 5_001, type(uint16).max));
+        if (mode == 28) rf = uint16(boundTo(reserveFactor, 5_001, type(uint16).max));
         c.caller = mode == 31 ? _actors[seed % 4] : admin;
         c.target = address(suite);
         c.data = abi.encodeCall(ILendingAdmin.setLendingPoolLimits, (p.id, rf, supplyCap, borrowCap, p.dust));
@@ -1181,7 +1163,7 @@ contract LendingHandler {
         World memory before = _world();
         _checkBetweenActions(ACT_WARP, before);
         if (address(clock) == address(0)) {
-            _ghostTime += boundLending(secondsForward, 1 minutes, 10 days);
+            _ghostTime += boundTo(secondsForward, 1 minutes, 10 days);
         } else {
             clock.warpTime(secondsForward);
         }

@@ -5,7 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
-import {TestBase} from "./TestBase.sol";
+import {ModuleChecks} from "./ModuleChecks.sol";
 import {LendingHandler, lendingAdminSelectors, lendingSelectors, lendingViewSelectors} from "./LendingHandler.sol";
 import {IFinanceSuite} from "../../contracts/interfaces/IFinanceSuite.sol";
 import {ILending} from "../../contracts/modules/lending/ILending.sol";
@@ -13,11 +13,10 @@ import {ILendingAdmin} from "../../contracts/modules/lending/ILendingAdmin.sol";
 import {ILendingTypes} from "../../contracts/modules/lending/ILendingTypes.sol";
 import {ILendingViews} from "../../contracts/modules/lending/ILendingViews.sol";
 import {IFeedErrors} from "../../contracts/shared/IPriceFeed.sol";
-import {ModuleInfo} from "../../contracts/types/ModuleTypes.sol";
 
 /// @dev Checks shared by the lending campaign, the plain tests and the suite-wide
 /// campaign: every call did what the handler's model predicted, and the pools' money adds up.
-abstract contract LendingChecks is TestBase {
+abstract contract LendingChecks is ModuleChecks {
     LendingHandler internal lendingHandler;
     IFinanceSuite internal lendingSuite;
 
@@ -356,50 +355,19 @@ contract LendingHandlerTest is LendingChecks {
 
     function test_LendingModuleInstalledAsTheManifestDeclares() public view {
         LendingHandler h = lendingHandler;
-        address[3] memory facets = [h.lendingFacet(), h.lendingAdminFacet(), h.lendingViewFacet()];
-        bytes4[3] memory ids = [
-            type(ILending).interfaceId,
-            type(ILendingAdmin).interfaceId,
-            type(ILendingViews).interfaceId
-        ];
-        uint256[3] memory counts = [
-            _checkFacetSelectors(lendingSelectors(), facets[0], ids[0]),
-            _checkFacetSelectors(lendingAdminSelectors(), facets[1], ids[1]),
-            _checkFacetSelectors(lendingViewSelectors(), facets[2], ids[2])
-        ];
-        ModuleInfo memory info = lendingSuite.getModule(h.LENDING_MODULE());
-        assertEq(info.facets.length, 3, "three facets");
-        for (uint256 f; f < 3; ++f) {
-            uint256 i;
-            while (i < 3 && facets[i] != info.facets[f].facetAddress) ++i;
-            assertTrue(i < 3, "a lending facet");
-            assertEq(info.facets[f].functionSelectors.length, counts[i], "selectors listed per facet");
-            assertTrue(lendingSuite.supportsInterface(ids[f]), "interface declared");
-        }
+        _checkModuleAsDeclared(
+            lendingSuite,
+            h.LENDING_MODULE(),
+            [h.lendingFacet(), h.lendingAdminFacet(), h.lendingViewFacet()],
+            [lendingSelectors(), lendingAdminSelectors(), lendingViewSelectors()],
+            [type(ILending).interfaceId, type(ILendingAdmin).interfaceId, type(ILendingViews).interfaceId]
+        );
         assertEq(lendingSuite.lendingPoolCount(), 2, "two pools");
         assertEq(h.vault(0).diamond(), address(lendingSuite), "vault 1 answers to the diamond");
         assertEq(h.vault(1).asset(), h.poolAsset(1), "vault 2 of WETH");
         assertEq(uint256(h.vault(0).decimals()), 12, "USD vault: 6 + 6 decimals");
         _checkLendingAll();
         _checkLendingBooksAlone();
-    }
-
-    function _checkFacetSelectors(
-        bytes4[] memory sels,
-        address facet,
-        bytes4 interfaceId
-    ) internal view returns (uint256) {
-        bytes4 x;
-        for (uint256 i; i < sels.length; ++i) {
-            x ^= sels[i];
-            assertEq(lendingSuite.facetAddress(sels[i]), facet, "selector served by its facet");
-            assertTrue(
-                lendingSuite.moduleOfSelector(sels[i]) == lendingHandler.LENDING_MODULE(),
-                "selector owned by lending"
-            );
-        }
-        assertEq(uint256(uint32(x)), uint256(uint32(interfaceId)), "selectors are all of the facet's interface");
-        return sels.length;
     }
 
     /// @dev Two suppliers, two borrowers on both pools; every supplier path, time, repay,

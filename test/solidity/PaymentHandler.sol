@@ -4,6 +4,7 @@ pragma solidity 0.8.34;
 // A test handler: many ghost variables, named like ordinary fields.
 // solhint-disable max-states-count, immutable-vars-naming
 
+import {boundTo} from "./TestBase.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
@@ -63,15 +64,6 @@ contract PaymentTestToken is ERC20 {
         if (blocked[to]) revert PaymentTestTokenBlocked(to);
         return super.transfer(to, value);
     }
-}
-
-/// @dev `x` if it lies in [lo, hi], else `x` wrapped into it (uniformly enough for fuzzing).
-function boundPayment(uint256 x, uint256 lo, uint256 hi) pure returns (uint256) {
-    if (hi <= lo) return lo;
-    if (x >= lo && x <= hi) return x;
-    uint256 span = hi - lo;
-    if (span == type(uint256).max) return x;
-    return lo + (x % (span + 1));
 }
 
 /// @dev Every selector of IPayment (= every external function of PaymentFacet).
@@ -517,11 +509,11 @@ contract PaymentHandler {
         _syncTime();
         address asset = _asset(seed);
         uint256 mode = (seed >> 8) % 8;
-        uint16 feeBps = uint16(boundPayment(bps, 0, MAX_FEE_BPS));
+        uint16 feeBps = uint16(boundTo(bps, 0, MAX_FEE_BPS));
         address caller = admin;
         bytes memory expectedError;
         if (mode == 7) {
-            feeBps = uint16(boundPayment(bps, MAX_FEE_BPS + 1, type(uint16).max));
+            feeBps = uint16(boundTo(bps, MAX_FEE_BPS + 1, type(uint16).max));
             expectedError = abi.encodeWithSelector(IPayment.PaymentFeeTooHigh.selector, feeBps, MAX_FEE_BPS);
         } else if (mode == 6) {
             caller = _actors[(seed >> 12) % 4];
@@ -552,13 +544,13 @@ contract PaymentHandler {
         _syncTime();
         address asset = _asset(seed);
         uint256 mode = (seed >> 8) % 8;
-        uint96 maxPerTx = uint96(boundPayment(perTx, 1, MAX_PER_TX));
-        uint96 maxPerDay = uint96(boundPayment(perDay, maxPerTx, MAX_PER_DAY));
+        uint96 maxPerTx = uint96(boundTo(perTx, 1, MAX_PER_TX));
+        uint96 maxPerDay = uint96(boundTo(perDay, maxPerTx, MAX_PER_DAY));
         address caller = admin;
         bytes memory expectedError;
         if (mode == 7) {
-            maxPerTx = uint96(boundPayment(perTx, 2, MAX_PER_TX));
-            maxPerDay = uint96(boundPayment(perDay, 1, maxPerTx - 1));
+            maxPerTx = uint96(boundTo(perTx, 2, MAX_PER_TX));
+            maxPerDay = uint96(boundTo(perDay, 1, maxPerTx - 1));
             expectedError = abi.encodeWithSelector(IPayment.PaymentRailLimitsInvalid.selector, maxPerTx, maxPerDay);
         } else if (mode == 6) {
             caller = _actors[(seed >> 12) % 4];
@@ -623,7 +615,7 @@ contract PaymentHandler {
     /// @notice Moves the clock forward by 1 minute to 36 hours (often past a day boundary).
     function warpTime(uint256 secondsForward) external {
         _syncTime();
-        _warpTo(ghostTime + boundPayment(secondsForward, 1 minutes, 36 hours));
+        _warpTo(ghostTime + boundTo(secondsForward, 1 minutes, 36 hours));
     }
 
     /// @notice Blocks or unblocks an actor in token A or B (the token then refuses to
@@ -689,8 +681,8 @@ contract PaymentHandler {
         t.token = _asset(seed >> 16);
         if (((seed >> 20) & 3) != 0) t.arbiter = _actors[_third(p, q, (seed >> 22) & 1)];
         uint256 mode = (seed >> 24) % 32;
-        t.amount = mode == 29 || mode == 26 ? _amount(mode, amount) : boundPayment(amount, 1, MAX_PER_TX / 4);
-        t.deadline = uint64(ghostTime + boundPayment(uint32(seed >> 32), 1 hours, 3 days));
+        t.amount = mode == 29 || mode == 26 ? _amount(mode, amount) : boundTo(amount, 1, MAX_PER_TX / 4);
+        t.deadline = uint64(ghostTime + boundTo(uint32(seed >> 32), 1 hours, 3 days));
         uint256 value = t.token == NATIVE ? t.amount : 0;
         if (mode == 24) t.payee = t.payer;
         if (mode == 25) value += 1;
@@ -841,7 +833,7 @@ contract PaymentHandler {
         if (!found) return false;
         uint256 mode = (seed >> 24) % 32;
         address caller = mode == 31 || t.arbiter == address(0) ? t.payer : t.arbiter;
-        toPayee = mode == 29 ? t.amount + 1 : boundPayment(toPayee, 0, t.amount);
+        toPayee = mode == 29 ? t.amount + 1 : boundTo(toPayee, 0, t.amount);
         IPaymentEscrow.EscrowStatus s = _tamper(t, k, mode == 30);
         bytes memory expectedError = _predictResolve(t, s, caller, toPayee);
         Delta memory d;
@@ -869,7 +861,7 @@ contract PaymentHandler {
         if (kind == 3) {
             inv.currency = USD;
             // Up to 250 USD: about maxPerTx / 4 of token A.
-            inv.amount = uint128(boundPayment(amount, 1, mode == 26 ? 20_000 : 250e8));
+            inv.amount = uint128(boundTo(amount, 1, mode == 26 ? 20_000 : 250e8));
         } else {
             inv.token =
                 kind == 0
@@ -877,9 +869,9 @@ contract PaymentHandler {
                     : kind == 1
                         ? address(tokenB)
                         : NATIVE;
-            inv.amount = uint128(boundPayment(amount, 1, mode == 26 ? 20_000 : MAX_PER_TX / 4));
+            inv.amount = uint128(boundTo(amount, 1, mode == 26 ? 20_000 : MAX_PER_TX / 4));
         }
-        inv.dueDate = uint64(ghostTime + boundPayment(uint32(seed >> 32), 1 hours, 3 days));
+        inv.dueDate = uint64(ghostTime + boundTo(uint32(seed >> 32), 1 hours, 3 days));
         inv.status = IPaymentInvoice.InvoiceStatus.Open;
         inv.instalments = ((seed >> 2) & 1) == 1;
         if (mode == 28) inv.payer = inv.payee;
@@ -1328,9 +1320,9 @@ contract PaymentHandler {
         bool invalid
     ) private pure returns (uint256) {
         uint256 remaining = inv.amount - inv.paid;
-        if (!invalid) return inv.instalments && part != 0 ? boundPayment(part, 1, remaining) : remaining;
+        if (!invalid) return inv.instalments && part != 0 ? boundTo(part, 1, remaining) : remaining;
         if (part % 3 == 0) return 0;
-        if (part % 3 == 2 && !inv.instalments && remaining > 1) return boundPayment(part / 3, 1, remaining - 1);
+        if (part % 3 == 2 && !inv.instalments && remaining > 1) return boundTo(part / 3, 1, remaining - 1);
         return remaining + 1 + ((part / 3) % 1e18);
     }
 
@@ -1441,9 +1433,9 @@ contract PaymentHandler {
     }
 
     function _amount(uint256 mode, uint256 raw) private pure returns (uint256) {
-        if (mode == 29) return boundPayment(raw, uint256(MAX_PER_TX) + 1, uint256(MAX_PER_TX) * 3);
-        if (mode == 26) return boundPayment(raw, 1, 20_000);
-        return boundPayment(raw, 1, MAX_PER_TX);
+        if (mode == 29) return boundTo(raw, uint256(MAX_PER_TX) + 1, uint256(MAX_PER_TX) * 3);
+        if (mode == 26) return boundTo(raw, 1, 20_000);
+        return boundTo(raw, 1, MAX_PER_TX);
     }
 
     function _fee(address asset, uint256 amount) private view returns (uint256) {
@@ -1464,7 +1456,7 @@ contract PaymentHandler {
             uint256 r = uint256(keccak256(abi.encode(amountsSeed, i)));
             idx[i] = (payerIndex + 1 + (r % 3)) % 4;
             payees[i] = _actors[idx[i]];
-            amounts[i] = mode == 26 ? boundPayment(r >> 8, 1, 20_000) : boundPayment(r >> 8, 1, MAX_PER_TX / 5);
+            amounts[i] = mode == 26 ? boundTo(r >> 8, 1, 20_000) : boundTo(r >> 8, 1, MAX_PER_TX / 5);
         }
     }
 

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.34;
 
-import {TestBase} from "./TestBase.sol";
+import {ModuleChecks} from "./ModuleChecks.sol";
+import {boundTo} from "./TestBase.sol";
 import {
     PaymentHandler,
     PaymentTestToken,
-    boundPayment,
     paymentEscrowSelectors,
     paymentInvoiceSelectors,
     paymentSelectors
@@ -14,12 +14,11 @@ import {IFinanceDiamond} from "../../contracts/interfaces/IFinanceDiamond.sol";
 import {IPayment} from "../../contracts/modules/payment/IPayment.sol";
 import {IPaymentEscrow} from "../../contracts/modules/payment/IPaymentEscrow.sol";
 import {IPaymentInvoice} from "../../contracts/modules/payment/IPaymentInvoice.sol";
-import {ModuleInfo} from "../../contracts/types/ModuleTypes.sol";
 
 /// @dev Checks shared by the invariant campaign, the plain tests and the fuzz tests: the
 /// diamond's balances, accrued fees, rails and fees must be what the handler's model says,
 /// and the measured totals must balance.
-abstract contract PaymentChecks is TestBase {
+abstract contract PaymentChecks is ModuleChecks {
     PaymentHandler internal handler;
     IFinanceDiamond internal diamond;
     IPayment internal payment;
@@ -395,52 +394,18 @@ contract PaymentHandlerTest is PaymentChecks {
     }
 
     function test_PaymentModuleInstalledWithEveryFacetSelector() public view {
-        address[3] memory facets = [
-            handler.paymentFacet(),
-            handler.paymentEscrowFacet(),
-            handler.paymentInvoiceFacet()
-        ];
-        bytes4[3] memory ids = [
-            type(IPayment).interfaceId,
-            type(IPaymentEscrow).interfaceId,
-            type(IPaymentInvoice).interfaceId
-        ];
-        uint256[3] memory counts = [
-            _checkFacetSelectors(paymentSelectors(), facets[0], ids[0]),
-            _checkFacetSelectors(paymentEscrowSelectors(), facets[1], ids[1]),
-            _checkFacetSelectors(paymentInvoiceSelectors(), facets[2], ids[2])
-        ];
-        ModuleInfo memory info = diamond.getModule(handler.PAYMENT_MODULE());
-        assertEq(info.facets.length, 3, "three facets");
-        for (uint256 f; f < 3; ++f) {
-            uint256 k;
-            while (k < 3 && facets[k] != info.facets[f].facetAddress) ++k;
-            assertTrue(k < 3, "a payment facet");
-            assertEq(info.facets[f].functionSelectors.length, counts[k], "selectors listed per facet");
-            assertTrue(diamond.supportsInterface(ids[f]), "interface declared");
-        }
+        _checkModuleAsDeclared(
+            diamond,
+            handler.PAYMENT_MODULE(),
+            [handler.paymentFacet(), handler.paymentEscrowFacet(), handler.paymentInvoiceFacet()],
+            [paymentSelectors(), paymentEscrowSelectors(), paymentInvoiceSelectors()],
+            [type(IPayment).interfaceId, type(IPaymentEscrow).interfaceId, type(IPaymentInvoice).interfaceId]
+        );
         assertEq(payment.paymentTreasury(), treasury, "treasury set");
         assertEq(uint256(_feeOf(address(tokenA))), 30, "fee A");
         assertEq(uint256(_feeOf(address(tokenB))), 100, "fee B");
         assertEq(uint256(_feeOf(NATIVE)), 50, "fee native");
         _checkAll();
-    }
-
-    /// @dev Every selector in `sels` is served by `facet` and owned by the payment module,
-    /// and together they are exactly `interfaceId` (XOR); returns how many there are.
-    function _checkFacetSelectors(
-        bytes4[] memory sels,
-        address facet,
-        bytes4 interfaceId
-    ) internal view returns (uint256) {
-        bytes4 x;
-        for (uint256 i; i < sels.length; ++i) {
-            x ^= sels[i];
-            assertEq(diamond.facetAddress(sels[i]), facet, "selector served by its facet");
-            assertTrue(diamond.moduleOfSelector(sels[i]) == handler.PAYMENT_MODULE(), "selector owned by payment");
-        }
-        assertEq(uint256(uint32(x)), uint256(uint32(interfaceId)), "selectors are all of the facet's interface");
-        return sels.length;
     }
 
     function test_PaymentHandlerEveryActionSucceedsOnce() public {
@@ -865,8 +830,8 @@ contract PaymentFuzzTest is PaymentChecks {
     /// @dev payer -(amount + amount*bps/10000), payee +amount, accrued and diamond +fee.
     function testFuzz_PaymentPayChargesExactFee(uint256 amount, uint256 bps, uint8 who, bool useB) public {
         address token = useB ? address(tokenB) : address(tokenA);
-        amount = boundPayment(amount, 1, handler.MAX_PER_TX());
-        uint16 feeBps = uint16(boundPayment(bps, 0, 500));
+        amount = boundTo(amount, 1, handler.MAX_PER_TX());
+        uint16 feeBps = uint16(boundTo(bps, 0, 500));
         vm.prank(admin);
         payment.setPaymentFee(CHANNEL, token, feeBps);
         address payer = actors[who % 4];
@@ -889,8 +854,8 @@ contract PaymentFuzzTest is PaymentChecks {
 
     /// @dev The same for the native currency: msg.value must be exactly amount + fee.
     function testFuzz_PaymentNativeChargesExactFee(uint256 amount, uint256 bps, uint8 who) public {
-        amount = boundPayment(amount, 1, handler.MAX_PER_TX());
-        uint16 feeBps = uint16(boundPayment(bps, 0, 500));
+        amount = boundTo(amount, 1, handler.MAX_PER_TX());
+        uint16 feeBps = uint16(boundTo(bps, 0, 500));
         vm.prank(admin);
         payment.setPaymentFee(CHANNEL, NATIVE, feeBps);
         address payer = actors[who % 4];
@@ -919,7 +884,7 @@ contract PaymentFuzzTest is PaymentChecks {
         uint8 kind
     ) public {
         address asset = handler.assets()[assetSel % 3];
-        count = boundPayment(count, 1, 5);
+        count = boundTo(count, 1, 5);
         badIndex %= count;
         (address[] memory payees, uint256[] memory amounts) = _validBatch(seed, count);
         // A refusing payee can only be told apart for native (a contract without receive).
@@ -966,7 +931,7 @@ contract PaymentFuzzTest is PaymentChecks {
         for (uint256 i; i < n; ++i) {
             uint256 r = uint256(keccak256(abi.encode(seed, i)));
             payees[i] = actors[((seed % 4) + 1 + (r % 3)) % 4];
-            amounts[i] = boundPayment(r >> 8, 1, maxEntry);
+            amounts[i] = boundTo(r >> 8, 1, maxEntry);
         }
     }
 
@@ -974,7 +939,7 @@ contract PaymentFuzzTest is PaymentChecks {
     function testFuzz_PaymentBatchChargesFeeOnTotal(uint256 seed, uint256 count, uint8 assetSel) public {
         address asset = handler.assets()[assetSel % 3];
         uint256 p = seed % 4;
-        (address[] memory payees, uint256[] memory amounts) = _validBatch(seed, boundPayment(count, 1, 5));
+        (address[] memory payees, uint256[] memory amounts) = _validBatch(seed, boundTo(count, 1, 5));
         uint256[4] memory expectedGain;
         uint256 total;
         for (uint256 i; i < payees.length; ++i) {

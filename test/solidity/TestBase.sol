@@ -20,6 +20,15 @@ interface Vm {
     function label(address account, string calldata newLabel) external;
 }
 
+/// @dev `x` if it lies in [lo, hi], else `x` wrapped into it (uniformly enough for fuzzing).
+function boundTo(uint256 x, uint256 lo, uint256 hi) pure returns (uint256) {
+    if (hi <= lo) return lo;
+    if (x >= lo && x <= hi) return x;
+    uint256 span = hi - lo;
+    if (span == type(uint256).max) return x;
+    return lo + (x % (span + 1));
+}
+
 /// @dev Shape the invariant runner expects from `targetSelectors()`.
 struct FuzzSelector {
     address addr;
