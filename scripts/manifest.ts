@@ -34,6 +34,13 @@ export default defineManifest({
       },
       storage: { "finsuite.lending": "LendingStorageLayout" },
     },
+    // The institution's investor registry: tokenized assets require it, other modules may use it.
+    identity: {
+      version: [0, 1, 0],
+      facets: ["IdentityFacet"],
+      interfaces: ["IIdentity"],
+      storage: { "finsuite.identity": "IdentityStorageLayout" },
+    },
   },
 
   // Named sets; `core` (the diamond alone) is in every set implicitly.
@@ -41,7 +48,8 @@ export default defineManifest({
     core: [],
     payments: ["payment"],
     lending: ["upkeep", "lending"],
-    full: ["upkeep", "payment", "lending"],
+    assets: ["identity"],
+    full: ["upkeep", "payment", "lending", "identity"],
   },
 
   // Defaults for every network; roles default to the deploying account.

@@ -7,6 +7,7 @@ import {IPaymentInvoice} from "../modules/payment/IPaymentInvoice.sol";
 import {ILending} from "../modules/lending/ILending.sol";
 import {ILendingAdmin} from "../modules/lending/ILendingAdmin.sol";
 import {ILendingViews} from "../modules/lending/ILendingViews.sol";
+import {IIdentity} from "../modules/identity/IIdentity.sol";
 import {IUpkeep} from "../shared/upkeep/IUpkeep.sol";
 import {IFinanceDiamond} from "./IFinanceDiamond.sol";
 
@@ -23,5 +24,6 @@ interface IFinanceSuite is
     ILending,
     ILendingAdmin,
     ILendingViews,
-    IUpkeep
+    IUpkeep,
+    IIdentity
 {}

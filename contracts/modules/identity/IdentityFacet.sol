@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.34;
+
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
+
+import {LibAccess} from "../../access/LibAccess.sol";
+import {IIdentity} from "./IIdentity.sol";
+import {IdentityStorage} from "./IdentityStorage.sol";
+import {LibIdentity} from "./LibIdentity.sol";
+
+/// @title Identity module facet: the investor registry, attestations and wallet recovery.
+/// @dev Every change of an identity's attested data or status is copied into each of its
+/// wallets' words (at most `MAX_WALLETS`), so a compliance check reads one word per wallet.
+contract IdentityFacet is IIdentity {
+    bytes32 private constant DOMAIN_TYPEHASH =
+        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    bytes32 private constant NAME_HASH = keccak256("Finsuite Identity");
+    bytes32 private constant VERSION_HASH = keccak256("1");
+    bytes32 private constant DATA_TYPEHASH =
+        keccak256("IdentityData(uint16 jurisdiction,uint8 investorClass,uint40 expiresAt,bytes32 evidenceHash)");
+    bytes32 private constant ATTESTATION_TYPEHASH =
+        keccak256(
+            "Attestation(bytes32 identityId,address wallet,IdentityData data,address provider,uint40 deadline,"
+            "bytes32 nonce)IdentityData(uint16 jurisdiction,uint8 investorClass,uint40 expiresAt,bytes32 evidenceHash)"
+        );
+
+    // ---------------------------------------------------------------- providers
+
+    /// @inheritdoc IIdentity
+    function registerIdentity(bytes32 identityId, address wallet, IdentityData calldata data) external {
+        LibAccess.checkRole(IdentityStorage.KYC_PROVIDER_ROLE);
+        _create(identityId, data, msg.sender);
+        _addWallet(identityId, wallet);
+    }
+
+    /// @inheritdoc IIdentity
+    function updateIdentity(bytes32 identityId, IdentityData calldata data) external {
+        LibAccess.checkRole(IdentityStorage.KYC_PROVIDER_ROLE);
+        IdentityStorage.Identity storage idn = _existing(identityId);
+        if (idn.status == IdentityStatus.Revoked) revert IdentityNotActive(identityId, idn.status);
+        _setData(identityId, idn, data, msg.sender);
+    }
+
+    /// @inheritdoc IIdentity
+    function setIdentityStatus(bytes32 identityId, IdentityStatus status) external {
+        LibAccess.checkRole(IdentityStorage.KYC_PROVIDER_ROLE);
+        IdentityStorage.Identity storage idn = _existing(identityId);
+        IdentityStatus current = idn.status;
+        if (status == IdentityStatus.None || current == IdentityStatus.Revoked || status == current) {
+            revert IdentityStatusInvalid(identityId, current, status);
+        }
+        idn.status = status;
+        _syncWallets(idn);
+        emit IdentityStatusSet(identityId, status, msg.sender);
+    }
+
+    /// @inheritdoc IIdentity
+    function addIdentityWallet(bytes32 identityId, address wallet) external {
+        LibAccess.checkRole(IdentityStorage.KYC_PROVIDER_ROLE);
+        _existing(identityId);
+        _addWallet(identityId, wallet);
+    }
+
+    /// @inheritdoc IIdentity
+    function removeIdentityWallet(bytes32 identityId, address wallet) external {
+        LibAccess.checkRole(IdentityStorage.KYC_PROVIDER_ROLE);
+        IdentityStorage.Identity storage idn = _existing(identityId);
+        _unlink(identityId, idn, wallet);
+        delete IdentityStorage.layout().wallets[wallet];
+        emit IdentityWalletRemoved(identityId, wallet);
+    }
+
+    /// @inheritdoc IIdentity
+    function recoverIdentityWallet(bytes32 identityId, address lost, address replacement) external {
+        LibAccess.checkRole(IdentityStorage.KYC_PROVIDER_ROLE);
+        IdentityStorage.Layout storage $ = IdentityStorage.layout();
+        IdentityStorage.Identity storage idn = _existing(identityId);
+        IdentityStorage.Wallet storage target = $.wallets[replacement];
+        if (replacement == address(0) || replacement == lost || target.lost) {
+            revert IdentityRecoveryTargetInvalid(replacement);
+        }
+        bool linked = target.ref != 0;
+        if (linked && target.ref != idn.ref) revert IdentityRecoveryTargetInvalid(replacement);
+        _unlink(identityId, idn, lost);
+        $.wallets[lost].lost = true;
+        $.recoveredTo[lost] = replacement;
+        if (!linked) _addWallet(identityId, replacement);
+        emit IdentityWalletRecovered(identityId, lost, replacement, msg.sender);
+        LibIdentity.runRecoveryHooks(lost, replacement);
+    }
+
+    // ---------------------------------------------------------------- self-service
+
+    /// @inheritdoc IIdentity
+    function registerWithAttestation(Attestation calldata a, bytes calldata signature) external {
+        if (a.wallet != msg.sender) revert IdentityAttestationWrongSender(a.wallet, msg.sender);
+        if (a.deadline <= block.timestamp) revert IdentityAttestationExpired(a.deadline);
+        if (!LibAccess.hasRole(IdentityStorage.KYC_PROVIDER_ROLE, a.provider)) {
+            revert IdentityAttestationProviderInvalid(a.provider);
+        }
+        IdentityStorage.Layout storage $ = IdentityStorage.layout();
+        if ($.attestationUsed[a.provider][a.nonce]) revert IdentityAttestationUsed(a.provider, a.nonce);
+        if (!SignatureChecker.isValidSignatureNowCalldata(a.provider, _digest(a), signature)) {
+            revert IdentityAttestationSignatureInvalid(a.provider);
+        }
+        $.attestationUsed[a.provider][a.nonce] = true;
+
+        IdentityStorage.Identity storage idn = $.identities[a.identityId];
+        if (idn.ref == 0) {
+            _create(a.identityId, a.data, a.provider);
+        } else {
+            if (idn.status == IdentityStatus.Revoked) revert IdentityNotActive(a.identityId, idn.status);
+            _setData(a.identityId, idn, a.data, a.provider);
+        }
+        if ($.wallets[a.wallet].ref != idn.ref) _addWallet(a.identityId, a.wallet);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc IIdentity
+    function isVerified(address wallet) external view returns (bool) {
+        return LibIdentity.code(LibIdentity.wallet(wallet)) == IdentityCode.Verified;
+    }
+
+    /// @inheritdoc IIdentity
+    function identityCodeOf(address wallet) external view returns (IdentityCode) {
+        return LibIdentity.code(LibIdentity.wallet(wallet));
+    }
+
+    /// @inheritdoc IIdentity
+    function identityOf(address wallet) external view returns (bytes32) {
+        IdentityStorage.Layout storage $ = IdentityStorage.layout();
+        uint64 ref = $.wallets[wallet].ref;
+        return ref == 0 ? bytes32(0) : $.idOf[ref];
+    }
+
+    /// @inheritdoc IIdentity
+    function getIdentity(bytes32 identityId) external view returns (IdentityView memory v) {
+        IdentityStorage.Identity storage idn = _existing(identityId);
+        v.status = idn.status;
+        v.jurisdiction = idn.jurisdiction;
+        v.investorClass = idn.investorClass;
+        v.expiresAt = idn.expiresAt;
+        v.evidenceHash = idn.evidenceHash;
+        v.provider = idn.provider;
+        v.wallets = new address[](idn.walletCount);
+        for (uint8 i; i < idn.walletCount; ++i) {
+            v.wallets[i] = idn.walletAt[i];
+        }
+    }
+
+    /// @inheritdoc IIdentity
+    function recoveredWalletOf(address lost) external view returns (address) {
+        return LibIdentity.recoveredTo(lost);
+    }
+
+    /// @inheritdoc IIdentity
+    function isAttestationUsed(address provider, bytes32 nonce) external view returns (bool) {
+        return IdentityStorage.layout().attestationUsed[provider][nonce];
+    }
+
+    /// @inheritdoc IIdentity
+    function attestationDigest(Attestation calldata attestation) external view returns (bytes32) {
+        return _digest(attestation);
+    }
+
+    /// @inheritdoc IIdentity
+    function identityDomainSeparator() public view returns (bytes32) {
+        return keccak256(abi.encode(DOMAIN_TYPEHASH, NAME_HASH, VERSION_HASH, block.chainid, address(this)));
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    function _digest(Attestation calldata a) private view returns (bytes32) {
+        bytes32 dataHash = keccak256(
+            abi.encode(DATA_TYPEHASH, a.data.jurisdiction, a.data.investorClass, a.data.expiresAt, a.data.evidenceHash)
+        );
+        bytes32 structHash = keccak256(
+            abi.encode(ATTESTATION_TYPEHASH, a.identityId, a.wallet, dataHash, a.provider, a.deadline, a.nonce)
+        );
+        return MessageHashUtils.toTypedDataHash(identityDomainSeparator(), structHash);
+    }
+
+    function _existing(bytes32 identityId) private view returns (IdentityStorage.Identity storage idn) {
+        idn = IdentityStorage.layout().identities[identityId];
+        if (idn.ref == 0) revert IdentityUnknown(identityId);
+    }
+
+    function _create(bytes32 identityId, IdentityData calldata data, address provider) private {
+        if (identityId == bytes32(0)) revert IdentityIdInvalid();
+        IdentityStorage.Layout storage $ = IdentityStorage.layout();
+        IdentityStorage.Identity storage idn = $.identities[identityId];
+        if (idn.ref != 0) revert IdentityExists(identityId);
+        uint64 ref = ++$.identityCount;
+        idn.ref = ref;
+        idn.status = IdentityStatus.Active;
+        $.idOf[ref] = identityId;
+        emit IdentityRegistered(identityId, provider);
+        _setData(identityId, idn, data, provider);
+    }
+
+    function _setData(
+        bytes32 identityId,
+        IdentityStorage.Identity storage idn,
+        IdentityData calldata data,
+        address provider
+    ) private {
+        if (data.jurisdiction == 0 || data.jurisdiction > IdentityStorage.MAX_JURISDICTION) {
+            revert IdentityJurisdictionInvalid(data.jurisdiction);
+        }
+        if (data.investorClass == 0 || data.investorClass > IdentityStorage.MAX_CLASS) {
+            revert IdentityClassInvalid(data.investorClass);
+        }
+        if (data.expiresAt <= block.timestamp) revert IdentityExpiryInvalid(data.expiresAt);
+        if (data.evidenceHash == bytes32(0)) revert IdentityEvidenceMissing();
+        idn.jurisdiction = data.jurisdiction;
+        idn.investorClass = data.investorClass;
+        idn.expiresAt = data.expiresAt;
+        idn.evidenceHash = data.evidenceHash;
+        idn.provider = provider;
+        _syncWallets(idn);
+        emit IdentityDataSet(
+            identityId,
+            provider,
+            data.jurisdiction,
+            data.investorClass,
+            data.expiresAt,
+            data.evidenceHash
+        );
+    }
+
+    function _addWallet(bytes32 identityId, address wallet) private {
+        IdentityStorage.Layout storage $ = IdentityStorage.layout();
+        IdentityStorage.Identity storage idn = $.identities[identityId];
+        if (wallet == address(0)) revert IdentityWalletInvalid(wallet);
+        IdentityStorage.Wallet storage w = $.wallets[wallet];
+        if (w.lost) revert IdentityWalletLost(wallet);
+        if (w.ref != 0) revert IdentityWalletTaken(wallet, $.idOf[w.ref]);
+        uint8 count = idn.walletCount;
+        if (count >= IdentityStorage.MAX_WALLETS) revert IdentityTooManyWallets(identityId, IdentityStorage.MAX_WALLETS);
+        idn.walletAt[count] = wallet;
+        idn.walletCount = count + 1;
+        $.wallets[wallet] = _wordOf(idn);
+        emit IdentityWalletAdded(identityId, wallet);
+    }
+
+    /// @dev Takes `wallet` out of the identity's list (the last one takes its place).
+    function _unlink(bytes32 identityId, IdentityStorage.Identity storage idn, address wallet) private {
+        uint8 count = idn.walletCount;
+        for (uint8 i; i < count; ++i) {
+            if (idn.walletAt[i] == wallet) {
+                idn.walletAt[i] = idn.walletAt[count - 1];
+                delete idn.walletAt[count - 1];
+                idn.walletCount = count - 1;
+                return;
+            }
+        }
+        revert IdentityWalletNotOf(wallet, identityId);
+    }
+
+    function _syncWallets(IdentityStorage.Identity storage idn) private {
+        IdentityStorage.Layout storage $ = IdentityStorage.layout();
+        IdentityStorage.Wallet memory word = _wordOf(idn);
+        uint8 count = idn.walletCount;
+        for (uint8 i; i < count; ++i) {
+            $.wallets[idn.walletAt[i]] = word;
+        }
+    }
+
+    function _wordOf(IdentityStorage.Identity storage idn) private view returns (IdentityStorage.Wallet memory) {
+        return
+            IdentityStorage.Wallet({
+                ref: idn.ref,
+                expiresAt: idn.expiresAt,
+                jurisdiction: idn.jurisdiction,
+                investorClass: idn.investorClass,
+                status: idn.status,
+                lost: false
+            });
+    }
+}
