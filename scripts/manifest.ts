@@ -41,6 +41,22 @@ export default defineManifest({
       interfaces: ["IIdentity"],
       storage: { "finsuite.identity": "IdentityStorageLayout" },
     },
+    // Permissioned ERC-20 fractions: compliance through the identity registry, agent
+    // powers, offerings and distributions.
+    asset: {
+      version: [0, 1, 0],
+      dependencies: ["identity"],
+      facets: ["AssetFacet", "AssetViewFacet"],
+      interfaces: ["IAsset", "IAssetViews"],
+      // Every asset's ERC-20 is a clone of this one implementation.
+      contracts: ["AssetToken"],
+      init: {
+        contract: "AssetInit",
+        function: "initAsset",
+        args: (_params, deployed) => [deployed.AssetToken],
+      },
+      storage: { "finsuite.asset": "AssetStorageLayout" },
+    },
   },
 
   // Named sets; `core` (the diamond alone) is in every set implicitly.
@@ -48,8 +64,8 @@ export default defineManifest({
     core: [],
     payments: ["payment"],
     lending: ["upkeep", "lending"],
-    assets: ["identity"],
-    full: ["upkeep", "payment", "lending", "identity"],
+    assets: ["identity", "asset"],
+    full: ["upkeep", "payment", "lending", "identity", "asset"],
   },
 
   // Defaults for every network; roles default to the deploying account.

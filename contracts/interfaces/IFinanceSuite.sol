@@ -8,6 +8,8 @@ import {ILending} from "../modules/lending/ILending.sol";
 import {ILendingAdmin} from "../modules/lending/ILendingAdmin.sol";
 import {ILendingViews} from "../modules/lending/ILendingViews.sol";
 import {IIdentity} from "../modules/identity/IIdentity.sol";
+import {IAsset} from "../modules/asset/IAsset.sol";
+import {IAssetViews} from "../modules/asset/IAssetViews.sol";
 import {IUpkeep} from "../shared/upkeep/IUpkeep.sol";
 import {IFinanceDiamond} from "./IFinanceDiamond.sol";
 
@@ -25,5 +27,7 @@ interface IFinanceSuite is
     ILendingAdmin,
     ILendingViews,
     IUpkeep,
-    IIdentity
+    IIdentity,
+    IAsset,
+    IAssetViews
 {}

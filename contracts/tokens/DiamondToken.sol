@@ -34,8 +34,9 @@ abstract contract DiamondToken is IERC20Metadata, IERC20Errors {
     function _hostTotalSupply() internal view virtual returns (uint256);
 
     /// @dev Moves `amount` from `from` to `to` in the diamond's books, or reverts (e.g.
-    /// `ERC20InsufficientBalance`).
-    function _hostTransfer(address from, address to, uint256 amount) internal virtual;
+    /// `ERC20InsufficientBalance`). `spender` is who moves them: `from` for a transfer, the
+    /// caller of a transferFrom (compliance checks it too).
+    function _hostTransfer(address spender, address from, address to, uint256 amount) internal virtual;
 
     // ---------------------------------------------------------------- immutable arguments
 
@@ -84,13 +85,13 @@ abstract contract DiamondToken is IERC20Metadata, IERC20Errors {
     }
 
     function transfer(address to, uint256 value) external returns (bool) {
-        _transfer(msg.sender, to, value);
+        _transfer(msg.sender, msg.sender, to, value);
         return true;
     }
 
     function transferFrom(address from, address to, uint256 value) external returns (bool) {
         _spendAllowance(from, msg.sender, value);
-        _transfer(from, to, value);
+        _transfer(msg.sender, from, to, value);
         return true;
     }
 
@@ -109,9 +110,9 @@ abstract contract DiamondToken is IERC20Metadata, IERC20Errors {
 
     // ---------------------------------------------------------------- internals
 
-    function _transfer(address from, address to, uint256 value) private {
+    function _transfer(address spender, address from, address to, uint256 value) private {
         if (to == address(0)) revert ERC20InvalidReceiver(address(0));
-        _hostTransfer(from, to, value);
+        _hostTransfer(spender, from, to, value);
         emit Transfer(from, to, value);
     }
 

@@ -132,8 +132,9 @@ interface IIdentity {
     /// @notice Links another wallet to an identity. Provider role.
     function addIdentityWallet(bytes32 identityId, address wallet) external;
 
-    /// @notice Unlinks a wallet; it may be registered again later. Tokens it holds stay
-    /// unmovable by it until it is verified again (an agent can force them out). Provider role.
+    /// @notice Unlinks a wallet. Only the same identity may link it again (modules keep
+    /// per-identity books). Tokens it holds stay unmovable by it until then (an agent can
+    /// force them out). Provider role.
     function removeIdentityWallet(bytes32 identityId, address wallet) external;
 
     /// @notice Moves everything tied to `lost` (here and in every module with a recovery
@@ -155,7 +156,8 @@ interface IIdentity {
     /// @notice Why `wallet` is or is not verified.
     function identityCodeOf(address wallet) external view returns (IdentityCode);
 
-    /// @notice The identity `wallet` belongs to (zero when none), also for a lost wallet.
+    /// @notice The identity `wallet` belongs or belonged to (zero when none), also for a
+    /// lost or removed wallet.
     function identityOf(address wallet) external view returns (bytes32 identityId);
 
     function getIdentity(bytes32 identityId) external view returns (IdentityView memory);

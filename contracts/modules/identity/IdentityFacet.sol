@@ -67,7 +67,9 @@ contract IdentityFacet is IIdentity {
         LibAccess.checkRole(IdentityStorage.KYC_PROVIDER_ROLE);
         IdentityStorage.Identity storage idn = _existing(identityId);
         _unlink(identityId, idn, wallet);
-        delete IdentityStorage.layout().wallets[wallet];
+        // The wallet keeps its identity number: modules' per-identity books stay right, and
+        // only this identity may take it back.
+        IdentityStorage.layout().wallets[wallet].status = IdentityStatus.None;
         emit IdentityWalletRemoved(identityId, wallet);
     }
 
@@ -80,8 +82,8 @@ contract IdentityFacet is IIdentity {
         if (replacement == address(0) || replacement == lost || target.lost) {
             revert IdentityRecoveryTargetInvalid(replacement);
         }
-        bool linked = target.ref != 0;
-        if (linked && target.ref != idn.ref) revert IdentityRecoveryTargetInvalid(replacement);
+        if (target.ref != 0 && target.ref != idn.ref) revert IdentityRecoveryTargetInvalid(replacement);
+        bool linked = target.ref != 0 && target.status != IdentityStatus.None;
         _unlink(identityId, idn, lost);
         $.wallets[lost].lost = true;
         $.recoveredTo[lost] = replacement;
@@ -113,7 +115,8 @@ contract IdentityFacet is IIdentity {
             if (idn.status == IdentityStatus.Revoked) revert IdentityNotActive(a.identityId, idn.status);
             _setData(a.identityId, idn, a.data, a.provider);
         }
-        if ($.wallets[a.wallet].ref != idn.ref) _addWallet(a.identityId, a.wallet);
+        IdentityStorage.Wallet storage w = $.wallets[a.wallet];
+        if (w.ref != idn.ref || w.status == IdentityStatus.None) _addWallet(a.identityId, a.wallet);
     }
 
     // ---------------------------------------------------------------- views
@@ -236,7 +239,10 @@ contract IdentityFacet is IIdentity {
         if (wallet == address(0)) revert IdentityWalletInvalid(wallet);
         IdentityStorage.Wallet storage w = $.wallets[wallet];
         if (w.lost) revert IdentityWalletLost(wallet);
-        if (w.ref != 0) revert IdentityWalletTaken(wallet, $.idOf[w.ref]);
+        // A linked wallet, or a removed one that belonged to another identity.
+        if (w.ref != 0 && (w.status != IdentityStatus.None || w.ref != idn.ref)) {
+            revert IdentityWalletTaken(wallet, $.idOf[w.ref]);
+        }
         uint8 count = idn.walletCount;
         if (count >= IdentityStorage.MAX_WALLETS) revert IdentityTooManyWallets(identityId, IdentityStorage.MAX_WALLETS);
         idn.walletAt[count] = wallet;

@@ -13,6 +13,8 @@ library LibIdentity {
     // keccak256("finsuite.identity.recovering")
     bytes32 private constant RECOVERING_SLOT = 0x3317a5d3842eecf22fc490aeca6febdb3fba36bd1c0828aaac61c467cdfea78d;
 
+    IIdentity.IdentityCode internal constant VERIFIED = IIdentity.IdentityCode.Verified;
+
     /// @dev `wallet`'s word: its identity number, status, expiry, jurisdiction and class.
     function wallet(address account) internal view returns (IdentityStorage.Wallet memory) {
         return IdentityStorage.layout().wallets[account];
@@ -20,8 +22,9 @@ library LibIdentity {
 
     /// @dev Why a wallet word is or is not verified now.
     function code(IdentityStorage.Wallet memory w) internal view returns (IIdentity.IdentityCode) {
-        if (w.ref == 0) return IIdentity.IdentityCode.NotRegistered;
         if (w.lost) return IIdentity.IdentityCode.WalletLost;
+        // Never linked, or removed from its identity.
+        if (w.status == IIdentity.IdentityStatus.None) return IIdentity.IdentityCode.NotRegistered;
         if (w.status == IIdentity.IdentityStatus.Suspended) return IIdentity.IdentityCode.Suspended;
         if (w.status == IIdentity.IdentityStatus.Revoked) return IIdentity.IdentityCode.Revoked;
         if (w.expiresAt <= block.timestamp) return IIdentity.IdentityCode.Expired;

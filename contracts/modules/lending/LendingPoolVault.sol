@@ -20,7 +20,7 @@ contract LendingPoolVault is DiamondVault {
         return ILendingViews(diamond()).lendingSharesOf(key(), account);
     }
 
-    function _hostTransfer(address from, address to, uint256 amount) internal override {
+    function _hostTransfer(address, address from, address to, uint256 amount) internal override {
         ILending(diamond()).lendingVaultTransfer(key(), from, to, amount);
     }
 

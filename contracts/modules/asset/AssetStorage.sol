@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.34;
+
+import {IAssetOffering} from "./IAssetOffering.sol";
+
+/// @title Storage of the asset module (ERC-7201 namespace `finsuite.asset`). Append-only.
+library AssetStorage {
+    /// @dev Creates assets and manages its own: rules, document, offerings, distributions, redemptions.
+    bytes32 internal constant ASSET_ISSUER_ROLE = keccak256("finsuite.role.asset-issuer");
+    /// @dev Mints, burns, freezes, forces transfers, pauses.
+    bytes32 internal constant ASSET_AGENT_ROLE = keccak256("finsuite.role.asset-agent");
+
+    /// @dev Allowed jurisdictions per asset: the receiver check scans them in one word.
+    uint256 internal constant MAX_JURISDICTIONS = 12;
+    /// @dev Subscribers one settlement batch may process: a batch stays far below 5,000,000 gas.
+    uint256 internal constant MAX_SETTLE_BATCH = 50;
+    uint40 internal constant MIN_CLAIM_PERIOD = 1 days;
+    uint256 internal constant MAX_BALANCE = type(uint112).max;
+    uint256 internal constant MAX_FROZEN = type(uint104).max;
+
+    // Flags of an asset's word 0.
+    uint8 internal constant PAUSED = 1;
+    uint8 internal constant JURISDICTION_RULE = 2;
+    /// @dev Per-identity balances are kept (the asset was created with a per-identity limit).
+    uint8 internal constant IDENTITY_BOOKS = 4;
+
+    // Flags of a holding.
+    uint8 internal constant WALLET_FROZEN = 1;
+    uint8 internal constant HAS_LOCK = 2;
+
+    /// @dev One asset. Word 0 is what every transfer reads; word 1 what a transfer reads
+    /// when a rule needs it (a new holder, a per-identity limit).
+    struct Asset {
+        // word 0
+        address token;
+        uint32 snapshotId;
+        uint16 investorClasses;
+        uint8 flags;
+        uint32 holderCount;
+        // word 1
+        uint32 maxHolders;
+        uint40 lockupSeconds;
+        uint128 maxBalancePerIdentity;
+        uint8 decimals;
+        // word 2
+        uint128 totalSupply;
+        uint128 cap;
+        // word 3: the allowed jurisdictions, 12 × 16 bits, and how many
+        uint192 jurisdictions;
+        uint8 jurisdictionCount;
+        // word 4..
+        address issuer;
+        bytes32 documentHash;
+        string documentUri;
+        mapping(address wallet => Holding) holdings;
+        mapping(address wallet => Lock) locks;
+        /// Wallets of an identity holding a non-zero balance: the holder count moves when it
+        /// goes 0 ↔ 1.
+        mapping(uint64 ref => uint256 wallets) walletsHolding;
+        /// Kept only with `IDENTITY_BOOKS`.
+        mapping(uint64 ref => uint256 balance) identityBalance;
+        /// A wallet's balance before its first change after each snapshot (ERC-20 snapshot
+        /// checkpoints), ascending: `snapshotId << 112 | balance`, one word each.
+        mapping(address wallet => uint256[] packed) checkpoints;
+        /// The supply at each snapshot.
+        mapping(uint32 snapshotId => uint256 supply) supplyAt;
+    }
+
+    /// @dev A wallet's holding of one asset: one word.
+    struct Holding {
+        uint112 balance;
+        uint104 frozen;
+        /// The last snapshot id this holding was checkpointed for.
+        uint32 checkpointed;
+        uint8 flags;
+    }
+
+    /// @dev Tokens an offering delivered, locked until `until`.
+    struct Lock {
+        uint128 amount;
+        uint40 until;
+    }
+
+    struct Subscription {
+        IAssetOffering.SubscriptionStatus status;
+        uint120 amount;
+        uint128 paid;
+    }
+
+    struct Offering {
+        // word 0
+        uint64 assetId;
+        uint40 start;
+        uint40 end;
+        IAssetOffering.OfferingState state;
+        uint32 subscriberCount;
+        uint32 settledCount;
+        // word 1
+        address paymentToken;
+        // word 2
+        uint128 price;
+        uint128 softCap;
+        // word 3
+        uint128 hardCap;
+        uint128 subscribed;
+        // word 4
+        uint128 held;
+        uint128 proceedsDue;
+        // word 5
+        uint128 minPerIdentity;
+        uint128 maxPerIdentity;
+        bytes32 allowListRoot;
+        address treasury;
+        mapping(uint32 index => address wallet) subscriberAt;
+        mapping(address wallet => Subscription) subscriptions;
+        mapping(uint64 ref => uint256 amount) identityTotal;
+    }
+
+    struct Distribution {
+        // word 0
+        uint64 assetId;
+        uint32 snapshotId;
+        uint40 recordTime;
+        uint40 expiresAt;
+        bool reclaimed;
+        // word 1
+        address paymentToken;
+        // word 2
+        uint128 amount;
+        uint128 claimed;
+        // word 3
+        uint128 eligibleSupply;
+        mapping(address wallet => bool) claimedBy;
+    }
+
+    struct Redemption {
+        // word 0
+        uint64 assetId;
+        uint40 start;
+        uint40 end;
+        bool closed;
+        // word 1
+        address paymentToken;
+        // word 2
+        uint128 price;
+        // word 3
+        uint128 funds;
+        uint128 redeemed;
+    }
+
+    /// @custom:storage-location erc7201:finsuite.asset
+    struct Layout {
+        /// The implementation every asset token clones (set by the module's init).
+        address tokenImplementation;
+        uint256 assetCount;
+        mapping(uint256 assetId => Asset) assets;
+        uint256 offeringCount;
+        mapping(uint256 offeringId => Offering) offerings;
+        uint256 distributionCount;
+        mapping(uint256 distributionId => Distribution) distributions;
+        uint256 redemptionCount;
+        mapping(uint256 redemptionId => Redemption) redemptions;
+        /// What the module holds per payment token (see `IAsset.assetBooks`).
+        mapping(address token => uint256 amount) books;
+    }
+
+    // keccak256(abi.encode(uint256(keccak256("finsuite.asset")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 internal constant LAYOUT_SLOT = 0x53934a218307fb1222a7c1b03fde036aa3cff584c490b4394090d2462e225c00;
+
+    function layout() internal pure returns (Layout storage $) {
+        assembly {
+            $.slot := LAYOUT_SLOT
+        }
+    }
+}
+
+/// @title Storage-layout probe of `finsuite.asset` (see contracts/layout/). Never deployed.
+contract AssetStorageLayout {
+    AssetStorage.Layout internal finsuite_asset;
+}
