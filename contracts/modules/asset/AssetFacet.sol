@@ -172,6 +172,7 @@ contract AssetFacet is IAsset {
         LibAsset.enforce(assetId, a, LibAsset.Mode.Forced, lost, lost, replacement, h.balance);
         AssetStorage.Lock memory lock = a.locks[lost];
         LibAsset.move(assetId, a, lost, replacement, h.balance);
+        LibAsset.emitTransfer(a, lost, replacement, h.balance);
         AssetStorage.Holding storage target = a.holdings[replacement];
         if (h.frozen != 0) LibAsset.setFrozen(assetId, a, replacement, target.frozen + h.frozen);
         target.flags |= h.flags & AssetStorage.WALLET_FROZEN;
@@ -191,6 +192,7 @@ contract AssetFacet is IAsset {
         if (amount == 0) revert AssetZeroAmount();
         LibAsset.enforce(assetId, a, LibAsset.Mode.Forced, agent, from, to, amount);
         LibAsset.move(assetId, a, from, to, amount);
+        LibAsset.emitTransfer(a, from, to, amount);
         emit AssetForcedTransfer(assetId, from, to, amount, agent);
         AssetToken(a.token).emitForcedTransfer(from, to, amount);
     }
@@ -228,7 +230,7 @@ contract AssetFacet is IAsset {
         }
         // Bit 0 would allow class 0, which no identity has.
         if (rules.investorClasses & 1 != 0) revert AssetParamsInvalid("investorClasses");
-        a.jurisdictions = uint192(packed);
+        a.jurisdictions = uint160(packed);
         a.jurisdictionCount = uint8(count);
         a.flags = count == 0 ? a.flags & ~AssetStorage.JURISDICTION_RULE : a.flags | AssetStorage.JURISDICTION_RULE;
         a.investorClasses = rules.investorClasses;

@@ -10,8 +10,8 @@ library AssetStorage {
     /// @dev Mints, burns, freezes, forces transfers, pauses.
     bytes32 internal constant ASSET_AGENT_ROLE = keccak256("finsuite.role.asset-agent");
 
-    /// @dev Allowed jurisdictions per asset: the receiver check scans them in one word.
-    uint256 internal constant MAX_JURISDICTIONS = 12;
+    /// @dev Allowed jurisdictions per asset: the receiver check finds them in word 1.
+    uint256 internal constant MAX_JURISDICTIONS = 10;
     /// @dev Subscribers one settlement batch may process: a batch stays far below 5,000,000 gas.
     uint256 internal constant MAX_SETTLE_BATCH = 50;
     uint40 internal constant MIN_CLAIM_PERIOD = 1 days;
@@ -29,7 +29,7 @@ library AssetStorage {
     uint8 internal constant HAS_LOCK = 2;
 
     /// @dev One asset. Word 0 is what every transfer reads; word 1 what a transfer reads
-    /// when a rule needs it (a new holder, a per-identity limit).
+    /// when a rule needs it (the jurisdiction rule, a new holder).
     struct Asset {
         // word 0
         address token;
@@ -37,17 +37,17 @@ library AssetStorage {
         uint16 investorClasses;
         uint8 flags;
         uint32 holderCount;
-        // word 1
+        // word 1: the allowed jurisdictions (10 × 16 bits) and how many
         uint32 maxHolders;
         uint40 lockupSeconds;
-        uint128 maxBalancePerIdentity;
         uint8 decimals;
+        uint8 jurisdictionCount;
+        uint160 jurisdictions;
         // word 2
         uint128 totalSupply;
         uint128 cap;
-        // word 3: the allowed jurisdictions, 12 × 16 bits, and how many
-        uint192 jurisdictions;
-        uint8 jurisdictionCount;
+        // word 3
+        uint128 maxBalancePerIdentity;
         // word 4..
         address issuer;
         bytes32 documentHash;

@@ -53,7 +53,13 @@ interface IAsset is IAssetTypes {
     function assetTokenTransfer(uint256 assetId, address spender, address from, address to, uint256 amount) external;
 
     /// @notice The token's ERC-7943 `forcedTransfer`, on behalf of `agent` (who must hold the role).
-    function assetTokenForcedTransfer(uint256 assetId, address agent, address from, address to, uint256 amount) external;
+    function assetTokenForcedTransfer(
+        uint256 assetId,
+        address agent,
+        address from,
+        address to,
+        uint256 amount
+    ) external;
 
     /// @notice The token's ERC-7943 `setFrozenTokens`, on behalf of `agent`.
     function assetTokenSetFrozen(uint256 assetId, address agent, address wallet, uint256 amount) external;

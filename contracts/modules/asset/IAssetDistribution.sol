@@ -66,13 +66,7 @@ interface IAssetDistribution is IAssetTypes {
         uint40 end
     );
     event RedemptionFunded(uint256 indexed redemptionId, address indexed from, uint256 amount);
-    event AssetRedeemed(
-        uint256 indexed redemptionId,
-        address indexed wallet,
-        uint256 amount,
-        uint256 paid,
-        address to
-    );
+    event AssetRedeemed(uint256 indexed redemptionId, address indexed wallet, uint256 amount, uint256 paid, address to);
     event RedemptionClosed(uint256 indexed redemptionId, address indexed to, uint256 returned);
 
     error DistributionUnknown(uint256 distributionId);

@@ -73,7 +73,7 @@ library LibAsset {
         if (to == address(0)) return (IAssetTypes.Restriction.InvalidReceiver, to);
         AssetStorage.Holding memory fromHolding;
         if (mode != Mode.Mint) {
-            fromHolding = a.holdings[from];
+            fromHolding = loadHolding(a, from);
             if (mode == Mode.Transfer && !isCustodian(from)) {
                 if (!_verified(from)) return (IAssetTypes.Restriction.SenderNotVerified, from);
                 if (fromHolding.flags & AssetStorage.WALLET_FROZEN != 0) {
@@ -154,17 +154,14 @@ library LibAsset {
 
     // ---------------------------------------------------------------- book moves
 
-    /// @dev Moves `amount` from `from` to `to` in the books (checked by the caller) and
-    /// emits the token's `Transfer`. A forced move takes frozen tokens last and lowers the
-    /// frozen amount to what is left.
+    /// @dev Moves `amount` from `from` to `to` in the books (checked by the caller). A
+    /// forced move takes frozen tokens last and lowers the frozen amount to what is left.
+    /// The token emits `Transfer` for its own transfers; other callers call `emitTransfer`.
     function move(uint256 assetId, AssetStorage.Asset storage a, address from, address to, uint256 amount) internal {
-        if (from == to) {
-            // A holder's transfer to itself changes nothing but is still a transfer.
-            DiamondToken(a.token).emitTransfer(from, to, amount);
-            return;
-        }
-        AssetStorage.Holding memory f = a.holdings[from];
-        AssetStorage.Holding memory t = a.holdings[to];
+        // A holder's transfer to itself changes nothing.
+        if (from == to) return;
+        AssetStorage.Holding memory f = loadHolding(a, from);
+        AssetStorage.Holding memory t = loadHolding(a, to);
         uint32 snapshotId = a.snapshotId;
         if (f.checkpointed < snapshotId) _checkpoint(a, from, f, snapshotId);
         if (t.checkpointed < snapshotId) _checkpoint(a, to, t, snapshotId);
@@ -176,9 +173,13 @@ library LibAsset {
             t.balance += uint112(amount);
         }
         if (f.frozen > f.balance) _setFrozen(assetId, a, from, f, f.balance);
-        a.holdings[from] = f;
-        a.holdings[to] = t;
+        storeHolding(a, from, f);
+        storeHolding(a, to, t);
         _identityBooks(assetId, a, from, to, amount, fromLeaves, toJoins);
+    }
+
+    /// @dev Has the asset's token emit `Transfer` for a movement the diamond booked itself.
+    function emitTransfer(AssetStorage.Asset storage a, address from, address to, uint256 amount) internal {
         DiamondToken(a.token).emitTransfer(from, to, amount);
     }
 
@@ -186,7 +187,7 @@ library LibAsset {
         if (a.totalSupply + amount > AssetStorage.MAX_BALANCE) {
             revert IAssetTypes.AssetAmountTooLarge(a.totalSupply + amount, AssetStorage.MAX_BALANCE);
         }
-        AssetStorage.Holding memory t = a.holdings[to];
+        AssetStorage.Holding memory t = loadHolding(a, to);
         uint32 snapshotId = a.snapshotId;
         if (t.checkpointed < snapshotId) _checkpoint(a, to, t, snapshotId);
         bool toJoins = t.balance == 0;
@@ -195,14 +196,14 @@ library LibAsset {
             t.balance += uint112(amount);
             a.totalSupply += uint128(amount);
         }
-        a.holdings[to] = t;
+        storeHolding(a, to, t);
         _identityBooks(assetId, a, address(0), to, amount, false, toJoins);
         DiamondToken(a.token).emitTransfer(address(0), to, amount);
     }
 
     /// @dev Burns `amount` of `from` (frozen tokens last; the frozen amount drops to what is left).
     function burn(uint256 assetId, AssetStorage.Asset storage a, address from, uint256 amount) internal {
-        AssetStorage.Holding memory f = a.holdings[from];
+        AssetStorage.Holding memory f = loadHolding(a, from);
         if (f.balance < amount) {
             revert IAssetTypes.AssetTransferRestricted(assetId, IAssetTypes.Restriction.InsufficientBalance, from);
         }
@@ -215,27 +216,34 @@ library LibAsset {
             a.totalSupply -= uint128(amount);
         }
         if (f.frozen > f.balance) _setFrozen(assetId, a, from, f, f.balance);
-        a.holdings[from] = f;
+        storeHolding(a, from, f);
         _identityBooks(assetId, a, from, address(0), amount, fromLeaves, false);
         DiamondToken(a.token).emitTransfer(from, address(0), amount);
     }
 
     function setFrozen(uint256 assetId, AssetStorage.Asset storage a, address wallet, uint256 amount) internal {
         if (amount > AssetStorage.MAX_FROZEN) revert IAssetTypes.AssetAmountTooLarge(amount, AssetStorage.MAX_FROZEN);
-        AssetStorage.Holding memory h = a.holdings[wallet];
+        AssetStorage.Holding memory h = loadHolding(a, wallet);
         _setFrozen(assetId, a, wallet, h, amount);
-        a.holdings[wallet] = h;
+        storeHolding(a, wallet, h);
     }
 
     /// @dev Locks `amount` more of `wallet`'s tokens until at least `until`.
-    function lock(uint256 assetId, AssetStorage.Asset storage a, address wallet, uint256 amount, uint40 until) internal {
+    function lock(
+        uint256 assetId,
+        AssetStorage.Asset storage a,
+        address wallet,
+        uint256 amount,
+        uint40 until
+    ) internal {
         if (until <= block.timestamp || amount == 0) return;
-        AssetStorage.Lock storage l = a.locks[wallet];
-        uint128 total = l.until > block.timestamp ? l.amount + uint128(amount) : uint128(amount);
-        if (until > l.until || l.until <= block.timestamp) l.until = until;
-        l.amount = total;
+        AssetStorage.Lock storage current = a.locks[wallet];
+        bool running = current.until > block.timestamp;
+        uint128 total = running ? current.amount + uint128(amount) : uint128(amount);
+        if (until > current.until || !running) current.until = until;
+        current.amount = total;
         a.holdings[wallet].flags |= AssetStorage.HAS_LOCK;
-        emit IAssetTypes.AssetLocked(assetId, wallet, total, l.until);
+        emit IAssetTypes.AssetLocked(assetId, wallet, total, current.until);
     }
 
     /// @dev Starts a new snapshot (a distribution's record time) and records the supply.
@@ -246,7 +254,11 @@ library LibAsset {
     }
 
     /// @dev `wallet`'s balance at `snapshotId`: the first checkpoint at or after it, else now.
-    function balanceAt(AssetStorage.Asset storage a, address wallet, uint32 snapshotId) internal view returns (uint256) {
+    function balanceAt(
+        AssetStorage.Asset storage a,
+        address wallet,
+        uint32 snapshotId
+    ) internal view returns (uint256) {
         uint256[] storage cps = a.checkpoints[wallet];
         uint256 low;
         uint256 high = cps.length;
@@ -257,6 +269,36 @@ library LibAsset {
         }
         if (low == cps.length) return a.holdings[wallet].balance;
         return cps[low] & type(uint112).max;
+    }
+
+    /// @dev `wallet`'s holding in one storage read (Solidity would read once per field).
+    function loadHolding(
+        AssetStorage.Asset storage a,
+        address wallet
+    ) internal view returns (AssetStorage.Holding memory h) {
+        AssetStorage.Holding storage stored = a.holdings[wallet];
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(stored.slot)
+        }
+        // The fields from the lowest bits up, as Solidity packs `AssetStorage.Holding`.
+        h.balance = uint112(word);
+        h.frozen = uint104(word >> 112);
+        h.checkpointed = uint32(word >> 216);
+        h.flags = uint8(word >> 248);
+    }
+
+    /// @dev Writes `h` as `wallet`'s holding in one storage write.
+    function storeHolding(AssetStorage.Asset storage a, address wallet, AssetStorage.Holding memory h) internal {
+        AssetStorage.Holding storage stored = a.holdings[wallet];
+        uint256 word =
+            uint256(h.balance) |
+                (uint256(h.frozen) << 112) |
+                (uint256(h.checkpointed) << 216) |
+                (uint256(h.flags) << 248);
+        assembly ("memory-safe") {
+            sstore(stored.slot, word)
+        }
     }
 
     // ---------------------------------------------------------------- payment tokens
@@ -323,14 +365,19 @@ library LibAsset {
         uint64 toRef = LibIdentity.wallet(to).ref;
         uint64 fromRef = mode == Mode.Mint ? 0 : LibIdentity.wallet(from).ref;
         if (toRef == fromRef) return IAssetTypes.Restriction.Success;
-        uint32 maxHolders = a.maxHolders;
-        if (maxHolders != 0 && a.holdings[to].balance == 0 && a.walletsHolding[toRef] == 0) {
+        // Word 1 (the holder limit) is read only for a receiver that holds nothing yet.
+        if (a.holdings[to].balance == 0 && a.walletsHolding[toRef] == 0) {
+            uint32 maxHolders = a.maxHolders;
             bool fromLeaves = fromRef != 0 && fromBalance == amount && a.walletsHolding[fromRef] == 1;
-            if (a.holderCount >= maxHolders && !fromLeaves) return IAssetTypes.Restriction.MaxHoldersReached;
+            if (maxHolders != 0 && a.holderCount >= maxHolders && !fromLeaves) {
+                return IAssetTypes.Restriction.MaxHoldersReached;
+            }
         }
-        uint128 maxBalance = a.maxBalancePerIdentity;
-        if (maxBalance != 0 && a.identityBalance[toRef] + amount > maxBalance) {
-            return IAssetTypes.Restriction.MaxBalanceExceeded;
+        if (a.flags & AssetStorage.IDENTITY_BOOKS != 0) {
+            uint128 maxBalance = a.maxBalancePerIdentity;
+            if (maxBalance != 0 && a.identityBalance[toRef] + amount > maxBalance) {
+                return IAssetTypes.Restriction.MaxBalanceExceeded;
+            }
         }
         return IAssetTypes.Restriction.Success;
     }

@@ -13,17 +13,18 @@ import {LibIdentity} from "./LibIdentity.sol";
 /// @dev Every change of an identity's attested data or status is copied into each of its
 /// wallets' words (at most `MAX_WALLETS`), so a compliance check reads one word per wallet.
 contract IdentityFacet is IIdentity {
-    bytes32 private constant DOMAIN_TYPEHASH =
-        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    bytes32 private constant DOMAIN_TYPEHASH = keccak256(
+        "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+    );
     bytes32 private constant NAME_HASH = keccak256("Finsuite Identity");
     bytes32 private constant VERSION_HASH = keccak256("1");
-    bytes32 private constant DATA_TYPEHASH =
-        keccak256("IdentityData(uint16 jurisdiction,uint8 investorClass,uint40 expiresAt,bytes32 evidenceHash)");
-    bytes32 private constant ATTESTATION_TYPEHASH =
-        keccak256(
-            "Attestation(bytes32 identityId,address wallet,IdentityData data,address provider,uint40 deadline,"
-            "bytes32 nonce)IdentityData(uint16 jurisdiction,uint8 investorClass,uint40 expiresAt,bytes32 evidenceHash)"
-        );
+    bytes32 private constant DATA_TYPEHASH = keccak256(
+        "IdentityData(uint16 jurisdiction,uint8 investorClass,uint40 expiresAt,bytes32 evidenceHash)"
+    );
+    bytes32 private constant ATTESTATION_TYPEHASH = keccak256(
+        "Attestation(bytes32 identityId,address wallet,IdentityData data,address provider,uint40 deadline,"
+        "bytes32 nonce)IdentityData(uint16 jurisdiction,uint8 investorClass,uint40 expiresAt,bytes32 evidenceHash)"
+    );
 
     // ---------------------------------------------------------------- providers
 
@@ -116,6 +117,8 @@ contract IdentityFacet is IIdentity {
             _setData(a.identityId, idn, a.data, a.provider);
         }
         IdentityStorage.Wallet storage w = $.wallets[a.wallet];
+        // A lost wallet keeps its identity number: refuse it before it could match.
+        if (w.lost) revert IdentityWalletLost(a.wallet);
         if (w.ref != idn.ref || w.status == IdentityStatus.None) _addWallet(a.identityId, a.wallet);
     }
 
@@ -244,7 +247,8 @@ contract IdentityFacet is IIdentity {
             revert IdentityWalletTaken(wallet, $.idOf[w.ref]);
         }
         uint8 count = idn.walletCount;
-        if (count >= IdentityStorage.MAX_WALLETS) revert IdentityTooManyWallets(identityId, IdentityStorage.MAX_WALLETS);
+        if (count >= IdentityStorage.MAX_WALLETS)
+            revert IdentityTooManyWallets(identityId, IdentityStorage.MAX_WALLETS);
         idn.walletAt[count] = wallet;
         idn.walletCount = count + 1;
         $.wallets[wallet] = _wordOf(idn);

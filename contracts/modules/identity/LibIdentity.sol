@@ -15,9 +15,21 @@ library LibIdentity {
 
     IIdentity.IdentityCode internal constant VERIFIED = IIdentity.IdentityCode.Verified;
 
-    /// @dev `wallet`'s word: its identity number, status, expiry, jurisdiction and class.
-    function wallet(address account) internal view returns (IdentityStorage.Wallet memory) {
-        return IdentityStorage.layout().wallets[account];
+    /// @dev `wallet`'s word: its identity number, status, expiry, jurisdiction and class,
+    /// decoded from one storage read (Solidity would read the slot once per field).
+    function wallet(address account) internal view returns (IdentityStorage.Wallet memory w) {
+        IdentityStorage.Wallet storage stored = IdentityStorage.layout().wallets[account];
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(stored.slot)
+        }
+        // The fields from the lowest bits up, as Solidity packs `IdentityStorage.Wallet`.
+        w.ref = uint64(word);
+        w.expiresAt = uint40(word >> 64);
+        w.jurisdiction = uint16(word >> 104);
+        w.investorClass = uint8(word >> 120);
+        w.status = IIdentity.IdentityStatus(uint8(word >> 128));
+        w.lost = uint8(word >> 136) != 0;
     }
 
     /// @dev Why a wallet word is or is not verified now.
@@ -46,7 +58,8 @@ library LibIdentity {
         }
         // The registry cuts before it runs the init, so the hook is routed by now.
         if (LibDiamond.loadSelector(hook).isEmpty()) revert IIdentity.IdentityRecoveryHookNotRouted(hook);
-        if (hooks.length >= IdentityStorage.MAX_RECOVERY_HOOKS) revert IIdentity.IdentityRecoveryHooksFull(IdentityStorage.MAX_RECOVERY_HOOKS);
+        if (hooks.length >= IdentityStorage.MAX_RECOVERY_HOOKS)
+            revert IIdentity.IdentityRecoveryHooksFull(IdentityStorage.MAX_RECOVERY_HOOKS);
         hooks.push(IdentityStorage.RecoveryHook(moduleId, hook));
         emit IIdentity.IdentityRecoveryHookRegistered(ModuleId.unwrap(moduleId), hook);
     }
