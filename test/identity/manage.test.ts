@@ -280,11 +280,11 @@ describe("identity: managing identities", function () {
   });
 
   describe("removeIdentityWallet", function () {
-    it("unlinks a wallet, with IdentityWalletRemoved: it is no longer registered", async function () {
+    it("unlinks a wallet, with IdentityWalletRemoved: it is no longer registered but remembers its identity", async function () {
       await expect(f.identity.removeIdentityWallet(ALICE, wallets[1]))
         .to.emit(f.identity, "IdentityWalletRemoved")
         .withArgs(ALICE, wallets[1]);
-      expect(await f.identity.identityOf(wallets[1])).to.equal(ZeroHash);
+      expect(await f.identity.identityOf(wallets[1])).to.equal(ALICE);
       expect(await f.identity.identityCodeOf(wallets[1])).to.equal(IdentityCode.NotRegistered);
       expect(await f.identity.isVerified(wallets[1])).to.equal(false);
       expect(await f.identity.recoveredWalletOf(wallets[1])).to.equal(ZeroAddress);
@@ -313,29 +313,32 @@ describe("identity: managing identities", function () {
         .withArgs(BOB, wallets[2]);
     });
 
-    it("lets a removed wallet be registered again, to the same or another identity", async function () {
+    it("lets a removed wallet be linked again to its own identity only (modules keep per-identity books)", async function () {
       await (await f.identity.removeIdentityWallet(ALICE, wallets[1])).wait();
-      await (await f.identity.addIdentityWallet(BOB, wallets[1])).wait();
-      expect(await f.identity.identityOf(wallets[1])).to.equal(BOB);
-      expect((await f.identity.getIdentity(BOB)).wallets).to.deep.equal([wallets[2], wallets[1]]);
-
-      await (await f.identity.removeIdentityWallet(BOB, wallets[1])).wait();
-      const CAROL = identityId("carol");
-      await onboard(f, CAROL, wallets[1]);
-      expect(await f.identity.identityOf(wallets[1])).to.equal(CAROL);
-
-      await (await f.identity.removeIdentityWallet(CAROL, wallets[1])).wait();
-      await (await f.identity.addIdentityWallet(ALICE, wallets[1])).wait();
+      await expectRefused(() => f.identity.addIdentityWallet(BOB, wallets[1]), "IdentityWalletTaken", [
+        wallets[1],
+        ALICE,
+      ]);
+      const data = await identityData(f);
+      await expectRefused(
+        () => f.identity.registerIdentity(identityId("carol"), wallets[1], data),
+        "IdentityWalletTaken",
+        [wallets[1], ALICE],
+      );
+      await expect(f.identity.addIdentityWallet(ALICE, wallets[1]))
+        .to.emit(f.identity, "IdentityWalletAdded")
+        .withArgs(ALICE, wallets[1]);
       expect(await f.identity.identityOf(wallets[1])).to.equal(ALICE);
       expect(await f.identity.isVerified(wallets[1])).to.equal(true);
     });
 
-    it("a removed wallet keeps no trace of the identity's later changes", async function () {
+    it("a removed wallet keeps no trace of the identity's later changes until it is linked again", async function () {
       await (await f.identity.removeIdentityWallet(ALICE, wallets[1])).wait();
-      await (await f.identity.setIdentityStatus(ALICE, IdentityStatus.Revoked)).wait();
-      await (await f.identity.addIdentityWallet(BOB, wallets[1])).wait();
-      expect(await f.identity.isVerified(wallets[1])).to.equal(true);
-      expect(await f.identity.identityCodeOf(wallets[0])).to.equal(IdentityCode.Revoked);
+      await (await f.identity.setIdentityStatus(ALICE, IdentityStatus.Suspended)).wait();
+      expect(await f.identity.identityCodeOf(wallets[1])).to.equal(IdentityCode.NotRegistered);
+      expect(await f.identity.identityCodeOf(wallets[0])).to.equal(IdentityCode.Suspended);
+      await (await f.identity.addIdentityWallet(ALICE, wallets[1])).wait();
+      expect(await f.identity.identityCodeOf(wallets[1])).to.equal(IdentityCode.Suspended);
     });
 
     it("reverts with IdentityWalletNotOf for a wallet not of the identity (unknown or another's)", async function () {

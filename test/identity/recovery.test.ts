@@ -180,13 +180,9 @@ describe("identity: recoverIdentityWallet", function () {
       }
     });
 
-    // CONTRACT ISSUE: registerWithAttestation skips _addWallet when the submitting wallet's
-    // word still points to the identity (`$.wallets[a.wallet].ref == idn.ref`), and a lost
-    // wallet keeps its identity's ref. So a lost (possibly stolen) wallet submitting an
-    // attestation for its former identity succeeds: it consumes the nonce and overwrites the
-    // identity's data, instead of reverting with IdentityWalletLost. The wallet stays blocked
-    // (WalletLost), but the call should be refused.
-    it.skip("registerWithAttestation reverts with IdentityWalletLost for its former identity", async function () {
+    // Regression: a lost wallet keeps its identity's number, so it once matched its former
+    // identity here and could overwrite that identity's data with an attestation.
+    it("registerWithAttestation reverts with IdentityWalletLost for its former identity", async function () {
       const a = await attestation(f, ALICE, lost.address, { data: await identityData(f, { investorClass: 3 }) });
       await expectUnchanged(
         () =>
