@@ -119,9 +119,7 @@ contract AssetFacet is IAsset {
 
     /// @inheritdoc IAsset
     function assetTokenTransfer(uint256 assetId, address spender, address from, address to, uint256 amount) external {
-        AssetStorage.Asset storage a = _fromToken(assetId);
-        LibAsset.enforce(assetId, a, LibAsset.Mode.Transfer, spender, from, to, amount);
-        LibAsset.move(assetId, a, from, to, amount);
+        LibAsset.transfer(assetId, _fromToken(assetId), LibAsset.Mode.Transfer, spender, from, to, amount);
     }
 
     /// @inheritdoc IAsset
@@ -169,9 +167,8 @@ contract AssetFacet is IAsset {
         address lost,
         address replacement
     ) private {
-        LibAsset.enforce(assetId, a, LibAsset.Mode.Forced, lost, lost, replacement, h.balance);
         AssetStorage.Lock memory lock = a.locks[lost];
-        LibAsset.move(assetId, a, lost, replacement, h.balance);
+        LibAsset.transfer(assetId, a, LibAsset.Mode.Forced, lost, lost, replacement, h.balance);
         LibAsset.emitTransfer(a, lost, replacement, h.balance);
         AssetStorage.Holding storage target = a.holdings[replacement];
         if (h.frozen != 0) LibAsset.setFrozen(assetId, a, replacement, target.frozen + h.frozen);
@@ -190,8 +187,7 @@ contract AssetFacet is IAsset {
         AssetStorage.Asset storage a = LibAsset.asset(assetId);
         if (from == to) revert AssetSelfTransfer(assetId, from);
         if (amount == 0) revert AssetZeroAmount();
-        LibAsset.enforce(assetId, a, LibAsset.Mode.Forced, agent, from, to, amount);
-        LibAsset.move(assetId, a, from, to, amount);
+        LibAsset.transfer(assetId, a, LibAsset.Mode.Forced, agent, from, to, amount);
         LibAsset.emitTransfer(a, from, to, amount);
         emit AssetForcedTransfer(assetId, from, to, amount, agent);
         AssetToken(a.token).emitForcedTransfer(from, to, amount);

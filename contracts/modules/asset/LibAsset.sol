@@ -33,6 +33,11 @@ library LibAsset {
     }
 
     uint256 private constant BALANCE_BITS = 112;
+    uint256 private constant BALANCE_MASK = type(uint112).max;
+    uint256 private constant FROZEN_SHIFT = 112;
+    uint256 private constant FROZEN_MASK = type(uint104).max;
+    uint256 private constant CHECKPOINT_SHIFT = 216;
+    uint256 private constant FLAGS_SHIFT = 248;
 
     // ---------------------------------------------------------------- lookups
 
@@ -57,8 +62,8 @@ library LibAsset {
     // ---------------------------------------------------------------- the compliance check
 
     /// @dev Why moving `amount` from `from` to `to` by `spender` would be refused, and the
-    /// account concerned; `Success` when it would pass. A view: the movement functions
-    /// revert with its answer, and the ERC-1404 / ERC-7943 views return it.
+    /// account concerned; `Success` when it would pass. The movement functions revert with
+    /// its answer, and the ERC-1404 / ERC-7943 views return it.
     function check(
         AssetStorage.Asset storage a,
         Mode mode,
@@ -66,41 +71,8 @@ library LibAsset {
         address from,
         address to,
         uint256 amount
-    ) internal view returns (IAssetTypes.Restriction, address) {
-        if (mode == Mode.Transfer && a.flags & AssetStorage.PAUSED != 0) {
-            return (IAssetTypes.Restriction.Paused, address(0));
-        }
-        if (to == address(0)) return (IAssetTypes.Restriction.InvalidReceiver, to);
-        AssetStorage.Holding memory fromHolding;
-        if (mode != Mode.Mint) {
-            fromHolding = loadHolding(a, from);
-            if (mode == Mode.Transfer && !isCustodian(from)) {
-                if (!_verified(from)) return (IAssetTypes.Restriction.SenderNotVerified, from);
-                if (fromHolding.flags & AssetStorage.WALLET_FROZEN != 0) {
-                    return (IAssetTypes.Restriction.SenderFrozen, from);
-                }
-            }
-            if (mode == Mode.Transfer && spender != from && !isCustodian(spender)) {
-                if (!_verified(spender)) return (IAssetTypes.Restriction.SpenderNotVerified, spender);
-                if (a.holdings[spender].flags & AssetStorage.WALLET_FROZEN != 0) {
-                    return (IAssetTypes.Restriction.SpenderFrozen, spender);
-                }
-            }
-        }
-        IAssetTypes.Restriction r = receiverRestriction(a, to);
-        if (r != IAssetTypes.Restriction.Success) return (r, to);
-        if (mode != Mode.Mint) {
-            if (fromHolding.balance < amount) return (IAssetTypes.Restriction.InsufficientBalance, from);
-            if (mode == Mode.Transfer && available(a, from, fromHolding) < amount) {
-                return (IAssetTypes.Restriction.BalanceFrozenOrLocked, from);
-            }
-        }
-        r = _identityLimits(a, mode, from, to, amount, fromHolding.balance);
-        if (r != IAssetTypes.Restriction.Success) return (r, to);
-        if (mode == Mode.Mint && a.cap != 0 && a.totalSupply + amount > a.cap) {
-            return (IAssetTypes.Restriction.CapExceeded, address(0));
-        }
-        return (IAssetTypes.Restriction.Success, address(0));
+    ) internal view returns (IAssetTypes.Restriction r, address account) {
+        (r, account, ) = _check(a, mode, spender, from, to, amount);
     }
 
     /// @dev Reverts with `check`'s answer unless it is `Success`.
@@ -113,8 +85,24 @@ library LibAsset {
         address to,
         uint256 amount
     ) internal view {
-        (IAssetTypes.Restriction r, address account) = check(a, mode, spender, from, to, amount);
+        (IAssetTypes.Restriction r, address account, ) = _check(a, mode, spender, from, to, amount);
         if (r != IAssetTypes.Restriction.Success) revert IAssetTypes.AssetTransferRestricted(assetId, r, account);
+    }
+
+    /// @dev Checks and books a movement in one pass: the words the check reads are the
+    /// ones the booking writes (a holder's transfer, a forced transfer).
+    function transfer(
+        uint256 assetId,
+        AssetStorage.Asset storage a,
+        Mode mode,
+        address spender,
+        address from,
+        address to,
+        uint256 amount
+    ) internal {
+        (IAssetTypes.Restriction r, address account, Parties memory p) = _check(a, mode, spender, from, to, amount);
+        if (r != IAssetTypes.Restriction.Success) revert IAssetTypes.AssetTransferRestricted(assetId, r, account);
+        _move(assetId, a, from, to, amount, p);
     }
 
     /// @dev Whether `to` may receive the asset: verified, not frozen, its jurisdiction and
@@ -124,18 +112,7 @@ library LibAsset {
         address to
     ) internal view returns (IAssetTypes.Restriction) {
         if (isCustodian(to)) return IAssetTypes.Restriction.Success;
-        IdentityStorage.Wallet memory w = LibIdentity.wallet(to);
-        if (LibIdentity.code(w) != IIdentity.IdentityCode.Verified) {
-            return IAssetTypes.Restriction.ReceiverNotVerified;
-        }
-        if (a.holdings[to].flags & AssetStorage.WALLET_FROZEN != 0) return IAssetTypes.Restriction.ReceiverFrozen;
-        uint8 flags = a.flags;
-        if (flags & AssetStorage.JURISDICTION_RULE != 0 && !_jurisdictionAllowed(a, w.jurisdiction)) {
-            return IAssetTypes.Restriction.JurisdictionNotAllowed;
-        }
-        uint16 classes = a.investorClasses;
-        if (classes != 0 && (classes >> w.investorClass) & 1 == 0) return IAssetTypes.Restriction.ClassNotAllowed;
-        return IAssetTypes.Restriction.Success;
+        return _receiverRule(a, LibIdentity.walletWord(to), _load(a, to));
     }
 
     /// @dev What `wallet` may move by itself: balance − frozen − locked (while locked).
@@ -143,13 +120,8 @@ library LibAsset {
         AssetStorage.Asset storage a,
         address wallet,
         AssetStorage.Holding memory h
-    ) internal view returns (uint256 free) {
-        uint256 held = h.frozen;
-        if (h.flags & AssetStorage.HAS_LOCK != 0) {
-            AssetStorage.Lock memory walletLock = a.locks[wallet];
-            if (walletLock.until > block.timestamp) held += walletLock.amount;
-        }
-        return h.balance > held ? h.balance - held : 0;
+    ) internal view returns (uint256) {
+        return _available(a, wallet, _pack(h));
     }
 
     // ---------------------------------------------------------------- book moves
@@ -158,24 +130,12 @@ library LibAsset {
     /// forced move takes frozen tokens last and lowers the frozen amount to what is left.
     /// The token emits `Transfer` for its own transfers; other callers call `emitTransfer`.
     function move(uint256 assetId, AssetStorage.Asset storage a, address from, address to, uint256 amount) internal {
-        // A holder's transfer to itself changes nothing.
-        if (from == to) return;
-        AssetStorage.Holding memory f = loadHolding(a, from);
-        AssetStorage.Holding memory t = loadHolding(a, to);
-        uint32 snapshotId = a.snapshotId;
-        if (f.checkpointed < snapshotId) _checkpoint(a, from, f, snapshotId);
-        if (t.checkpointed < snapshotId) _checkpoint(a, to, t, snapshotId);
-        bool fromLeaves = f.balance == amount && amount != 0;
-        bool toJoins = t.balance == 0 && amount != 0;
-        unchecked {
-            // The check refused amount > balance; the receiver's balance stays below the supply.
-            f.balance -= uint112(amount);
-            t.balance += uint112(amount);
-        }
-        if (f.frozen > f.balance) _setFrozen(assetId, a, from, f, f.balance);
-        storeHolding(a, from, f);
-        storeHolding(a, to, t);
-        _identityBooks(assetId, a, from, to, amount, fromLeaves, toJoins);
+        Parties memory p;
+        p.fromHolding = _load(a, from);
+        p.toHolding = _load(a, to);
+        p.fromRef = _refOf(from);
+        p.toRef = _refOf(to);
+        _move(assetId, a, from, to, amount, p);
     }
 
     /// @dev Has the asset's token emit `Transfer` for a movement the diamond booked itself.
@@ -183,52 +143,44 @@ library LibAsset {
         DiamondToken(a.token).emitTransfer(from, to, amount);
     }
 
+    /// @dev Mints `amount` to `to` (checked by the caller) and emits the token's `Transfer`.
     function mint(uint256 assetId, AssetStorage.Asset storage a, address to, uint256 amount) internal {
-        if (a.totalSupply + amount > AssetStorage.MAX_BALANCE) {
-            revert IAssetTypes.AssetAmountTooLarge(a.totalSupply + amount, AssetStorage.MAX_BALANCE);
-        }
-        AssetStorage.Holding memory t = loadHolding(a, to);
-        uint32 snapshotId = a.snapshotId;
-        if (t.checkpointed < snapshotId) _checkpoint(a, to, t, snapshotId);
-        bool toJoins = t.balance == 0;
-        unchecked {
-            // Below MAX_BALANCE, checked above.
-            t.balance += uint112(amount);
-            a.totalSupply += uint128(amount);
-        }
-        storeHolding(a, to, t);
-        _identityBooks(assetId, a, address(0), to, amount, false, toJoins);
-        DiamondToken(a.token).emitTransfer(address(0), to, amount);
+        uint256 supply = a.totalSupply + amount;
+        if (supply > AssetStorage.MAX_BALANCE) revert IAssetTypes.AssetAmountTooLarge(supply, AssetStorage.MAX_BALANCE);
+        uint256 t = _checkpointed(a, to, _load(a, to));
+        bool toJoins = t & BALANCE_MASK == 0;
+        // Below MAX_BALANCE, checked above: the balance bits cannot carry into the next field.
+        _store(a, to, t + amount);
+        a.totalSupply = uint128(supply);
+        _identityBooks(assetId, a, 0, _refOf(to), amount, false, toJoins);
+        emitTransfer(a, address(0), to, amount);
     }
 
-    /// @dev Burns `amount` of `from` (frozen tokens last; the frozen amount drops to what is left).
+    /// @dev Burns `amount` of `from` (frozen tokens last; the frozen amount drops to what is
+    /// left) and emits the token's `Transfer`.
     function burn(uint256 assetId, AssetStorage.Asset storage a, address from, uint256 amount) internal {
-        AssetStorage.Holding memory f = loadHolding(a, from);
-        if (f.balance < amount) {
+        uint256 f = _load(a, from);
+        uint256 balance = f & BALANCE_MASK;
+        if (balance < amount) {
             revert IAssetTypes.AssetTransferRestricted(assetId, IAssetTypes.Restriction.InsufficientBalance, from);
         }
-        uint32 snapshotId = a.snapshotId;
-        if (f.checkpointed < snapshotId) _checkpoint(a, from, f, snapshotId);
-        bool fromLeaves = f.balance == amount;
+        f = _checkpointed(a, from, f);
         unchecked {
             // Checked above; the supply is at least any balance.
-            f.balance -= uint112(amount);
+            f = _capFrozen(assetId, a, from, f - amount, balance - amount);
             a.totalSupply -= uint128(amount);
         }
-        if (f.frozen > f.balance) _setFrozen(assetId, a, from, f, f.balance);
-        storeHolding(a, from, f);
-        _identityBooks(assetId, a, from, address(0), amount, fromLeaves, false);
-        DiamondToken(a.token).emitTransfer(from, address(0), amount);
+        _store(a, from, f);
+        _identityBooks(assetId, a, _refOf(from), 0, amount, balance == amount, false);
+        emitTransfer(a, from, address(0), amount);
     }
 
+    /// @dev Sets `wallet`'s frozen amount (ERC-7943: may exceed its balance).
     function setFrozen(uint256 assetId, AssetStorage.Asset storage a, address wallet, uint256 amount) internal {
         if (amount > AssetStorage.MAX_FROZEN) revert IAssetTypes.AssetAmountTooLarge(amount, AssetStorage.MAX_FROZEN);
-        AssetStorage.Holding memory h = loadHolding(a, wallet);
-        _setFrozen(assetId, a, wallet, h, amount);
-        storeHolding(a, wallet, h);
+        _store(a, wallet, _withFrozen(assetId, a, wallet, _load(a, wallet), amount));
     }
 
-    /// @dev Locks `amount` more of `wallet`'s tokens until at least `until`.
     function lock(
         uint256 assetId,
         AssetStorage.Asset storage a,
@@ -276,29 +228,11 @@ library LibAsset {
         AssetStorage.Asset storage a,
         address wallet
     ) internal view returns (AssetStorage.Holding memory h) {
-        AssetStorage.Holding storage stored = a.holdings[wallet];
-        uint256 word;
-        assembly ("memory-safe") {
-            word := sload(stored.slot)
-        }
-        // The fields from the lowest bits up, as Solidity packs `AssetStorage.Holding`.
+        uint256 word = _load(a, wallet);
         h.balance = uint112(word);
-        h.frozen = uint104(word >> 112);
-        h.checkpointed = uint32(word >> 216);
-        h.flags = uint8(word >> 248);
-    }
-
-    /// @dev Writes `h` as `wallet`'s holding in one storage write.
-    function storeHolding(AssetStorage.Asset storage a, address wallet, AssetStorage.Holding memory h) internal {
-        AssetStorage.Holding storage stored = a.holdings[wallet];
-        uint256 word =
-            uint256(h.balance) |
-                (uint256(h.frozen) << 112) |
-                (uint256(h.checkpointed) << 216) |
-                (uint256(h.flags) << 248);
-        assembly ("memory-safe") {
-            sstore(stored.slot, word)
-        }
+        h.frozen = uint104(word >> FROZEN_SHIFT);
+        h.checkpointed = uint32(word >> CHECKPOINT_SHIFT);
+        h.flags = uint8(word >> FLAGS_SHIFT);
     }
 
     // ---------------------------------------------------------------- payment tokens
@@ -339,42 +273,136 @@ library LibAsset {
 
     // ---------------------------------------------------------------- internals
 
-    function _verified(address wallet) private view returns (bool) {
-        return LibIdentity.code(LibIdentity.wallet(wallet)) == IIdentity.IdentityCode.Verified;
+    /// @dev The words a movement reads, loaded once by the check and reused by the booking.
+    struct Parties {
+        uint256 fromHolding;
+        uint256 toHolding;
+        /// Identity numbers; 0 for the zero address and the custodian.
+        uint64 fromRef;
+        uint64 toRef;
     }
 
-    function _jurisdictionAllowed(AssetStorage.Asset storage a, uint16 jurisdiction) private view returns (bool) {
-        uint256 packed = a.jurisdictions;
-        uint256 count = a.jurisdictionCount;
-        for (uint256 i; i < count; ++i) {
-            if (uint16(packed >> (16 * i)) == jurisdiction) return true;
-        }
-        return false;
-    }
-
-    /// @dev The holder-count and per-identity-balance rules for the receiver.
-    function _identityLimits(
+    function _check(
         AssetStorage.Asset storage a,
         Mode mode,
+        address spender,
         address from,
         address to,
-        uint256 amount,
-        uint256 fromBalance
-    ) private view returns (IAssetTypes.Restriction) {
-        if (isCustodian(to)) return IAssetTypes.Restriction.Success;
-        uint64 toRef = LibIdentity.wallet(to).ref;
-        uint64 fromRef = mode == Mode.Mint ? 0 : LibIdentity.wallet(from).ref;
-        if (toRef == fromRef) return IAssetTypes.Restriction.Success;
-        // Word 1 (the holder limit) is read only for a receiver that holds nothing yet.
-        if (a.holdings[to].balance == 0 && a.walletsHolding[toRef] == 0) {
-            uint32 maxHolders = a.maxHolders;
-            bool fromLeaves = fromRef != 0 && fromBalance == amount && a.walletsHolding[fromRef] == 1;
-            if (maxHolders != 0 && a.holderCount >= maxHolders && !fromLeaves) {
-                return IAssetTypes.Restriction.MaxHoldersReached;
+        uint256 amount
+    ) private view returns (IAssetTypes.Restriction, address, Parties memory p) {
+        uint8 flags = a.flags;
+        if (mode == Mode.Transfer && flags & AssetStorage.PAUSED != 0) {
+            return (IAssetTypes.Restriction.Paused, address(0), p);
+        }
+        if (to == address(0)) return (IAssetTypes.Restriction.InvalidReceiver, to, p);
+        if (mode != Mode.Mint) {
+            p.fromHolding = _load(a, from);
+            IAssetTypes.Restriction r = _senderRule(a, mode, spender, from, p);
+            if (r != IAssetTypes.Restriction.Success) {
+                return (r, r < IAssetTypes.Restriction.SpenderNotVerified ? from : spender, p);
             }
         }
-        if (a.flags & AssetStorage.IDENTITY_BOOKS != 0) {
-            uint128 maxBalance = a.maxBalancePerIdentity;
+        p.toHolding = _load(a, to);
+        if (!isCustodian(to)) {
+            uint256 word = LibIdentity.walletWord(to);
+            p.toRef = LibIdentity.refOf(word);
+            IAssetTypes.Restriction r = _receiverRule(a, word, p.toHolding);
+            if (r != IAssetTypes.Restriction.Success) return (r, to, p);
+        }
+        if (mode != Mode.Mint) {
+            if (p.fromHolding & BALANCE_MASK < amount) return (IAssetTypes.Restriction.InsufficientBalance, from, p);
+            if (mode == Mode.Transfer && _available(a, from, p.fromHolding) < amount) {
+                return (IAssetTypes.Restriction.BalanceFrozenOrLocked, from, p);
+            }
+        }
+        IAssetTypes.Restriction limit = _identityLimits(a, flags, p, amount);
+        if (limit != IAssetTypes.Restriction.Success) return (limit, to, p);
+        if (mode == Mode.Mint) {
+            uint256 cap = a.cap;
+            if (cap != 0 && a.totalSupply + amount > cap) return (IAssetTypes.Restriction.CapExceeded, address(0), p);
+        }
+        return (IAssetTypes.Restriction.Success, address(0), p);
+    }
+
+    /// @dev The sender's and the spender's rules; records the sender's identity number.
+    function _senderRule(
+        AssetStorage.Asset storage a,
+        Mode mode,
+        address spender,
+        address from,
+        Parties memory p
+    ) private view returns (IAssetTypes.Restriction) {
+        if (!isCustodian(from)) {
+            uint256 word = LibIdentity.walletWord(from);
+            p.fromRef = LibIdentity.refOf(word);
+            if (mode == Mode.Transfer) {
+                if (!LibIdentity.isVerifiedWord(word)) return IAssetTypes.Restriction.SenderNotVerified;
+                if ((p.fromHolding >> FLAGS_SHIFT) & AssetStorage.WALLET_FROZEN != 0) {
+                    return IAssetTypes.Restriction.SenderFrozen;
+                }
+            }
+        }
+        if (mode == Mode.Transfer && spender != from && !isCustodian(spender)) {
+            if (!LibIdentity.isVerifiedWord(LibIdentity.walletWord(spender))) {
+                return IAssetTypes.Restriction.SpenderNotVerified;
+            }
+            if ((_load(a, spender) >> FLAGS_SHIFT) & AssetStorage.WALLET_FROZEN != 0) {
+                return IAssetTypes.Restriction.SpenderFrozen;
+            }
+        }
+        return IAssetTypes.Restriction.Success;
+    }
+
+    /// @dev The receiver's rules from its identity word and its holding word.
+    function _receiverRule(
+        AssetStorage.Asset storage a,
+        uint256 word,
+        uint256 holding
+    ) private view returns (IAssetTypes.Restriction) {
+        if (!LibIdentity.isVerifiedWord(word)) return IAssetTypes.Restriction.ReceiverNotVerified;
+        if ((holding >> FLAGS_SHIFT) & AssetStorage.WALLET_FROZEN != 0) return IAssetTypes.Restriction.ReceiverFrozen;
+        if (a.flags & AssetStorage.JURISDICTION_RULE != 0) {
+            uint256 jurisdiction = LibIdentity.jurisdictionOf(word);
+            uint256 packed = a.jurisdictions;
+            uint256 count = a.jurisdictionCount;
+            bool allowed;
+            for (uint256 i; i < count; ++i) {
+                if ((packed >> (16 * i)) & 0xffff == jurisdiction) {
+                    allowed = true;
+                    break;
+                }
+            }
+            if (!allowed) return IAssetTypes.Restriction.JurisdictionNotAllowed;
+        }
+        uint256 classes = a.investorClasses;
+        if (classes != 0 && (classes >> LibIdentity.classOf(word)) & 1 == 0) {
+            return IAssetTypes.Restriction.ClassNotAllowed;
+        }
+        return IAssetTypes.Restriction.Success;
+    }
+
+    /// @dev The holder-count and per-identity-balance rules for the receiver's identity.
+    function _identityLimits(
+        AssetStorage.Asset storage a,
+        uint8 flags,
+        Parties memory p,
+        uint256 amount
+    ) private view returns (IAssetTypes.Restriction) {
+        uint64 toRef = p.toRef;
+        // The custodian, or a move between two wallets of one identity.
+        if (toRef == 0 || toRef == p.fromRef) return IAssetTypes.Restriction.Success;
+        // Word 1 (the holder limit) is read only for a receiver whose identity holds nothing.
+        if (p.toHolding & BALANCE_MASK == 0 && a.walletsHolding[toRef] == 0) {
+            uint32 maxHolders = a.maxHolders;
+            if (maxHolders != 0 && a.holderCount >= maxHolders) {
+                uint64 fromRef = p.fromRef;
+                bool fromLeaves =
+                    fromRef != 0 && p.fromHolding & BALANCE_MASK == amount && a.walletsHolding[fromRef] == 1;
+                if (!fromLeaves) return IAssetTypes.Restriction.MaxHoldersReached;
+            }
+        }
+        if (flags & AssetStorage.IDENTITY_BOOKS != 0) {
+            uint256 maxBalance = a.maxBalancePerIdentity;
             if (maxBalance != 0 && a.identityBalance[toRef] + amount > maxBalance) {
                 return IAssetTypes.Restriction.MaxBalanceExceeded;
             }
@@ -382,25 +410,62 @@ library LibAsset {
         return IAssetTypes.Restriction.Success;
     }
 
-    /// @dev Holders per identity and per-identity balances after a move. The custodian and
-    /// the zero address have no identity (ref 0) and count for nothing.
-    function _identityBooks(
+    function _available(AssetStorage.Asset storage a, address wallet, uint256 holding) private view returns (uint256) {
+        uint256 held = (holding >> FROZEN_SHIFT) & FROZEN_MASK;
+        if ((holding >> FLAGS_SHIFT) & AssetStorage.HAS_LOCK != 0) {
+            AssetStorage.Lock memory walletLock = a.locks[wallet];
+            if (walletLock.until > block.timestamp) held += walletLock.amount;
+        }
+        uint256 balance = holding & BALANCE_MASK;
+        return balance > held ? balance - held : 0;
+    }
+
+    function _move(
         uint256 assetId,
         AssetStorage.Asset storage a,
         address from,
         address to,
         uint256 amount,
+        Parties memory p
+    ) private {
+        // A holder's transfer to itself changes nothing.
+        if (from == to) return;
+        uint256 f = _checkpointed(a, from, p.fromHolding);
+        uint256 t = _checkpointed(a, to, p.toHolding);
+        uint256 fromBalance = f & BALANCE_MASK;
+        uint256 toBalance = t & BALANCE_MASK;
+        unchecked {
+            // The check refused amount > balance, and no balance exceeds the supply (< 2^112):
+            // the balance bits neither borrow from nor carry into the next field.
+            f = _capFrozen(assetId, a, from, f - amount, fromBalance - amount);
+            t += amount;
+        }
+        _store(a, from, f);
+        _store(a, to, t);
+        bool moved = amount != 0;
+        _identityBooks(assetId, a, p.fromRef, p.toRef, amount, moved && fromBalance == amount, moved && toBalance == 0);
+    }
+
+    /// @dev Holders per identity and per-identity balances after a move. The custodian and
+    /// the zero address have no identity (ref 0) and count for nothing.
+    function _identityBooks(
+        uint256 assetId,
+        AssetStorage.Asset storage a,
+        uint64 fromRef,
+        uint64 toRef,
+        uint256 amount,
         bool fromLeaves,
         bool toJoins
     ) private {
-        uint64 fromRef = from == address(0) || isCustodian(from) ? 0 : LibIdentity.wallet(from).ref;
-        uint64 toRef = to == address(0) || isCustodian(to) ? 0 : LibIdentity.wallet(to).ref;
-        uint32 holders = a.holderCount;
-        if (fromLeaves && fromRef != 0 && --a.walletsHolding[fromRef] == 0) --holders;
-        if (toJoins && toRef != 0 && a.walletsHolding[toRef]++ == 0) ++holders;
-        if (holders != a.holderCount) {
-            a.holderCount = holders;
-            emit IAssetTypes.AssetHolderCountChanged(assetId, holders);
+        if (fromLeaves && fromRef != 0) {
+            uint256 left = a.walletsHolding[fromRef] - 1;
+            a.walletsHolding[fromRef] = left;
+            if (left == 0) _setHolderCount(assetId, a, a.holderCount - 1);
+        }
+        if (toJoins && toRef != 0) {
+            uint256 before = a.walletsHolding[toRef];
+            a.walletsHolding[toRef] = before + 1;
+            if (before == 0) _setHolderCount(assetId, a, a.holderCount + 1);
         }
         if (fromRef != toRef && a.flags & AssetStorage.IDENTITY_BOOKS != 0) {
             if (fromRef != 0) a.identityBalance[fromRef] -= amount;
@@ -408,25 +473,69 @@ library LibAsset {
         }
     }
 
-    function _checkpoint(
-        AssetStorage.Asset storage a,
-        address wallet,
-        AssetStorage.Holding memory h,
-        uint32 snapshotId
-    ) private {
-        a.checkpoints[wallet].push((uint256(snapshotId) << BALANCE_BITS) | h.balance);
-        h.checkpointed = snapshotId;
+    function _setHolderCount(uint256 assetId, AssetStorage.Asset storage a, uint32 holders) private {
+        a.holderCount = holders;
+        emit IAssetTypes.AssetHolderCountChanged(assetId, holders);
     }
 
-    function _setFrozen(
+    /// @dev Records `wallet`'s balance for the snapshots taken since its last change.
+    function _checkpointed(AssetStorage.Asset storage a, address wallet, uint256 holding) private returns (uint256) {
+        uint256 snapshotId = a.snapshotId;
+        if (uint32(holding >> CHECKPOINT_SHIFT) >= snapshotId) return holding;
+        a.checkpoints[wallet].push((snapshotId << BALANCE_BITS) | (holding & BALANCE_MASK));
+        return (holding & ~(uint256(type(uint32).max) << CHECKPOINT_SHIFT)) | (snapshotId << CHECKPOINT_SHIFT);
+    }
+
+    /// @dev Lowers the frozen amount to `balance` when it exceeds it (tokens taken by force).
+    function _capFrozen(
         uint256 assetId,
         AssetStorage.Asset storage a,
         address wallet,
-        AssetStorage.Holding memory h,
+        uint256 holding,
+        uint256 balance
+    ) private returns (uint256) {
+        if ((holding >> FROZEN_SHIFT) & FROZEN_MASK <= balance) return holding;
+        return _withFrozen(assetId, a, wallet, holding, balance);
+    }
+
+    function _withFrozen(
+        uint256 assetId,
+        AssetStorage.Asset storage a,
+        address wallet,
+        uint256 holding,
         uint256 amount
-    ) private {
-        h.frozen = uint104(amount);
+    ) private returns (uint256) {
         emit IAssetTypes.AssetTokensFrozen(assetId, wallet, amount);
         AssetToken(a.token).emitFrozen(wallet, amount);
+        return (holding & ~(FROZEN_MASK << FROZEN_SHIFT)) | (amount << FROZEN_SHIFT);
+    }
+
+    function _refOf(address account) private view returns (uint64) {
+        if (account == address(0) || isCustodian(account)) return 0;
+        return LibIdentity.refOf(LibIdentity.walletWord(account));
+    }
+
+    /// @dev A holding's word: balance (bits 0-111), frozen (112-215), the last snapshot
+    /// checkpointed (216-247), flags (248-255), as Solidity packs `AssetStorage.Holding`.
+    function _load(AssetStorage.Asset storage a, address wallet) private view returns (uint256 word) {
+        AssetStorage.Holding storage stored = a.holdings[wallet];
+        assembly ("memory-safe") {
+            word := sload(stored.slot)
+        }
+    }
+
+    function _store(AssetStorage.Asset storage a, address wallet, uint256 word) private {
+        AssetStorage.Holding storage stored = a.holdings[wallet];
+        assembly ("memory-safe") {
+            sstore(stored.slot, word)
+        }
+    }
+
+    function _pack(AssetStorage.Holding memory h) private pure returns (uint256) {
+        return
+            uint256(h.balance) |
+            (uint256(h.frozen) << FROZEN_SHIFT) |
+            (uint256(h.checkpointed) << CHECKPOINT_SHIFT) |
+            (uint256(h.flags) << FLAGS_SHIFT);
     }
 }

@@ -15,21 +15,46 @@ library LibIdentity {
 
     IIdentity.IdentityCode internal constant VERIFIED = IIdentity.IdentityCode.Verified;
 
-    /// @dev `wallet`'s word: its identity number, status, expiry, jurisdiction and class,
-    /// decoded from one storage read (Solidity would read the slot once per field).
+    /// @dev `wallet`'s word: its identity number, status, expiry, jurisdiction and class.
     function wallet(address account) internal view returns (IdentityStorage.Wallet memory w) {
+        uint256 word = walletWord(account);
+        w.ref = refOf(word);
+        w.expiresAt = uint40(word >> 64);
+        w.jurisdiction = uint16(jurisdictionOf(word));
+        w.investorClass = uint8(classOf(word));
+        w.status = IIdentity.IdentityStatus(uint8(word >> 128));
+        w.lost = uint8(word >> 136) != 0;
+    }
+
+    // The raw wallet word, for compliance checks that read it once and decode what they
+    // need. Its fields from the lowest bits up, as Solidity packs `IdentityStorage.Wallet`:
+    // ref (0-63), expiresAt (64-103), jurisdiction (104-119), class (120-127), status
+    // (128-135), lost (136-143).
+
+    function walletWord(address account) internal view returns (uint256 word) {
         IdentityStorage.Wallet storage stored = IdentityStorage.layout().wallets[account];
-        uint256 word;
         assembly ("memory-safe") {
             word := sload(stored.slot)
         }
-        // The fields from the lowest bits up, as Solidity packs `IdentityStorage.Wallet`.
-        w.ref = uint64(word);
-        w.expiresAt = uint40(word >> 64);
-        w.jurisdiction = uint16(word >> 104);
-        w.investorClass = uint8(word >> 120);
-        w.status = IIdentity.IdentityStatus(uint8(word >> 128));
-        w.lost = uint8(word >> 136) != 0;
+    }
+
+    function refOf(uint256 word) internal pure returns (uint64) {
+        return uint64(word);
+    }
+
+    function jurisdictionOf(uint256 word) internal pure returns (uint256) {
+        return (word >> 104) & 0xffff;
+    }
+
+    function classOf(uint256 word) internal pure returns (uint256) {
+        return (word >> 120) & 0xff;
+    }
+
+    /// @dev Verified: active, not lost, and `block.timestamp < expiresAt` (as `code`).
+    function isVerifiedWord(uint256 word) internal view returns (bool) {
+        // Status Active and the lost flag clear, in one comparison of bits 128-143.
+        bool active = (word >> 128) & 0xffff == uint8(IIdentity.IdentityStatus.Active);
+        return active && (word >> 64) & 0xffffffffff > block.timestamp;
     }
 
     /// @dev Why a wallet word is or is not verified now.
