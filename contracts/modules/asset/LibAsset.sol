@@ -6,8 +6,6 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 
 import {LibAccess} from "../../access/LibAccess.sol";
 import {DiamondToken} from "../../tokens/DiamondToken.sol";
-import {IIdentity} from "../identity/IIdentity.sol";
-import {IdentityStorage} from "../identity/IdentityStorage.sol";
 import {LibIdentity} from "../identity/LibIdentity.sol";
 import {AssetStorage} from "./AssetStorage.sol";
 import {AssetToken} from "./AssetToken.sol";
