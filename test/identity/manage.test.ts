@@ -292,16 +292,35 @@ describe("identity: managing identities", function () {
       expect(await f.identity.isVerified(wallets[0])).to.equal(true);
     });
 
-    it("moves the last wallet into the removed one's place", async function () {
+    it("keeps the other wallets in linking order, whichever is removed (first, middle, last)", async function () {
       const [c, d] = addresses(2);
       await (await f.identity.addIdentityWallet(ALICE, c)).wait();
       await (await f.identity.addIdentityWallet(ALICE, d)).wait();
       await (await f.identity.removeIdentityWallet(ALICE, wallets[1])).wait();
-      expect((await f.identity.getIdentity(ALICE)).wallets).to.deep.equal([wallets[0], d, c]);
-      await (await f.identity.removeIdentityWallet(ALICE, c)).wait();
-      expect((await f.identity.getIdentity(ALICE)).wallets).to.deep.equal([wallets[0], d]);
+      expect((await f.identity.getIdentity(ALICE)).wallets).to.deep.equal([wallets[0], c, d]);
+      await (await f.identity.removeIdentityWallet(ALICE, d)).wait();
+      expect((await f.identity.getIdentity(ALICE)).wallets).to.deep.equal([wallets[0], c]);
       await (await f.identity.removeIdentityWallet(ALICE, wallets[0])).wait();
-      expect((await f.identity.getIdentity(ALICE)).wallets).to.deep.equal([d]);
+      expect((await f.identity.getIdentity(ALICE)).wallets).to.deep.equal([c]);
+      await (await f.identity.addIdentityWallet(ALICE, d)).wait();
+      expect((await f.identity.getIdentity(ALICE)).wallets).to.deep.equal([c, d]);
+      // Every remaining wallet still follows the identity's changes.
+      await (await f.identity.setIdentityStatus(ALICE, IdentityStatus.Suspended)).wait();
+      for (const w of [c, d]) expect(await f.identity.identityCodeOf(w)).to.equal(IdentityCode.Suspended);
+    });
+
+    it("reverts with IdentityRegistryFull when the registry holds 2^24 - 1 identities", async function () {
+      // identityCount is the first field of the layout (a uint24 at the namespace's slot).
+      const slot = "0x064b3107da51fa055eba02db3437a16608fc460f789f8d79fff9e53f208e1600";
+      const word = BigInt(await ethers.provider.getStorage(await f.identity.getAddress(), slot));
+      const full = (word & ~0xffffffn) | 0xffffffn;
+      await networkHelpers.setStorageAt(await f.identity.getAddress(), slot, full);
+      const data = await identityData(f);
+      await expectRefused(
+        () => f.identity.registerIdentity(identityId("one too many"), addresses(1)[0], data),
+        "IdentityRegistryFull",
+        [0xffffff],
+      );
     });
 
     it("leaves an identity without wallets when its last one is removed; the identity remains", async function () {

@@ -66,11 +66,11 @@ contract AssetViewFacet is IAssetViews {
     /// @inheritdoc IAssetViews
     function assetIdentityBalance(uint256 assetId, bytes32 identityId) external view returns (uint256 total) {
         AssetStorage.Asset storage a = LibAsset.asset(assetId);
-        IdentityStorage.Identity storage idn = IdentityStorage.layout().identities[identityId];
+        IdentityStorage.Layout storage ids = IdentityStorage.layout();
+        IdentityStorage.Identity storage idn = ids.identities[identityId];
         if (a.flags & AssetStorage.IDENTITY_BOOKS != 0) return a.identityBalance[idn.ref];
-        uint8 count = idn.walletCount;
-        for (uint8 i; i < count; ++i) {
-            total += a.holdings[idn.walletAt[i]].balance;
+        for (address wallet = idn.firstWallet; wallet != address(0); wallet = ids.wallets[wallet].next) {
+            total += a.holdings[wallet].balance;
         }
     }
 

@@ -115,6 +115,8 @@ interface IIdentity {
     /// @notice A module's recovery hook may only run inside `recoverIdentityWallet`.
     error IdentityNotRecovering();
     error IdentityRecoveryHooksFull(uint256 max);
+    /// @notice The registry holds its maximum number of identities.
+    error IdentityRegistryFull(uint256 max);
     /// @notice A recovery hook must be a selector the diamond serves.
     error IdentityRecoveryHookNotRouted(bytes4 hook);
 

@@ -70,7 +70,7 @@ contract IdentityFacet is IIdentity {
         _unlink(identityId, idn, wallet);
         // The wallet keeps its identity number: modules' per-identity books stay right, and
         // only this identity may take it back.
-        IdentityStorage.layout().wallets[wallet].status = IdentityStatus.None;
+        IdentityStorage.layout().wallets[wallet].state = uint8(IdentityStatus.None);
         emit IdentityWalletRemoved(identityId, wallet);
     }
 
@@ -80,13 +80,13 @@ contract IdentityFacet is IIdentity {
         IdentityStorage.Layout storage $ = IdentityStorage.layout();
         IdentityStorage.Identity storage idn = _existing(identityId);
         IdentityStorage.Wallet storage target = $.wallets[replacement];
-        if (replacement == address(0) || replacement == lost || target.lost) {
+        if (replacement == address(0) || replacement == lost || target.state & IdentityStorage.LOST != 0) {
             revert IdentityRecoveryTargetInvalid(replacement);
         }
         if (target.ref != 0 && target.ref != idn.ref) revert IdentityRecoveryTargetInvalid(replacement);
-        bool linked = target.ref != 0 && target.status != IdentityStatus.None;
+        bool linked = target.ref != 0 && target.state != uint8(IdentityStatus.None);
         _unlink(identityId, idn, lost);
-        $.wallets[lost].lost = true;
+        $.wallets[lost].state |= IdentityStorage.LOST;
         $.recoveredTo[lost] = replacement;
         if (!linked) _addWallet(identityId, replacement);
         emit IdentityWalletRecovered(identityId, lost, replacement, msg.sender);
@@ -118,8 +118,8 @@ contract IdentityFacet is IIdentity {
         }
         IdentityStorage.Wallet storage w = $.wallets[a.wallet];
         // A lost wallet keeps its identity number: refuse it before it could match.
-        if (w.lost) revert IdentityWalletLost(a.wallet);
-        if (w.ref != idn.ref || w.status == IdentityStatus.None) _addWallet(a.identityId, a.wallet);
+        if (w.state & IdentityStorage.LOST != 0) revert IdentityWalletLost(a.wallet);
+        if (w.ref != idn.ref || w.state == uint8(IdentityStatus.None)) _addWallet(a.identityId, a.wallet);
     }
 
     // ---------------------------------------------------------------- views
@@ -137,7 +137,7 @@ contract IdentityFacet is IIdentity {
     /// @inheritdoc IIdentity
     function identityOf(address wallet) external view returns (bytes32) {
         IdentityStorage.Layout storage $ = IdentityStorage.layout();
-        uint64 ref = $.wallets[wallet].ref;
+        uint24 ref = $.wallets[wallet].ref;
         return ref == 0 ? bytes32(0) : $.idOf[ref];
     }
 
@@ -150,9 +150,14 @@ contract IdentityFacet is IIdentity {
         v.expiresAt = idn.expiresAt;
         v.evidenceHash = idn.evidenceHash;
         v.provider = idn.provider;
-        v.wallets = new address[](idn.walletCount);
-        for (uint8 i; i < idn.walletCount; ++i) {
-            v.wallets[i] = idn.walletAt[i];
+        // The list runs from the last linked wallet; the view gives them in linking order.
+        uint256 count = idn.walletCount;
+        v.wallets = new address[](count);
+        IdentityStorage.Layout storage $ = IdentityStorage.layout();
+        address current = idn.firstWallet;
+        for (uint256 i = count; i > 0; --i) {
+            v.wallets[i - 1] = current;
+            current = $.wallets[current].next;
         }
     }
 
@@ -198,7 +203,9 @@ contract IdentityFacet is IIdentity {
         IdentityStorage.Layout storage $ = IdentityStorage.layout();
         IdentityStorage.Identity storage idn = $.identities[identityId];
         if (idn.ref != 0) revert IdentityExists(identityId);
-        uint64 ref = ++$.identityCount;
+        if ($.identityCount == IdentityStorage.MAX_IDENTITIES)
+            revert IdentityRegistryFull(IdentityStorage.MAX_IDENTITIES);
+        uint24 ref = ++$.identityCount;
         idn.ref = ref;
         idn.status = IdentityStatus.Active;
         $.idOf[ref] = identityId;
@@ -241,52 +248,66 @@ contract IdentityFacet is IIdentity {
         IdentityStorage.Identity storage idn = $.identities[identityId];
         if (wallet == address(0)) revert IdentityWalletInvalid(wallet);
         IdentityStorage.Wallet storage w = $.wallets[wallet];
-        if (w.lost) revert IdentityWalletLost(wallet);
+        uint8 state = w.state;
+        if (state & IdentityStorage.LOST != 0) revert IdentityWalletLost(wallet);
+        uint24 ref = idn.ref;
         // A linked wallet, or a removed one that belonged to another identity.
-        if (w.ref != 0 && (w.status != IdentityStatus.None || w.ref != idn.ref)) {
+        if (w.ref != 0 && (state != uint8(IdentityStatus.None) || w.ref != ref)) {
             revert IdentityWalletTaken(wallet, $.idOf[w.ref]);
         }
         uint8 count = idn.walletCount;
         if (count >= IdentityStorage.MAX_WALLETS)
             revert IdentityTooManyWallets(identityId, IdentityStorage.MAX_WALLETS);
-        idn.walletAt[count] = wallet;
+        $.wallets[wallet] = IdentityStorage.Wallet({
+            ref: ref,
+            expiresAt: idn.expiresAt,
+            jurisdiction: idn.jurisdiction,
+            investorClass: idn.investorClass,
+            state: uint8(idn.status),
+            next: idn.firstWallet
+        });
+        idn.firstWallet = wallet;
         idn.walletCount = count + 1;
-        $.wallets[wallet] = _wordOf(idn);
         emit IdentityWalletAdded(identityId, wallet);
     }
 
-    /// @dev Takes `wallet` out of the identity's list (the last one takes its place).
+    /// @dev Takes `wallet` out of the identity's list; the others keep their order.
     function _unlink(bytes32 identityId, IdentityStorage.Identity storage idn, address wallet) private {
-        uint8 count = idn.walletCount;
-        for (uint8 i; i < count; ++i) {
-            if (idn.walletAt[i] == wallet) {
-                idn.walletAt[i] = idn.walletAt[count - 1];
-                delete idn.walletAt[count - 1];
-                idn.walletCount = count - 1;
+        IdentityStorage.Layout storage $ = IdentityStorage.layout();
+        address previous;
+        address current = idn.firstWallet;
+        while (current != address(0)) {
+            IdentityStorage.Wallet storage w = $.wallets[current];
+            if (current == wallet) {
+                if (previous == address(0)) idn.firstWallet = w.next;
+                else $.wallets[previous].next = w.next;
+                w.next = address(0);
+                --idn.walletCount;
                 return;
             }
+            previous = current;
+            current = w.next;
         }
         revert IdentityWalletNotOf(wallet, identityId);
     }
 
+    /// @dev Copies the identity's data and status into each of its wallets' words.
     function _syncWallets(IdentityStorage.Identity storage idn) private {
         IdentityStorage.Layout storage $ = IdentityStorage.layout();
-        IdentityStorage.Wallet memory word = _wordOf(idn);
-        uint8 count = idn.walletCount;
-        for (uint8 i; i < count; ++i) {
-            $.wallets[idn.walletAt[i]] = word;
+        (uint40 expiresAt, uint16 jurisdiction, uint8 investorClass, uint8 state) = (
+            idn.expiresAt,
+            idn.jurisdiction,
+            idn.investorClass,
+            uint8(idn.status)
+        );
+        address current = idn.firstWallet;
+        while (current != address(0)) {
+            IdentityStorage.Wallet storage w = $.wallets[current];
+            w.expiresAt = expiresAt;
+            w.jurisdiction = jurisdiction;
+            w.investorClass = investorClass;
+            w.state = state;
+            current = w.next;
         }
-    }
-
-    function _wordOf(IdentityStorage.Identity storage idn) private view returns (IdentityStorage.Wallet memory) {
-        return
-            IdentityStorage.Wallet({
-                ref: idn.ref,
-                expiresAt: idn.expiresAt,
-                jurisdiction: idn.jurisdiction,
-                investorClass: idn.investorClass,
-                status: idn.status,
-                lost: false
-            });
     }
 }

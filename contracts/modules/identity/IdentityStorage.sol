@@ -16,31 +16,38 @@ library IdentityStorage {
     /// @dev Modules with a recovery hook: each runs inside every recovery.
     uint8 internal constant MAX_RECOVERY_HOOKS = 8;
 
+    /// @dev Identities one diamond may hold (the identity number is 24 bits).
+    uint24 internal constant MAX_IDENTITIES = type(uint24).max;
+    /// @dev A wallet word's `state`: the identity's status, and this bit once it is lost.
+    uint8 internal constant LOST = 0x80;
+
     /// @dev One word per wallet: a copy of what every compliance check needs, so verifying
-    /// a wallet (and reading its jurisdiction, class and identity) is one storage read.
+    /// a wallet (and reading its jurisdiction, class and identity) is one storage read; and
+    /// the next wallet of its identity, so linking a wallet writes no list entry.
     struct Wallet {
-        /// The identity's number (from 1); kept after the wallet is lost, for the record.
-        uint64 ref;
+        /// The identity's number (from 1); kept after the wallet is lost or removed.
+        uint24 ref;
         uint40 expiresAt;
         uint16 jurisdiction;
         uint8 investorClass;
-        IIdentity.IdentityStatus status;
-        bool lost;
+        /// `IIdentity.IdentityStatus` (None once removed), with `LOST` set once lost.
+        uint8 state;
+        address next;
     }
 
     struct Identity {
-        // word 0: the attested data the wallet words copy
-        uint64 ref;
+        // word 0: the attested data the wallet words copy, and the first wallet
         uint40 expiresAt;
         uint16 jurisdiction;
         uint8 investorClass;
         IIdentity.IdentityStatus status;
         uint8 walletCount;
+        address firstWallet;
         // word 1
+        uint24 ref;
         address provider;
         // word 2
         bytes32 evidenceHash;
-        mapping(uint8 index => address wallet) walletAt;
     }
 
     struct RecoveryHook {
@@ -50,9 +57,9 @@ library IdentityStorage {
 
     /// @custom:storage-location erc7201:finsuite.identity
     struct Layout {
-        uint64 identityCount;
+        uint24 identityCount;
         mapping(bytes32 identityId => Identity) identities;
-        mapping(uint64 ref => bytes32 identityId) idOf;
+        mapping(uint24 ref => bytes32 identityId) idOf;
         mapping(address wallet => Wallet) wallets;
         mapping(address lost => address replacement) recoveredTo;
         mapping(address provider => mapping(bytes32 nonce => bool)) attestationUsed;

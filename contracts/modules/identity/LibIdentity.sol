@@ -15,21 +15,26 @@ library LibIdentity {
 
     IIdentity.IdentityCode internal constant VERIFIED = IIdentity.IdentityCode.Verified;
 
-    /// @dev `wallet`'s word: its identity number, status, expiry, jurisdiction and class.
-    function wallet(address account) internal view returns (IdentityStorage.Wallet memory w) {
-        uint256 word = walletWord(account);
-        w.ref = refOf(word);
-        w.expiresAt = uint40(word >> 64);
-        w.jurisdiction = uint16(jurisdictionOf(word));
-        w.investorClass = uint8(classOf(word));
-        w.status = IIdentity.IdentityStatus(uint8(word >> 128));
-        w.lost = uint8(word >> 136) != 0;
+    /// @dev `wallet`'s word: its identity number, state, expiry, jurisdiction and class.
+    function wallet(address account) internal view returns (IdentityStorage.Wallet memory) {
+        return IdentityStorage.layout().wallets[account];
+    }
+
+    /// @dev Why a wallet word is or is not verified now.
+    function code(IdentityStorage.Wallet memory w) internal view returns (IIdentity.IdentityCode) {
+        if (w.state & IdentityStorage.LOST != 0) return IIdentity.IdentityCode.WalletLost;
+        // Never linked, or removed from its identity.
+        if (w.state == uint8(IIdentity.IdentityStatus.None)) return IIdentity.IdentityCode.NotRegistered;
+        if (w.state == uint8(IIdentity.IdentityStatus.Suspended)) return IIdentity.IdentityCode.Suspended;
+        if (w.state == uint8(IIdentity.IdentityStatus.Revoked)) return IIdentity.IdentityCode.Revoked;
+        if (w.expiresAt <= block.timestamp) return IIdentity.IdentityCode.Expired;
+        return IIdentity.IdentityCode.Verified;
     }
 
     // The raw wallet word, for compliance checks that read it once and decode what they
     // need. Its fields from the lowest bits up, as Solidity packs `IdentityStorage.Wallet`:
-    // ref (0-63), expiresAt (64-103), jurisdiction (104-119), class (120-127), status
-    // (128-135), lost (136-143).
+    // ref (0-23), expiresAt (24-63), jurisdiction (64-79), class (80-87), state (88-95),
+    // next (96-255).
 
     function walletWord(address account) internal view returns (uint256 word) {
         IdentityStorage.Wallet storage stored = IdentityStorage.layout().wallets[account];
@@ -39,33 +44,22 @@ library LibIdentity {
     }
 
     function refOf(uint256 word) internal pure returns (uint64) {
-        return uint64(word);
+        return uint64(word & 0xffffff);
     }
 
     function jurisdictionOf(uint256 word) internal pure returns (uint256) {
-        return (word >> 104) & 0xffff;
+        return (word >> 64) & 0xffff;
     }
 
     function classOf(uint256 word) internal pure returns (uint256) {
-        return (word >> 120) & 0xff;
+        return (word >> 80) & 0xff;
     }
 
-    /// @dev Verified: active, not lost, and `block.timestamp < expiresAt` (as `code`).
+    /// @dev Verified: state Active (so not lost), and `block.timestamp < expiresAt` (as `code`).
     function isVerifiedWord(uint256 word) internal view returns (bool) {
-        // Status Active and the lost flag clear, in one comparison of bits 128-143.
-        bool active = (word >> 128) & 0xffff == uint8(IIdentity.IdentityStatus.Active);
-        return active && (word >> 64) & 0xffffffffff > block.timestamp;
-    }
-
-    /// @dev Why a wallet word is or is not verified now.
-    function code(IdentityStorage.Wallet memory w) internal view returns (IIdentity.IdentityCode) {
-        if (w.lost) return IIdentity.IdentityCode.WalletLost;
-        // Never linked, or removed from its identity.
-        if (w.status == IIdentity.IdentityStatus.None) return IIdentity.IdentityCode.NotRegistered;
-        if (w.status == IIdentity.IdentityStatus.Suspended) return IIdentity.IdentityCode.Suspended;
-        if (w.status == IIdentity.IdentityStatus.Revoked) return IIdentity.IdentityCode.Revoked;
-        if (w.expiresAt <= block.timestamp) return IIdentity.IdentityCode.Expired;
-        return IIdentity.IdentityCode.Verified;
+        return
+            (word >> 88) & 0xff == uint8(IIdentity.IdentityStatus.Active) &&
+            (word >> 24) & 0xffffffffff > block.timestamp;
     }
 
     /// @dev The wallet a lost wallet was recovered to (zero when it was not).
