@@ -7,11 +7,13 @@ import path from "node:path";
 
 import { network } from "hardhat";
 
+import { measureAsset } from "./bench/asset.js";
 import type { BenchContext, BenchRow } from "./bench/common.js";
 import { measureCore } from "./bench/core.js";
 import { measureLending } from "./bench/lending.js";
 import { measureMorpho, morphoRows } from "./bench/morpho.js";
 import { measurePayment } from "./bench/payment.js";
+import { measureTrex } from "./bench/trex.js";
 
 const { ethers } = await network.create();
 const ctx: BenchContext = { ethers, signers: await ethers.getSigners() };
@@ -25,6 +27,8 @@ rows.push(...(await measurePayment(ctx, core.diamond)));
 const morpho = await measureMorpho(ctx);
 rows.push(...(await measureLending(ctx, core.diamond, morpho)));
 rows.push(...morphoRows(morpho));
+const trex = await measureTrex(ctx);
+rows.push(...(await measureAsset(ctx, core.diamond, trex)));
 
 // --- Output ------------------------------------------------------------------------
 const outDir = path.resolve("bench");

@@ -38,6 +38,8 @@ export interface TrexFigures {
   deploySuite: number;
   /** Registering one investor in T-REX (createIdentity + addClaim + registerIdentity, summed). */
   registerInvestor: number;
+  /** Of which the identity registry's `registerIdentity` (the wallet → identity entry). */
+  registerWallet: number;
 }
 
 // --- Artifacts (Hardhat 2 JSON: abi + creation bytecode) ---------------------------------
@@ -150,6 +152,7 @@ export async function measureTrex(ctx: BenchContext): Promise<TrexFigures> {
 
   // --- Investors: identity from the ID factory, a KYC claim signed by the issuer's claim key
   // and added by the investor (its identity's management key), a registry entry by the agent.
+  let registerWallet = 0;
   const registerInvestor = async (wallet: (typeof ctx.signers)[number], salt: string): Promise<number> => {
     const create = await gasOf(idFactory.createIdentity(wallet.address, salt));
     const identityAddress: string = await idFactory.getIdentity(wallet.address);
@@ -159,6 +162,7 @@ export async function measureTrex(ctx: BenchContext): Promise<TrexFigures> {
     const identity = new Contract(identityAddress, ART.identity.abi, wallet);
     const addClaim = await gasOf(identity.addClaim(KYC_TOPIC, ECDSA_SCHEME, issuerAddress, signature, data, ""));
     const register = await gasOf(identityRegistry.registerIdentity(wallet.address, identityAddress, COUNTRY));
+    if (registerWallet === 0) registerWallet = register;
     return create + addClaim + register;
   };
   // The figure is the first investor's; the others cost the same up to calldata bytes.
@@ -182,5 +186,13 @@ export async function measureTrex(ctx: BenchContext): Promise<TrexFigures> {
   const ozTransfer = await gasOf(plain.connect(holderA).transfer(holderB.address, 10n * UNITS));
   const ozTransferNew = await gasOf(plain.connect(holderA).transfer(holderC.address, 10n * UNITS));
 
-  return { transfer, transferNew, ozTransfer, ozTransferNew, deploySuite, registerInvestor: registerFirst };
+  return {
+    transfer,
+    transferNew,
+    ozTransfer,
+    ozTransferNew,
+    deploySuite,
+    registerInvestor: registerFirst,
+    registerWallet,
+  };
 }

@@ -1,0 +1,138 @@
+// Tokenized-asset scenarios: the identity registry and permissioned fractions through the
+// diamond, next to T-REX (ERC-3643) measured on the same chain (scripts/bench/trex.ts) and
+// a plain OpenZeppelin ERC-20 transfer of the same run. Holders send from funded wallets
+// created here; every sender and receiver is verified and already holds the asset unless
+// the row says otherwise.
+import { id, parseEther, parseUnits, Wallet, type HDNodeWallet } from "ethers";
+
+import { IFinanceSuite__factory, AssetToken__factory, type IFinanceDiamond } from "../../typechain-types/index.js";
+import { ASSET_AGENT_ROLE, ASSET_ISSUER_ROLE, classMask } from "../lib/asset.js";
+import { InvestorClass, KYC_PROVIDER_ROLE } from "../lib/identity.js";
+import { installFromManifest } from "../lib/modules.js";
+import suiteManifest from "../manifest.js";
+import { fmtGas, gasOf, type BenchContext, type BenchRow } from "./common.js";
+import type { TrexFigures } from "./trex.js";
+
+/** The issue's budgets (receipt gasUsed, 21,000 included). */
+export const ASSET_BUDGETS = {
+  /** Over the OpenZeppelin ERC-20 transfer measured in the same run. */
+  transferOverErc20: 25_000,
+  registerWallet: 80_000,
+  createAsset: 400_000,
+} as const;
+
+const FRANCE = 250;
+const GERMANY = 276;
+const units = (n: number) => parseUnits(String(n), 18);
+
+export async function measureAsset(
+  ctx: BenchContext,
+  diamond: IFinanceDiamond,
+  trex: TrexFigures,
+): Promise<BenchRow[]> {
+  const { ethers } = ctx;
+  const [owner] = ctx.signers;
+  for (const m of ["identity", "asset"]) await installFromManifest(ethers, diamond, suiteManifest, m);
+  for (const role of [KYC_PROVIDER_ROLE, ASSET_ISSUER_ROLE, ASSET_AGENT_ROLE]) {
+    await (await diamond.grantRole(role, owner.address)).wait();
+  }
+  const suite = IFinanceSuite__factory.connect(await diamond.getAddress(), owner);
+  const now = Number((await ethers.provider.getBlock("latest"))!.timestamp);
+  const kyc = (jurisdiction: number, investorClass: number) => ({
+    jurisdiction,
+    investorClass,
+    expiresAt: now + 365 * 86_400,
+    evidenceHash: id(`bench kyc ${jurisdiction} ${investorClass}`),
+  });
+
+  /** A wallet with gas money, so it can send. */
+  const funded = async (): Promise<HDNodeWallet> => {
+    const w = Wallet.createRandom().connect(ethers.provider);
+    await (await owner.sendTransaction({ to: w.address, value: parseEther("10") })).wait();
+    return w;
+  };
+
+  // --- Investors -----------------------------------------------------------------------
+  const [holderA, holderB, holderC, extraWallet] = [await funded(), await funded(), await funded(), await funded()];
+  const onboard = await gasOf(
+    suite.registerIdentity(id("bench investor A"), holderA.address, kyc(FRANCE, InvestorClass.Professional)),
+  );
+  await (
+    await suite.registerIdentity(id("bench investor B"), holderB.address, kyc(GERMANY, InvestorClass.Institutional))
+  ).wait();
+  await (
+    await suite.registerIdentity(id("bench investor C"), holderC.address, kyc(FRANCE, InvestorClass.Professional))
+  ).wait();
+  const registerWallet = await gasOf(suite.addIdentityWallet(id("bench investor A"), extraWallet.address));
+
+  // --- An asset with the jurisdiction and class rules on; holders counted per identity --
+  const params = {
+    name: "Bench building fractions",
+    symbol: "BBF",
+    decimals: 18,
+    cap: units(1_000_000),
+    documentHash: id("bench offering memorandum"),
+    documentUri: "ipfs://bench-offering-memorandum",
+    rules: {
+      jurisdictions: [FRANCE, GERMANY],
+      investorClasses: classMask(InvestorClass.Professional, InvestorClass.Institutional),
+      maxHolders: 1_000,
+      maxBalancePerIdentity: 0,
+      lockupSeconds: 0,
+    },
+  };
+  const [assetId, tokenAddress] = await suite.createAsset.staticCall(params);
+  const createAsset = await gasOf(suite.createAsset(params));
+  const token = AssetToken__factory.connect(tokenAddress, holderA);
+  await (await suite.mintAsset(assetId, holderA.address, units(1_000))).wait();
+  await (await suite.mintAsset(assetId, holderB.address, units(1_000))).wait();
+
+  const transfer = await gasOf(token.transfer(holderB.address, units(10)));
+  const transferNew = await gasOf(token.transfer(holderC.address, units(10)));
+
+  const transferBudget = trex.ozTransfer + ASSET_BUDGETS.transferOverErc20;
+  return [
+    {
+      name: "asset: compliant transfer between two verified holders",
+      gasUsed: transfer,
+      peer: trex.transfer,
+      peerName: "T-REX 4.1.6 transfer",
+      budget: transferBudget,
+      note:
+        `jurisdiction and class rules and holder counting on; budget = OpenZeppelin ERC-20 transfer ` +
+        `${fmtGas(trex.ozTransfer)} (same run) + ${fmtGas(ASSET_BUDGETS.transferOverErc20)}`,
+    },
+    {
+      name: "asset: transfer to a verified wallet that held none",
+      gasUsed: transferNew,
+      peer: trex.transferNew,
+      peerName: "T-REX 4.1.6 transfer to a new holder",
+      budget: null,
+      note: `context, no budget: the receiver's identity becomes a holder; OpenZeppelin ERC-20 ${fmtGas(trex.ozTransferNew)}`,
+    },
+    {
+      name: "identity: register an investor wallet",
+      gasUsed: registerWallet,
+      peer: trex.registerWallet,
+      peerName: "T-REX identity registry registerIdentity",
+      budget: ASSET_BUDGETS.registerWallet,
+      note: "a further wallet of a known investor: one new word (the wallet, linked to its identity)",
+    },
+    {
+      name: "identity: onboard an investor (identity, KYC data, first wallet)",
+      gasUsed: onboard,
+      peer: trex.registerInvestor,
+      peerName: "T-REX createIdentity + addClaim + registerIdentity",
+      budget: null,
+      note: "context, no budget: the identity record (data, provider, evidence hash) and its first wallet",
+    },
+    {
+      name: "asset: create an asset (token + rules)",
+      gasUsed: createAsset,
+      peer: trex.deploySuite,
+      peerName: "T-REX deployTREXSuite",
+      budget: ASSET_BUDGETS.createAsset,
+      note: "an EIP-1167 clone with immutable arguments, two allowed jurisdictions, two classes, a holder limit",
+    },
+  ];
+}
