@@ -2,6 +2,9 @@
 pragma solidity 0.8.34;
 
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 
@@ -18,14 +21,26 @@ import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 /// is the module's id for the token (e.g. a lending pool id), `asset` is zero for a token
 /// that is not a vault. A module subclass implements the host calls against its own
 /// diamond functions (a selector belongs to one module).
-abstract contract DiamondToken is IERC20Metadata, IERC20Errors {
+abstract contract DiamondToken is IERC20Metadata, IERC20Permit, IERC20Errors {
     /// @notice Only the diamond that created this token may report mints and burns.
     error DiamondTokenOnlyDiamond(address caller);
+    /// @notice An ERC-2612 permit past its deadline.
+    error DiamondTokenPermitExpired(uint256 deadline);
+    /// @notice An ERC-2612 permit not signed by `owner` (or already used: its nonce moved on).
+    error DiamondTokenPermitInvalidSigner(address signer, address owner);
+
+    bytes32 private constant DOMAIN_TYPEHASH = keccak256(
+        "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+    );
+    bytes32 private constant PERMIT_TYPEHASH = keccak256(
+        "Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"
+    );
 
     /// @dev Where clone arguments start in an EIP-1167 clone's code.
     uint256 private constant ARGS_OFFSET = 0x2d;
 
     mapping(address owner => mapping(address spender => uint256)) private _allowances;
+    mapping(address owner => uint256) private _nonces;
 
     // ---------------------------------------------------------------- what the host provides
 
@@ -100,6 +115,42 @@ abstract contract DiamondToken is IERC20Metadata, IERC20Errors {
         _allowances[msg.sender][spender] = value;
         emit Approval(msg.sender, spender, value);
         return true;
+    }
+
+    // ---------------------------------------------------------------- ERC-2612
+
+    /// @notice Approves by signature. The domain is this token's own (its name, version
+    /// "1", the chain, its address), so a permit for one clone is useless on another.
+    function permit(
+        address owner,
+        address spender,
+        uint256 value,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external {
+        if (block.timestamp > deadline) revert DiamondTokenPermitExpired(deadline);
+        uint256 nonce = _nonces[owner]++;
+        bytes32 structHash = keccak256(abi.encode(PERMIT_TYPEHASH, owner, spender, value, nonce, deadline));
+        address signer = ECDSA.recover(MessageHashUtils.toTypedDataHash(DOMAIN_SEPARATOR(), structHash), v, r, s);
+        if (signer != owner) revert DiamondTokenPermitInvalidSigner(signer, owner);
+        if (spender == address(0)) revert ERC20InvalidSpender(address(0));
+        _allowances[owner][spender] = value;
+        emit Approval(owner, spender, value);
+    }
+
+    function nonces(address owner) external view returns (uint256) {
+        return _nonces[owner];
+    }
+
+    // solhint-disable-next-line func-name-mixedcase
+    function DOMAIN_SEPARATOR() public view returns (bytes32) {
+        (, , , , string memory name_, ) = _args();
+        return
+            keccak256(
+                abi.encode(DOMAIN_TYPEHASH, keccak256(bytes(name_)), keccak256("1"), block.chainid, address(this))
+            );
     }
 
     /// @notice Emits the `Transfer` of a mint, burn or move the diamond booked itself.
