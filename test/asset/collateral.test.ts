@@ -208,7 +208,7 @@ describe("asset: tokens as lending collateral", function () {
   // withdrawal is refused with MaxHoldersReached. Pledged tokens still belong to the
   // pledger (the lending books say so), so its identity should keep counting as a holder
   // while they are in custody, and a withdrawal to it should pass.
-  it.skip("a holder that pledged everything gets its collateral back at the holder limit (BUG: MaxHoldersReached)", async function () {
+  it("a holder that pledged everything gets its collateral back at the holder limit", async function () {
     const { assetId, token } = await createAsset(f, { rules: { maxHolders: 1 } });
     const tokenAddress = await token.getAddress();
     const feed = await new MockPriceFeed__factory(f.owner).deploy(8, ASSET_PRICE);
@@ -222,5 +222,53 @@ describe("asset: tokens as lending collateral", function () {
     await expect(
       f.suite.connect(A).withdrawCollateral(f.poolId, tokenAddress, units(10), A.address),
     ).to.changeTokenBalance(ethers, token, A, units(10));
+  });
+
+  describe("custody: what the diamond holds for its modules", function () {
+    beforeEach(async function () {
+      await (await pledge(units(600))).wait();
+    });
+
+    it("agents cannot force, burn or freeze what is in custody: AssetCustodyProtected, nothing changes", async function () {
+      const agent = f.suite.connect(f.agent);
+      const tokenAsAgent = f.token.connect(f.agent);
+      const attempts: [string, () => Promise<unknown>][] = [
+        ["forcedAssetTransfer", () => agent.forcedAssetTransfer(f.assetId, f.diamondAddress, B.address, units(1))],
+        ["burnAsset", () => agent.burnAsset(f.assetId, f.diamondAddress, units(1))],
+        ["setAssetWalletFrozen", () => agent.setAssetWalletFrozen(f.assetId, f.diamondAddress, true)],
+        ["setAssetFrozenTokens", () => agent.setAssetFrozenTokens(f.assetId, f.diamondAddress, units(1))],
+        ["token forcedTransfer", () => tokenAsAgent.forcedTransfer(f.diamondAddress, B.address, units(1))],
+        ["token setFrozenTokens", () => tokenAsAgent.setFrozenTokens(f.diamondAddress, units(1))],
+      ];
+      for (const [label, attempt] of attempts) {
+        await expectUnchanged(books, () =>
+          expect(attempt(), label).to.be.revertedWithCustomError(f.suite, "AssetCustodyProtected").withArgs(f.assetId),
+        );
+      }
+    });
+
+    it("while the asset is paused, pledging is refused but releases from custody run (withdrawal, liquidation)", async function () {
+      await (await f.suite.connect(f.agent).setAssetPaused(f.assetId, true)).wait();
+      await expectUnchanged(books, () =>
+        expect(pledge(units(1)))
+          .to.be.revertedWithCustomError(f.suite, "AssetTransferRestricted")
+          .withArgs(f.assetId, Restriction.Paused, ZeroAddress),
+      );
+      await expect(
+        f.suite.connect(A).withdrawCollateral(f.poolId, f.tokenAddress, units(100), A.address),
+      ).to.changeTokenBalance(ethers, f.token, A, units(100));
+      await (await f.suite.connect(A).borrow(f.poolId, usd(24_000), A.address)).wait();
+      await (await f.feed.set(price8(50), await networkHelpers.time.latest())).wait();
+      await expect(f.suite.connect(B).liquidate(f.poolId, A.address, f.tokenAddress, usd(5_000))).to.changeTokenBalance(
+        ethers,
+        f.token,
+        B,
+        units(105),
+      );
+      // Holders still cannot move their own tokens.
+      await expect(f.token.connect(A).transfer(B.address, 1n))
+        .to.be.revertedWithCustomError(f.suite, "AssetTransferRestricted")
+        .withArgs(f.assetId, Restriction.Paused, ZeroAddress);
+    });
   });
 });

@@ -465,6 +465,13 @@ describe("asset: compliance", function () {
       expect((await f.suite.getAsset(assetId)).holderCount).to.equal(2n);
     });
 
+    it("a zero-amount transfer to a third identity passes at the limit: it makes no holder", async function () {
+      await expect(transfer(A, C, 0n, token))
+        .to.emit(token, "Transfer")
+        .withArgs(A.address, C.address, 0n);
+      expect((await f.suite.getAsset(assetId)).holderCount).to.equal(2n);
+    });
+
     it("refuses a third identity in every path", async function () {
       await expectRestriction(f, { from: A, to: C, amount: units(1), assetId, token }, Restriction.MaxHoldersReached);
       await refused(() => transfer(A, C, units(1), token), Restriction.MaxHoldersReached, C, assetId);
@@ -565,19 +572,20 @@ describe("asset: compliance", function () {
   // ---------------------------------------------------------------- special movements
 
   describe("the custodian, self-transfers, zero amounts, canSend and canReceive", function () {
-    it("the diamond receives without an identity and does not count as a holder", async function () {
+    it("the diamond receives nothing but what its modules pull: a transfer, a mint or a forced transfer to it is refused", async function () {
       expect(await f.suite.identityOf(f.diamondAddress)).to.equal(ethers.ZeroHash);
-      expect(await f.token.canReceive(f.diamondAddress)).to.equal(true);
-      await expectRestriction(f, { from: A, to: f.diamondAddress, amount: THOUSAND }, Restriction.Success);
-      const tx = transfer(A, f.diamondAddress, THOUSAND);
-      await expect(tx).to.changeTokenBalances(ethers, f.token, [A, f.diamondAddress], [-THOUSAND, THOUSAND]);
-      await expect(tx).to.emit(f.suite, "AssetHolderCountChanged").withArgs(f.assetId, 0);
-      // A mint to it passes too; tokens leave it only to eligible wallets.
-      await expect(mintTo(f.diamondAddress, units(1))).to.emit(f.suite, "AssetMinted");
-      await refused(() => force(f.diamondAddress, D, units(1)), Restriction.ReceiverNotVerified, D);
-      await expect(force(f.diamondAddress, B, units(1)))
-        .to.emit(f.suite, "AssetHolderCountChanged")
-        .withArgs(f.assetId, 1);
+      expect(await f.token.canReceive(f.diamondAddress)).to.equal(false);
+      // Tokens sent to the diamond would be accounted by no module: refused.
+      await refused(() => transfer(A, f.diamondAddress, THOUSAND), Restriction.ReceiverNotVerified, f.diamondAddress);
+      await refused(() => mintTo(f.diamondAddress, units(1)), Restriction.ReceiverNotVerified, f.diamondAddress);
+      await refused(() => force(A, f.diamondAddress, units(1)), Restriction.ReceiverNotVerified, f.diamondAddress);
+      // An approval to the diamond does not make a holder's transferFrom by someone else a pull.
+      await (await f.token.connect(A).approve(B.address, THOUSAND)).wait();
+      await refused(
+        () => f.token.connect(B).transferFrom(A.address, f.diamondAddress, THOUSAND),
+        Restriction.ReceiverNotVerified,
+        f.diamondAddress,
+      );
     });
 
     it("a self-transfer passes, changes no balance and emits one Transfer", async function () {
@@ -606,7 +614,8 @@ describe("asset: compliance", function () {
         ["a verified investor", A, true, true],
         ["an unregistered wallet", D, false, false],
         ["a retail investor (verified, class refused)", retail, true, false],
-        ["the diamond", f.diamondAddress, true, true],
+        // The custodian sends (releases from custody) and receives only what its modules pull.
+        ["the diamond", f.diamondAddress, true, false],
         ["the zero address", ZeroAddress, false, false],
       ];
       const check = async (rows: typeof expectations) => {
@@ -622,10 +631,10 @@ describe("asset: compliance", function () {
       await check([["a frozen wallet", A, false, false]]);
       await freezeWallet(f, A, false);
       await (await f.suite.connect(f.agent).setAssetPaused(f.assetId, true)).wait();
-      // Paused: nobody sends (the diamond neither); receiving is unchanged.
+      // Paused: holders do not send; releases from custody still run; receiving is unchanged.
       await check([
         ["a verified investor, paused", A, false, true],
-        ["the diamond, paused", f.diamondAddress, false, true],
+        ["the diamond, paused", f.diamondAddress, true, false],
       ]);
     });
   });

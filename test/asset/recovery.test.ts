@@ -241,7 +241,7 @@ describe("asset: wallet recovery", function () {
   // other module with a hook, and the tokens stay with a key it lost. A recovery does not
   // change who holds (the same identity, the same holder count); it should move the holding
   // whatever the asset's jurisdiction and class rules say, as it does for a frozen wallet.
-  it.skip("recovers a holding whose jurisdiction the asset's rules no longer allow (BUG: the recovery reverts)", async function () {
+  it("recovers a holding whose jurisdiction the asset's rules no longer allow", async function () {
     await (
       await f.suite.connect(f.issuer).setAssetRules(f.assetId, { ...BUILDING_RULES, jurisdictions: [GERMANY] })
     ).wait();

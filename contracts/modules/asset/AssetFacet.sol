@@ -75,6 +75,7 @@ contract AssetFacet is IAsset {
     function burnAsset(uint256 assetId, address from, uint256 amount) external {
         LibAccess.checkRole(AssetStorage.ASSET_AGENT_ROLE);
         AssetStorage.Asset storage a = LibAsset.asset(assetId);
+        _notCustody(assetId, from);
         if (amount == 0) revert AssetZeroAmount();
         LibAsset.burn(assetId, a, from, amount);
         emit AssetBurned(assetId, from, amount, msg.sender);
@@ -90,6 +91,7 @@ contract AssetFacet is IAsset {
     function setAssetWalletFrozen(uint256 assetId, address wallet, bool frozen) external {
         LibAccess.checkRole(AssetStorage.ASSET_AGENT_ROLE);
         AssetStorage.Asset storage a = LibAsset.asset(assetId);
+        _notCustody(assetId, wallet);
         AssetStorage.Holding storage h = a.holdings[wallet];
         if ((h.flags & AssetStorage.WALLET_FROZEN != 0) == frozen) {
             revert AssetWalletFreezeUnchanged(assetId, wallet, frozen);
@@ -101,7 +103,9 @@ contract AssetFacet is IAsset {
     /// @inheritdoc IAsset
     function setAssetFrozenTokens(uint256 assetId, address wallet, uint256 amount) external {
         LibAccess.checkRole(AssetStorage.ASSET_AGENT_ROLE);
-        LibAsset.setFrozen(assetId, LibAsset.asset(assetId), wallet, amount);
+        AssetStorage.Asset storage a = LibAsset.asset(assetId);
+        _notCustody(assetId, wallet);
+        LibAsset.setFrozen(assetId, a, wallet, amount);
     }
 
     /// @inheritdoc IAsset
@@ -139,6 +143,7 @@ contract AssetFacet is IAsset {
     function assetTokenSetFrozen(uint256 assetId, address agent, address wallet, uint256 amount) external {
         AssetStorage.Asset storage a = _fromToken(assetId);
         _checkAgent(agent);
+        _notCustody(assetId, wallet);
         LibAsset.setFrozen(assetId, a, wallet, amount);
     }
 
@@ -168,7 +173,7 @@ contract AssetFacet is IAsset {
         address replacement
     ) private {
         AssetStorage.Lock memory lock = a.locks[lost];
-        LibAsset.transfer(assetId, a, LibAsset.Mode.Forced, lost, lost, replacement, h.balance);
+        LibAsset.transfer(assetId, a, LibAsset.Mode.Recovery, lost, lost, replacement, h.balance);
         LibAsset.emitTransfer(a, lost, replacement, h.balance);
         AssetStorage.Holding storage target = a.holdings[replacement];
         if (h.frozen != 0) LibAsset.setFrozen(assetId, a, replacement, target.frozen + h.frozen);
@@ -185,12 +190,19 @@ contract AssetFacet is IAsset {
 
     function _forcedTransfer(uint256 assetId, address agent, address from, address to, uint256 amount) private {
         AssetStorage.Asset storage a = LibAsset.asset(assetId);
+        _notCustody(assetId, from);
         if (from == to) revert AssetSelfTransfer(assetId, from);
         if (amount == 0) revert AssetZeroAmount();
         LibAsset.transfer(assetId, a, LibAsset.Mode.Forced, agent, from, to, amount);
         LibAsset.emitTransfer(a, from, to, amount);
         emit AssetForcedTransfer(assetId, from, to, amount, agent);
         AssetToken(a.token).emitForcedTransfer(from, to, amount);
+    }
+
+    /// @dev What the diamond holds belongs to its modules' books (pledged collateral, …):
+    /// agents act on the holders, not on the custody.
+    function _notCustody(uint256 assetId, address wallet) private view {
+        if (LibAsset.isCustodian(wallet)) revert AssetCustodyProtected(assetId);
     }
 
     function _fromToken(uint256 assetId) private view returns (AssetStorage.Asset storage a) {

@@ -93,8 +93,9 @@ contract AssetViewFacet is IAssetViews {
     /// @inheritdoc IAssetViews
     function assetCanSend(uint256 assetId, address wallet) external view returns (bool) {
         AssetStorage.Asset storage a = LibAsset.asset(assetId);
-        if (a.flags & AssetStorage.PAUSED != 0) return false;
+        // Releases from custody run while the asset is paused.
         if (LibAsset.isCustodian(wallet)) return true;
+        if (a.flags & AssetStorage.PAUSED != 0) return false;
         return
             LibIdentity.code(LibIdentity.wallet(wallet)) == LibIdentity.VERIFIED &&
             a.holdings[wallet].flags & AssetStorage.WALLET_FROZEN == 0;

@@ -8,9 +8,13 @@ import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.so
 /// books live in the diamond. Every movement — transfer, transferFrom, mint, forced
 /// transfer, recovery, offering delivery — passes the same compliance check, which answers
 /// with a `Restriction` code; reverts carry the same code (`AssetTransferRestricted`), and
-/// `detectTransferRestriction` / `canTransfer` on the token return it before sending.
-/// The diamond itself is the one custodian: it may hold tokens (lending collateral, …)
-/// without an identity, and tokens can only leave it to eligible wallets.
+/// `detectTransferRestriction` / `canTransfer` on the token return it before sending (the
+/// token itself refuses the zero receiver first, with `ERC20InvalidReceiver`, as any ERC-20).
+/// The diamond itself is the one custodian: its modules pull tokens into custody (a lending
+/// pledge) without an identity; nothing else may send it tokens; tokens leave custody only
+/// to eligible wallets, also while the asset is paused, and the holder and per-identity
+/// limits do not apply to them (they return to their owner or go to a buyer the module
+/// chose). Agents cannot force, burn or freeze what is in custody.
 interface IAssetTypes is IERC20Errors {
     /// @notice ERC-1404 restriction codes, in the order they are checked.
     enum Restriction {
@@ -148,6 +152,8 @@ interface IAssetTypes is IERC20Errors {
     error AssetWalletFreezeUnchanged(uint256 assetId, address wallet, bool frozen);
     /// @notice The per-identity balance limit needs the books kept from creation on.
     error AssetMaxBalanceRuleNotKept(uint256 assetId);
-    /// @notice Only the asset's issuer (or the asset admin) may change it.
+    /// @notice Only the asset's issuer, while it holds the issuer role, may change it.
     error AssetNotIssuer(uint256 assetId, address caller);
+    /// @notice Agents cannot take, burn or freeze what the diamond holds in custody.
+    error AssetCustodyProtected(uint256 assetId);
 }

@@ -25,9 +25,13 @@ library LibAsset {
         Transfer,
         /// A mint: no sender; the cap.
         Mint,
-        /// An agent's forced transfer or a recovery: the sender's state and the pause do not
-        /// count, frozen and locked tokens move.
-        Forced
+        /// An agent's forced transfer: the sender's state and the pause do not count, frozen
+        /// and locked tokens move; the receiver must be eligible.
+        Forced,
+        /// A wallet recovery: as forced, but the receiver (a wallet of the same identity)
+        /// need only be verified: the rules that limit who may hold judged this holding
+        /// already, and recovering it changes no holder.
+        Recovery
     }
 
     uint256 private constant BALANCE_BITS = 112;
@@ -104,12 +108,12 @@ library LibAsset {
     }
 
     /// @dev Whether `to` may receive the asset: verified, not frozen, its jurisdiction and
-    /// class allowed. The custodian always may.
+    /// class allowed. The custodian receives only what its modules pull, never a transfer.
     function receiverRestriction(
         AssetStorage.Asset storage a,
         address to
     ) internal view returns (IAssetTypes.Restriction) {
-        if (isCustodian(to)) return IAssetTypes.Restriction.Success;
+        if (isCustodian(to)) return IAssetTypes.Restriction.ReceiverNotVerified;
         return _receiverRule(a, LibIdentity.walletWord(to), _load(a, to));
     }
 
@@ -289,7 +293,8 @@ library LibAsset {
         uint256 amount
     ) private view returns (IAssetTypes.Restriction, address, Parties memory p) {
         uint8 flags = a.flags;
-        if (mode == Mode.Transfer && flags & AssetStorage.PAUSED != 0) {
+        // Releases from custody (collateral back to its owner, a liquidation) run while paused.
+        if (mode == Mode.Transfer && flags & AssetStorage.PAUSED != 0 && !isCustodian(from)) {
             return (IAssetTypes.Restriction.Paused, address(0), p);
         }
         if (to == address(0)) return (IAssetTypes.Restriction.InvalidReceiver, to, p);
@@ -300,21 +305,20 @@ library LibAsset {
                 return (r, r < IAssetTypes.Restriction.SpenderNotVerified ? from : spender, p);
             }
         }
-        p.toHolding = _load(a, to);
-        if (!isCustodian(to)) {
-            uint256 word = LibIdentity.walletWord(to);
-            p.toRef = LibIdentity.refOf(word);
-            IAssetTypes.Restriction r = _receiverRule(a, word, p.toHolding);
-            if (r != IAssetTypes.Restriction.Success) return (r, to, p);
-        }
+        IAssetTypes.Restriction receiver = _receiverSide(a, mode, spender, to, p);
+        if (receiver != IAssetTypes.Restriction.Success) return (receiver, to, p);
         if (mode != Mode.Mint) {
             if (p.fromHolding & BALANCE_MASK < amount) return (IAssetTypes.Restriction.InsufficientBalance, from, p);
             if (mode == Mode.Transfer && _available(a, from, p.fromHolding) < amount) {
                 return (IAssetTypes.Restriction.BalanceFrozenOrLocked, from, p);
             }
         }
-        IAssetTypes.Restriction limit = _identityLimits(a, flags, p, amount);
-        if (limit != IAssetTypes.Restriction.Success) return (limit, to, p);
+        // A release from custody returns tokens that counted before they were pledged (or goes
+        // to the buyer a module chose): the holder and per-identity limits judge holders' moves.
+        if (!isCustodian(from)) {
+            IAssetTypes.Restriction limit = _identityLimits(a, flags, p, amount);
+            if (limit != IAssetTypes.Restriction.Success) return (limit, to, p);
+        }
         if (mode == Mode.Mint) {
             uint256 cap = a.cap;
             if (cap != 0 && a.totalSupply + amount > cap) return (IAssetTypes.Restriction.CapExceeded, address(0), p);
@@ -349,6 +353,30 @@ library LibAsset {
             }
         }
         return IAssetTypes.Restriction.Success;
+    }
+
+    /// @dev Who may receive in this movement; records the receiver's holding and identity number.
+    function _receiverSide(
+        AssetStorage.Asset storage a,
+        Mode mode,
+        address spender,
+        address to,
+        Parties memory p
+    ) private view returns (IAssetTypes.Restriction) {
+        p.toHolding = _load(a, to);
+        if (isCustodian(to)) {
+            // Only the diamond's own modules put tokens in custody (they pull them, e.g. a
+            // pledge): a token sent to the diamond any other way would be accounted by none.
+            bool pulled = spender == to && mode == Mode.Transfer;
+            return pulled ? IAssetTypes.Restriction.Success : IAssetTypes.Restriction.ReceiverNotVerified;
+        }
+        uint256 word = LibIdentity.walletWord(to);
+        p.toRef = LibIdentity.refOf(word);
+        if (mode != Mode.Recovery) return _receiverRule(a, word, p.toHolding);
+        return
+            LibIdentity.isVerifiedWord(word)
+                ? IAssetTypes.Restriction.Success
+                : IAssetTypes.Restriction.ReceiverNotVerified;
     }
 
     /// @dev The receiver's rules from its identity word and its holding word.
@@ -387,8 +415,8 @@ library LibAsset {
         uint256 amount
     ) private view returns (IAssetTypes.Restriction) {
         uint64 toRef = p.toRef;
-        // The custodian, or a move between two wallets of one identity.
-        if (toRef == 0 || toRef == p.fromRef) return IAssetTypes.Restriction.Success;
+        // The custodian, a move between two wallets of one identity, or nothing moving.
+        if (toRef == 0 || toRef == p.fromRef || amount == 0) return IAssetTypes.Restriction.Success;
         // Word 1 (the holder limit) is read only for a receiver whose identity holds nothing.
         if (p.toHolding & BALANCE_MASK == 0 && a.walletsHolding[toRef] == 0) {
             uint32 maxHolders = a.maxHolders;
@@ -455,25 +483,28 @@ library LibAsset {
         bool fromLeaves,
         bool toJoins
     ) private {
+        // +1 when the receiver's identity starts holding, −1 when the sender's stops; the
+        // count is written (and its event emitted) only when the sum moves.
+        int256 delta;
         if (fromLeaves && fromRef != 0) {
             uint256 left = a.walletsHolding[fromRef] - 1;
             a.walletsHolding[fromRef] = left;
-            if (left == 0) _setHolderCount(assetId, a, a.holderCount - 1);
+            if (left == 0) --delta;
         }
         if (toJoins && toRef != 0) {
             uint256 before = a.walletsHolding[toRef];
             a.walletsHolding[toRef] = before + 1;
-            if (before == 0) _setHolderCount(assetId, a, a.holderCount + 1);
+            if (before == 0) ++delta;
+        }
+        if (delta != 0) {
+            uint32 holders = delta > 0 ? a.holderCount + 1 : a.holderCount - 1;
+            a.holderCount = holders;
+            emit IAssetTypes.AssetHolderCountChanged(assetId, holders);
         }
         if (fromRef != toRef && a.flags & AssetStorage.IDENTITY_BOOKS != 0) {
             if (fromRef != 0) a.identityBalance[fromRef] -= amount;
             if (toRef != 0) a.identityBalance[toRef] += amount;
         }
-    }
-
-    function _setHolderCount(uint256 assetId, AssetStorage.Asset storage a, uint32 holders) private {
-        a.holderCount = holders;
-        emit IAssetTypes.AssetHolderCountChanged(assetId, holders);
     }
 
     /// @dev Records `wallet`'s balance for the snapshots taken since its last change.
