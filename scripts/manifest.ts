@@ -46,8 +46,8 @@ export default defineManifest({
     asset: {
       version: [0, 1, 0],
       dependencies: ["identity"],
-      facets: ["AssetFacet", "AssetViewFacet"],
-      interfaces: ["IAsset", "IAssetViews"],
+      facets: ["AssetFacet", "AssetViewFacet", "AssetDistributionFacet"],
+      interfaces: ["IAsset", "IAssetViews", "IAssetDistribution"],
       // Every asset's ERC-20 is a clone of this one implementation.
       contracts: ["AssetToken"],
       init: {

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.34;
+
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+
+import {AssetStorage} from "./AssetStorage.sol";
+import {IAssetDistribution} from "./IAssetDistribution.sol";
+import {LibAsset} from "./LibAsset.sol";
+import {LibDistribution} from "./LibDistribution.sol";
+
+/// @title Asset module facet: distributions (dividends, coupons, rent) and redemptions.
+/// @notice Every entry point runs checks → writes → events → transfers, under the
+/// diamond-wide reentrancy guard. `AssetStorage.books` follows every payment token in and out.
+/// @dev Note: claims, reclaims, redemptions and closes pay with `LibAsset.pay`, which reverts
+/// when the payment token refuses the transfer (a blocklisted receiver, a paused token). Each
+/// is a pull by one party for itself, so the refusal only blocks that party: nothing is
+/// marked paid, and the call succeeds once the token accepts the receiver again (before the
+/// distribution expires) — or, for a redemption, with another `to`.
+contract AssetDistributionFacet is IAssetDistribution, ReentrancyGuardTransient {
+    // ---------------------------------------------------------------- distributions
+
+    /// @inheritdoc IAssetDistribution
+    /// @dev Constant cost in the number of holders: the snapshot is one counter and one
+    /// supply word; balances are checkpointed lazily when they next change.
+    function createDistribution(
+        uint256 assetId,
+        address paymentToken,
+        uint256 amount,
+        uint40 claimPeriod
+    ) external nonReentrant returns (uint256 distributionId) {
+        AssetStorage.Asset storage asset = LibAsset.asset(assetId);
+        LibAsset.checkIssuer(assetId, asset);
+        if (paymentToken == address(0)) revert DistributionParamsInvalid("paymentToken");
+        if (amount == 0 || amount > type(uint128).max) revert DistributionParamsInvalid("amount");
+        uint256 expiresAt = block.timestamp + claimPeriod;
+        if (claimPeriod < AssetStorage.MIN_CLAIM_PERIOD || expiresAt > type(uint40).max) {
+            revert DistributionParamsInvalid("claimPeriod");
+        }
+        // The supply and the custodian's balance now are those of the snapshot taken below.
+        uint256 eligible = asset.totalSupply - LibAsset.loadHolding(asset, address(this)).balance;
+        if (eligible == 0) revert DistributionNoEligibleSupply(assetId);
+
+        uint32 snapshotId = LibAsset.snapshot(assetId, asset);
+        AssetStorage.Layout storage $ = AssetStorage.layout();
+        distributionId = ++$.distributionCount;
+        AssetStorage.Distribution storage dist = $.distributions[distributionId];
+        // An existing asset's id is at most the asset count: far below 2^64.
+        dist.assetId = uint64(assetId);
+        dist.snapshotId = snapshotId;
+        dist.recordTime = uint40(block.timestamp);
+        dist.expiresAt = uint40(expiresAt);
+        dist.paymentToken = paymentToken;
+        dist.amount = uint128(amount);
+        // At most the supply, below 2^112.
+        dist.eligibleSupply = uint128(eligible);
+        emit DistributionCreated(
+            distributionId,
+            assetId,
+            paymentToken,
+            amount,
+            snapshotId,
+            uint128(eligible),
+            uint40(expiresAt)
+        );
+        LibAsset.pullExact(paymentToken, msg.sender, amount);
+    }
+
+    /// @inheritdoc IAssetDistribution
+    /// @dev The wallet's balance at the record time decides, whatever it holds now; a claim
+    /// is per wallet, so each wallet of an identity claims its own balance's share.
+    function claimDistribution(uint256 distributionId, address wallet) external nonReentrant returns (uint256 amount) {
+        AssetStorage.Distribution storage dist = LibDistribution.distribution(distributionId);
+        uint40 expiresAt = dist.expiresAt;
+        if (block.timestamp > expiresAt) revert DistributionExpired(distributionId, expiresAt);
+        if (dist.claimedBy[wallet]) revert DistributionAlreadyClaimed(distributionId, wallet);
+        amount = LibDistribution.shareOf(dist, wallet);
+        if (amount == 0) revert DistributionNothingToClaim(distributionId, wallet);
+        address paidTo = LibAsset.successor(wallet);
+
+        dist.claimedBy[wallet] = true;
+        // The shares add up to at most `amount` (< 2^128).
+        dist.claimed += uint128(amount);
+        emit DistributionClaimed(distributionId, wallet, paidTo, amount);
+        LibAsset.pay(dist.paymentToken, paidTo, amount);
+    }
+
+    /// @inheritdoc IAssetDistribution
+    function reclaimDistribution(uint256 distributionId, address to) external nonReentrant returns (uint256 amount) {
+        AssetStorage.Distribution storage dist = LibDistribution.distribution(distributionId);
+        uint256 assetId = dist.assetId;
+        LibAsset.checkIssuer(assetId, LibAsset.asset(assetId));
+        if (to == address(0)) revert DistributionParamsInvalid("to");
+        uint40 expiresAt = dist.expiresAt;
+        if (block.timestamp <= expiresAt) revert DistributionNotExpired(distributionId, expiresAt);
+        if (dist.reclaimed) revert DistributionAlreadyReclaimed(distributionId);
+        amount = dist.amount - dist.claimed;
+
+        dist.reclaimed = true;
+        emit DistributionReclaimed(distributionId, to, amount);
+        if (amount != 0) LibAsset.pay(dist.paymentToken, to, amount);
+    }
+
+    // ---------------------------------------------------------------- redemptions
+
+    /// @inheritdoc IAssetDistribution
+    function openRedemption(
+        uint256 assetId,
+        address paymentToken,
+        uint128 price,
+        uint40 start,
+        uint40 end,
+        uint256 funds
+    ) external nonReentrant returns (uint256 redemptionId) {
+        LibAsset.checkIssuer(assetId, LibAsset.asset(assetId));
+        if (paymentToken == address(0)) revert RedemptionParamsInvalid("paymentToken");
+        if (price == 0) revert RedemptionParamsInvalid("price");
+        if (start < block.timestamp) revert RedemptionParamsInvalid("start");
+        if (end <= start) revert RedemptionParamsInvalid("end");
+        if (funds > type(uint128).max) revert RedemptionParamsInvalid("funds");
+
+        AssetStorage.Layout storage $ = AssetStorage.layout();
+        redemptionId = ++$.redemptionCount;
+        AssetStorage.Redemption storage redemption = $.redemptions[redemptionId];
+        // An existing asset's id is at most the asset count: far below 2^64.
+        redemption.assetId = uint64(assetId);
+        redemption.start = start;
+        redemption.end = end;
+        redemption.paymentToken = paymentToken;
+        redemption.price = price;
+        redemption.funds = uint128(funds);
+        emit RedemptionOpened(redemptionId, assetId, paymentToken, price, start, end);
+        if (funds == 0) return redemptionId;
+        emit RedemptionFunded(redemptionId, msg.sender, funds);
+        LibAsset.pullExact(paymentToken, msg.sender, funds);
+    }
+
+    /// @inheritdoc IAssetDistribution
+    function fundRedemption(uint256 redemptionId, uint256 amount) external nonReentrant {
+        AssetStorage.Redemption storage redemption = LibDistribution.redemption(redemptionId);
+        if (redemption.closed) revert RedemptionClosedAlready(redemptionId);
+        uint256 funds = redemption.funds;
+        if (amount == 0 || amount > type(uint128).max - funds) revert RedemptionParamsInvalid("amount");
+
+        redemption.funds = uint128(funds + amount);
+        emit RedemptionFunded(redemptionId, msg.sender, amount);
+        LibAsset.pullExact(redemption.paymentToken, msg.sender, amount);
+    }
+
+    /// @inheritdoc IAssetDistribution
+    /// @dev "Able to send" is the holder's transfer check with the diamond as receiver (which
+    /// may always receive): the pause, the sender's verification and wallet freeze, its
+    /// balance and what is neither frozen nor locked.
+    function redeemAsset(
+        uint256 redemptionId,
+        uint256 amount,
+        address to
+    ) external nonReentrant returns (uint256 paid) {
+        AssetStorage.Redemption storage redemption = LibDistribution.redemption(redemptionId);
+        if (to == address(0)) revert RedemptionParamsInvalid("to");
+        (uint40 start, uint40 end) = (redemption.start, redemption.end);
+        if (block.timestamp < start || block.timestamp > end) revert RedemptionNotOpen(redemptionId, start, end);
+        uint256 assetId = redemption.assetId;
+        AssetStorage.Asset storage asset = LibAsset.asset(assetId);
+        LibAsset.enforce(assetId, asset, LibAsset.Mode.Transfer, msg.sender, msg.sender, address(this), amount);
+        paid = LibDistribution.redemptionPayment(amount, redemption.price, asset.decimals);
+        if (paid == 0) revert RedemptionAmountTooSmall(redemptionId, amount);
+        uint256 funds = redemption.funds;
+        if (paid > funds) revert RedemptionInsufficientFunds(redemptionId, paid, funds);
+
+        redemption.funds = uint128(funds - paid);
+        // amount is at most the caller's balance (< 2^112), checked above.
+        redemption.redeemed += uint128(amount);
+        LibAsset.burn(assetId, asset, msg.sender, amount);
+        emit AssetRedeemed(redemptionId, msg.sender, amount, paid, to);
+        LibAsset.pay(redemption.paymentToken, to, paid);
+    }
+
+    /// @inheritdoc IAssetDistribution
+    function closeRedemption(uint256 redemptionId, address to) external nonReentrant returns (uint256 returned) {
+        AssetStorage.Redemption storage redemption = LibDistribution.redemption(redemptionId);
+        uint256 assetId = redemption.assetId;
+        LibAsset.checkIssuer(assetId, LibAsset.asset(assetId));
+        if (to == address(0)) revert RedemptionParamsInvalid("to");
+        if (redemption.closed) revert RedemptionClosedAlready(redemptionId);
+        uint40 end = redemption.end;
+        if (block.timestamp <= end) revert RedemptionNotEnded(redemptionId, end);
+        returned = redemption.funds;
+
+        redemption.closed = true;
+        redemption.funds = 0;
+        emit RedemptionClosed(redemptionId, to, returned);
+        if (returned != 0) LibAsset.pay(redemption.paymentToken, to, returned);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc IAssetDistribution
+    function distributionCount() external view returns (uint256) {
+        return AssetStorage.layout().distributionCount;
+    }
+
+    /// @inheritdoc IAssetDistribution
+    function getDistribution(uint256 distributionId) external view returns (DistributionView memory info) {
+        AssetStorage.Distribution storage dist = LibDistribution.distribution(distributionId);
+        info.assetId = dist.assetId;
+        info.paymentToken = dist.paymentToken;
+        info.snapshotId = dist.snapshotId;
+        info.recordTime = dist.recordTime;
+        info.expiresAt = dist.expiresAt;
+        info.reclaimed = dist.reclaimed;
+        info.amount = dist.amount;
+        info.claimed = dist.claimed;
+        info.eligibleSupply = dist.eligibleSupply;
+    }
+
+    /// @inheritdoc IAssetDistribution
+    function distributionClaimable(uint256 distributionId, address wallet) external view returns (uint256) {
+        AssetStorage.Distribution storage dist = LibDistribution.distribution(distributionId);
+        if (block.timestamp > dist.expiresAt || dist.claimedBy[wallet]) return 0;
+        return LibDistribution.shareOf(dist, wallet);
+    }
+
+    /// @inheritdoc IAssetDistribution
+    function isDistributionClaimed(uint256 distributionId, address wallet) external view returns (bool) {
+        return LibDistribution.distribution(distributionId).claimedBy[wallet];
+    }
+
+    /// @inheritdoc IAssetDistribution
+    function redemptionCount() external view returns (uint256) {
+        return AssetStorage.layout().redemptionCount;
+    }
+
+    /// @inheritdoc IAssetDistribution
+    /// @dev `funds`: what the redemption holds now (0 once closed); `redeemed`: asset units burnt.
+    function getRedemption(uint256 redemptionId) external view returns (RedemptionView memory info) {
+        AssetStorage.Redemption storage redemption = LibDistribution.redemption(redemptionId);
+        info.assetId = redemption.assetId;
+        info.paymentToken = redemption.paymentToken;
+        info.price = redemption.price;
+        info.start = redemption.start;
+        info.end = redemption.end;
+        info.closed = redemption.closed;
+        info.funds = redemption.funds;
+        info.redeemed = redemption.redeemed;
+    }
+}
