@@ -20,8 +20,8 @@ contract AssetDistributionFacet is IAssetDistribution, ReentrancyGuardTransient 
     // ---------------------------------------------------------------- distributions
 
     /// @inheritdoc IAssetDistribution
-    /// @dev Constant cost in the number of holders: the snapshot is one counter and one
-    /// supply word; balances are checkpointed lazily when they next change.
+    /// @dev Constant cost in the number of holders: a snapshot is a counter (balances are
+    /// checkpointed when they next change) and the distribution is one word.
     function createDistribution(
         uint256 assetId,
         address paymentToken,
@@ -31,7 +31,8 @@ contract AssetDistributionFacet is IAssetDistribution, ReentrancyGuardTransient 
         AssetStorage.Asset storage asset = LibAsset.asset(assetId);
         LibAsset.checkIssuer(assetId, asset);
         if (paymentToken == address(0)) revert DistributionParamsInvalid("paymentToken");
-        if (amount == 0 || amount > type(uint128).max) revert DistributionParamsInvalid("amount");
+        if (amount == 0 || amount > type(uint96).max) revert DistributionParamsInvalid("amount");
+        if (assetId > type(uint64).max) revert DistributionParamsInvalid("assetId");
         uint256 expiresAt = block.timestamp + claimPeriod;
         if (claimPeriod < AssetStorage.MIN_CLAIM_PERIOD || expiresAt > type(uint40).max) {
             revert DistributionParamsInvalid("claimPeriod");
@@ -41,25 +42,21 @@ contract AssetDistributionFacet is IAssetDistribution, ReentrancyGuardTransient 
         if (eligible == 0) revert DistributionNoEligibleSupply(assetId);
 
         uint32 snapshotId = LibAsset.snapshot(assetId, asset);
-        AssetStorage.Layout storage $ = AssetStorage.layout();
-        distributionId = ++$.distributionCount;
-        AssetStorage.Distribution storage dist = $.distributions[distributionId];
-        // An existing asset's id is at most the asset count: far below 2^64.
-        dist.assetId = uint64(assetId);
-        dist.snapshotId = snapshotId;
-        dist.recordTime = uint40(block.timestamp);
-        dist.expiresAt = uint40(expiresAt);
-        dist.paymentToken = paymentToken;
-        dist.amount = uint128(amount);
-        // At most the supply, below 2^112.
-        dist.eligibleSupply = uint128(eligible);
+        distributionId = LibDistribution.idOf(paymentToken, assetId, snapshotId);
+        // amount < 2^96 (checked), eligible ≤ the supply < 2^112, expiresAt < 2^40 (checked).
+        AssetStorage.layout().distributions[distributionId] = AssetStorage.Distribution({
+            amount: uint96(amount),
+            eligibleSupply: uint112(eligible),
+            expiresAt: uint40(expiresAt),
+            reclaimed: false
+        });
         emit DistributionCreated(
             distributionId,
             assetId,
             paymentToken,
             amount,
             snapshotId,
-            uint128(eligible),
+            uint112(eligible),
             uint40(expiresAt)
         );
         LibAsset.pullExact(paymentToken, msg.sender, amount);
@@ -69,35 +66,37 @@ contract AssetDistributionFacet is IAssetDistribution, ReentrancyGuardTransient 
     /// @dev The wallet's balance at the record time decides, whatever it holds now; a claim
     /// is per wallet, so each wallet of an identity claims its own balance's share.
     function claimDistribution(uint256 distributionId, address wallet) external nonReentrant returns (uint256 amount) {
-        AssetStorage.Distribution storage dist = LibDistribution.distribution(distributionId);
-        uint40 expiresAt = dist.expiresAt;
-        if (block.timestamp > expiresAt) revert DistributionExpired(distributionId, expiresAt);
-        if (dist.claimedBy[wallet]) revert DistributionAlreadyClaimed(distributionId, wallet);
-        amount = LibDistribution.shareOf(dist, wallet);
+        AssetStorage.Distribution memory dist = LibDistribution.distribution(distributionId);
+        if (block.timestamp > dist.expiresAt) revert DistributionExpired(distributionId, dist.expiresAt);
+        (address paymentToken, uint256 assetId, uint32 snapshotId) = LibDistribution.partsOf(distributionId);
+        AssetStorage.Asset storage asset = AssetStorage.layout().assets[assetId];
+        if (!LibDistribution.markClaimed(asset, wallet, snapshotId)) {
+            revert DistributionAlreadyClaimed(distributionId, wallet);
+        }
+        amount = LibDistribution.shareOf(dist, asset, wallet, snapshotId);
         if (amount == 0) revert DistributionNothingToClaim(distributionId, wallet);
         address paidTo = LibAsset.successor(wallet);
 
-        dist.claimedBy[wallet] = true;
-        // The shares add up to at most `amount` (< 2^128).
-        dist.claimed += uint128(amount);
+        // The shares add up to at most the amount.
+        AssetStorage.layout().distributionClaimed[distributionId] += amount;
         emit DistributionClaimed(distributionId, wallet, paidTo, amount);
-        LibAsset.pay(dist.paymentToken, paidTo, amount);
+        LibAsset.pay(paymentToken, paidTo, amount);
     }
 
     /// @inheritdoc IAssetDistribution
     function reclaimDistribution(uint256 distributionId, address to) external nonReentrant returns (uint256 amount) {
         AssetStorage.Distribution storage dist = LibDistribution.distribution(distributionId);
-        uint256 assetId = dist.assetId;
+        (address paymentToken, uint256 assetId, ) = LibDistribution.partsOf(distributionId);
         LibAsset.checkIssuer(assetId, LibAsset.asset(assetId));
         if (to == address(0)) revert DistributionParamsInvalid("to");
         uint40 expiresAt = dist.expiresAt;
         if (block.timestamp <= expiresAt) revert DistributionNotExpired(distributionId, expiresAt);
         if (dist.reclaimed) revert DistributionAlreadyReclaimed(distributionId);
-        amount = dist.amount - dist.claimed;
+        amount = dist.amount - AssetStorage.layout().distributionClaimed[distributionId];
 
         dist.reclaimed = true;
         emit DistributionReclaimed(distributionId, to, amount);
-        if (amount != 0) LibAsset.pay(dist.paymentToken, to, amount);
+        if (amount != 0) LibAsset.pay(paymentToken, to, amount);
     }
 
     // ---------------------------------------------------------------- redemptions
@@ -195,34 +194,30 @@ contract AssetDistributionFacet is IAssetDistribution, ReentrancyGuardTransient 
     // ---------------------------------------------------------------- views
 
     /// @inheritdoc IAssetDistribution
-    function distributionCount() external view returns (uint256) {
-        return AssetStorage.layout().distributionCount;
-    }
-
-    /// @inheritdoc IAssetDistribution
     function getDistribution(uint256 distributionId) external view returns (DistributionView memory info) {
         AssetStorage.Distribution storage dist = LibDistribution.distribution(distributionId);
-        info.assetId = dist.assetId;
-        info.paymentToken = dist.paymentToken;
-        info.snapshotId = dist.snapshotId;
-        info.recordTime = dist.recordTime;
+        (info.paymentToken, info.assetId, info.snapshotId) = LibDistribution.partsOf(distributionId);
         info.expiresAt = dist.expiresAt;
         info.reclaimed = dist.reclaimed;
         info.amount = dist.amount;
-        info.claimed = dist.claimed;
+        info.claimed = AssetStorage.layout().distributionClaimed[distributionId];
         info.eligibleSupply = dist.eligibleSupply;
     }
 
     /// @inheritdoc IAssetDistribution
     function distributionClaimable(uint256 distributionId, address wallet) external view returns (uint256) {
-        AssetStorage.Distribution storage dist = LibDistribution.distribution(distributionId);
-        if (block.timestamp > dist.expiresAt || dist.claimedBy[wallet]) return 0;
-        return LibDistribution.shareOf(dist, wallet);
+        AssetStorage.Distribution memory dist = LibDistribution.distribution(distributionId);
+        (, uint256 assetId, uint32 snapshotId) = LibDistribution.partsOf(distributionId);
+        AssetStorage.Asset storage asset = AssetStorage.layout().assets[assetId];
+        if (block.timestamp > dist.expiresAt || LibDistribution.isClaimed(asset, wallet, snapshotId)) return 0;
+        return LibDistribution.shareOf(dist, asset, wallet, snapshotId);
     }
 
     /// @inheritdoc IAssetDistribution
     function isDistributionClaimed(uint256 distributionId, address wallet) external view returns (bool) {
-        return LibDistribution.distribution(distributionId).claimedBy[wallet];
+        LibDistribution.distribution(distributionId);
+        (, uint256 assetId, uint32 snapshotId) = LibDistribution.partsOf(distributionId);
+        return LibDistribution.isClaimed(AssetStorage.layout().assets[assetId], wallet, snapshotId);
     }
 
     /// @inheritdoc IAssetDistribution

@@ -62,8 +62,9 @@ library AssetStorage {
         /// A wallet's balance before its first change after each snapshot (ERC-20 snapshot
         /// checkpoints), ascending: `snapshotId << 112 | balance`, one word each.
         mapping(address wallet => uint256[] packed) checkpoints;
-        /// The supply at each snapshot.
-        mapping(uint32 snapshotId => uint256 supply) supplyAt;
+        /// Which distributions a wallet claimed: bit `snapshotId % 256` of word `snapshotId / 256`
+        /// (a holder's next claims rewrite the word its first claim created).
+        mapping(address wallet => mapping(uint256 word => uint256 bits)) distributionClaims;
     }
 
     /// @dev A wallet's holding of one asset: one word.
@@ -116,21 +117,13 @@ library AssetStorage {
         mapping(uint64 ref => uint256 amount) identityTotal;
     }
 
+    /// @dev One distribution, one word: its id carries the payment token, the asset and the
+    /// snapshot (`IAssetDistribution`), so a deposit writes this word and nothing else new.
     struct Distribution {
-        // word 0
-        uint64 assetId;
-        uint32 snapshotId;
-        uint40 recordTime;
+        uint96 amount;
+        uint112 eligibleSupply;
         uint40 expiresAt;
         bool reclaimed;
-        // word 1
-        address paymentToken;
-        // word 2
-        uint128 amount;
-        uint128 claimed;
-        // word 3
-        uint128 eligibleSupply;
-        mapping(address wallet => bool) claimedBy;
     }
 
     struct Redemption {
@@ -156,8 +149,9 @@ library AssetStorage {
         mapping(uint256 assetId => Asset) assets;
         uint256 offeringCount;
         mapping(uint256 offeringId => Offering) offerings;
-        uint256 distributionCount;
         mapping(uint256 distributionId => Distribution) distributions;
+        /// What each distribution has paid out (written by claims, not by the deposit).
+        mapping(uint256 distributionId => uint256 claimed) distributionClaimed;
         uint256 redemptionCount;
         mapping(uint256 redemptionId => Redemption) redemptions;
         /// What the module holds per payment token (see `IAsset.assetBooks`).

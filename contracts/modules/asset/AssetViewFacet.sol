@@ -103,7 +103,9 @@ contract AssetViewFacet is IAssetViews {
 
     /// @inheritdoc IAssetViews
     function assetBalanceAt(uint256 assetId, address wallet, uint32 snapshotId) external view returns (uint256) {
-        return LibAsset.balanceAt(LibAsset.asset(assetId), wallet, snapshotId);
+        AssetStorage.Asset storage a = LibAsset.asset(assetId);
+        if (snapshotId == 0 || snapshotId > a.snapshotId) revert AssetSnapshotUnknown(assetId, snapshotId);
+        return LibAsset.balanceAt(a, wallet, snapshotId);
     }
 
     /// @inheritdoc IAssetViews

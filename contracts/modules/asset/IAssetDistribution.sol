@@ -12,6 +12,8 @@ import {IAssetTypes} from "./IAssetTypes.sol";
 /// Tokens bought after the record time earn nothing from it. A lost wallet's claim is paid
 /// to the wallet it was recovered to. After `expiresAt` the issuer reclaims what is
 /// unclaimed (rounding dust included).
+/// A distribution's id says what it is: `uint160(paymentToken) << 96 | assetId << 32 |
+/// snapshotId` (assets below 2^64; the record time is the block of `DistributionCreated`).
 /// A redemption lets holders burn tokens for a payment token at a set price inside a
 /// window (a maturity or a buy-back), from funds the issuer deposits; what is left goes
 /// back to the issuer when the window has closed.
@@ -20,13 +22,12 @@ interface IAssetDistribution is IAssetTypes {
         uint256 assetId;
         address paymentToken;
         uint32 snapshotId;
-        uint40 recordTime;
         uint40 expiresAt;
         bool reclaimed;
-        uint128 amount;
-        uint128 claimed;
+        uint96 amount;
+        uint256 claimed;
         /// The supply at the record time less the custodian's balance.
-        uint128 eligibleSupply;
+        uint112 eligibleSupply;
     }
 
     struct RedemptionView {
@@ -47,7 +48,7 @@ interface IAssetDistribution is IAssetTypes {
         address indexed paymentToken,
         uint256 amount,
         uint32 snapshotId,
-        uint128 eligibleSupply,
+        uint112 eligibleSupply,
         uint40 expiresAt
     );
     event DistributionClaimed(
@@ -87,9 +88,9 @@ interface IAssetDistribution is IAssetTypes {
     /// @notice The amount is too small to be worth any payment unit.
     error RedemptionAmountTooSmall(uint256 redemptionId, uint256 amount);
 
-    /// @notice Deposits `amount` of `paymentToken` for the holders of `assetId` at this
-    /// moment (the record time); claimable until `now + claimPeriod` (at least a day). Its
-    /// issuer only.
+    /// @notice Deposits `amount` (below 2^96) of `paymentToken` for the holders of `assetId`
+    /// at this moment (the record time); claimable until `now + claimPeriod` (at least a
+    /// day). Its issuer only.
     function createDistribution(
         uint256 assetId,
         address paymentToken,
@@ -123,8 +124,6 @@ interface IAssetDistribution is IAssetTypes {
 
     /// @notice After the window, returns the unspent funds to `to`. The asset's issuer only.
     function closeRedemption(uint256 redemptionId, address to) external returns (uint256 returned);
-
-    function distributionCount() external view returns (uint256);
 
     function getDistribution(uint256 distributionId) external view returns (DistributionView memory);
 

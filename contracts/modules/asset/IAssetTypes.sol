@@ -135,6 +135,8 @@ interface IAssetTypes is IERC20Errors {
     event AssetSnapshot(uint256 indexed assetId, uint32 snapshotId);
 
     error AssetUnknown(uint256 assetId);
+    /// @notice Snapshots are numbered from 1 up to the asset's latest.
+    error AssetSnapshotUnknown(uint256 assetId, uint32 snapshotId);
     /// @notice The movement is refused for `reason`, which concerns `account` (the sender,
     /// receiver or spender; zero when it concerns the asset).
     error AssetTransferRestricted(uint256 assetId, Restriction reason, address account);

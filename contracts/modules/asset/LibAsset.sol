@@ -200,19 +200,22 @@ library LibAsset {
         emit IAssetTypes.AssetLocked(assetId, wallet, total, current.until);
     }
 
-    /// @dev Starts a new snapshot (a distribution's record time) and records the supply.
+    /// @dev Starts a new snapshot (a distribution's record time): balances are checkpointed
+    /// when they next change, so this costs the same whatever the number of holders.
     function snapshot(uint256 assetId, AssetStorage.Asset storage a) internal returns (uint32 snapshotId) {
         snapshotId = ++a.snapshotId;
-        a.supplyAt[snapshotId] = a.totalSupply;
         emit IAssetTypes.AssetSnapshot(assetId, snapshotId);
     }
 
-    /// @dev `wallet`'s balance at `snapshotId`: the first checkpoint at or after it, else now.
+    /// @dev `wallet`'s balance at `snapshotId`: the current one when it has not changed
+    /// since (one read), else the first checkpoint at or after it.
     function balanceAt(
         AssetStorage.Asset storage a,
         address wallet,
         uint32 snapshotId
     ) internal view returns (uint256) {
+        uint256 holding = _load(a, wallet);
+        if (uint32(holding >> CHECKPOINT_SHIFT) < snapshotId) return holding & BALANCE_MASK;
         uint256[] storage cps = a.checkpoints[wallet];
         uint256 low;
         uint256 high = cps.length;
@@ -221,8 +224,9 @@ library LibAsset {
             if (cps[mid] >> BALANCE_BITS < snapshotId) low = mid + 1;
             else high = mid;
         }
-        if (low == cps.length) return a.holdings[wallet].balance;
-        return cps[low] & type(uint112).max;
+        // The holding was checkpointed at or after `snapshotId`, so there is such a checkpoint
+        // (for a snapshot id the asset has taken; the views refuse any other).
+        return low < cps.length ? cps[low] & BALANCE_MASK : holding & BALANCE_MASK;
     }
 
     /// @dev `wallet`'s holding in one storage read (Solidity would read once per field).

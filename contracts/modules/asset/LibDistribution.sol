@@ -11,8 +11,37 @@ import {LibAsset} from "./LibAsset.sol";
 library LibDistribution {
     function distribution(uint256 distributionId) internal view returns (AssetStorage.Distribution storage found) {
         found = AssetStorage.layout().distributions[distributionId];
-        // A distribution always has a payment token.
-        if (found.paymentToken == address(0)) revert IAssetDistribution.DistributionUnknown(distributionId);
+        // A distribution always has an amount.
+        if (found.amount == 0) revert IAssetDistribution.DistributionUnknown(distributionId);
+    }
+
+    /// @dev A distribution's id: `uint160(paymentToken) << 96 | assetId << 32 | snapshotId`.
+    function idOf(address paymentToken, uint256 assetId, uint32 snapshotId) internal pure returns (uint256) {
+        return (uint256(uint160(paymentToken)) << 96) | (assetId << 32) | snapshotId;
+    }
+
+    function partsOf(
+        uint256 distributionId
+    ) internal pure returns (address paymentToken, uint256 assetId, uint32 snapshotId) {
+        return (address(uint160(distributionId >> 96)), uint64(distributionId >> 32), uint32(distributionId));
+    }
+
+    /// @dev Marks `wallet`'s claim of the distribution at `snapshotId`; false if it was marked.
+    function markClaimed(AssetStorage.Asset storage asset, address wallet, uint32 snapshotId) internal returns (bool) {
+        mapping(uint256 => uint256) storage claims = asset.distributionClaims[wallet];
+        uint256 bit = 1 << (snapshotId & 0xff);
+        uint256 bits = claims[snapshotId >> 8];
+        if (bits & bit != 0) return false;
+        claims[snapshotId >> 8] = bits | bit;
+        return true;
+    }
+
+    function isClaimed(
+        AssetStorage.Asset storage asset,
+        address wallet,
+        uint32 snapshotId
+    ) internal view returns (bool) {
+        return asset.distributionClaims[wallet][snapshotId >> 8] & (1 << (snapshotId & 0xff)) != 0;
     }
 
     function redemption(uint256 redemptionId) internal view returns (AssetStorage.Redemption storage found) {
@@ -23,11 +52,15 @@ library LibDistribution {
     /// @dev `wallet`'s share: `amount × balanceAt(record) / eligibleSupply`, rounded down, so
     /// the shares of every wallet add up to at most `amount` (the dust is reclaimed). The
     /// custodian's balance is outside `eligibleSupply` and earns nothing.
-    function shareOf(AssetStorage.Distribution storage dist, address wallet) internal view returns (uint256) {
+    function shareOf(
+        AssetStorage.Distribution memory dist,
+        AssetStorage.Asset storage asset,
+        address wallet,
+        uint32 snapshotId
+    ) internal view returns (uint256) {
         if (LibAsset.isCustodian(wallet)) return 0;
-        AssetStorage.Asset storage asset = AssetStorage.layout().assets[dist.assetId];
-        uint256 balance = LibAsset.balanceAt(asset, wallet, dist.snapshotId);
-        // amount < 2^128 and balance < 2^112: the product fits.
+        uint256 balance = LibAsset.balanceAt(asset, wallet, snapshotId);
+        // amount < 2^96 and balance < 2^112: the product fits.
         return (uint256(dist.amount) * balance) / dist.eligibleSupply;
     }
 
