@@ -1,11 +1,20 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.34;
 
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+
 import {LibAsset} from "../modules/asset/LibAsset.sol";
 
 /// @dev Test-only facet (a module of its own, depending on `asset`): locks a wallet's tokens
-/// as an offering's delivery does, so tests can reach the lock-up rules without an offering.
+/// as an offering's delivery does, so tests can reach the lock-up rules without an offering;
+/// and pulls a holder's tokens into the diamond's custody as a module does (a lending pledge).
 contract MockAssetLockFacet {
+    error MockAssetPullFailed();
+
+    function mockAssetPull(address token, address from, uint256 amount) external {
+        if (!IERC20(token).transferFrom(from, address(this), amount)) revert MockAssetPullFailed();
+    }
+
     function mockAssetLock(uint256 assetId, address wallet, uint256 amount, uint40 until) external {
         LibAsset.lock(assetId, LibAsset.asset(assetId), wallet, amount, until);
     }
