@@ -73,6 +73,16 @@ abstract contract DiamondToken is IERC20Metadata, IERC20Permit, IERC20Errors {
         }
     }
 
+    /// @dev The diamond and the key in one copy of the arguments (a transfer needs both).
+    function _diamondAndKey() internal view returns (address d, uint256 k) {
+        assembly ("memory-safe") {
+            let free := mload(0x40)
+            extcodecopy(address(), free, ARGS_OFFSET, 0x60)
+            d := mload(free)
+            k := mload(add(free, 0x40))
+        }
+    }
+
     function name() external view returns (string memory n) {
         (, , , , n, ) = _args();
     }

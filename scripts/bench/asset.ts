@@ -19,6 +19,8 @@ export const ASSET_BUDGETS = {
   transferOverErc20: 25_000,
   registerWallet: 80_000,
   createAsset: 400_000,
+  depositDistribution: 100_000,
+  claimDistribution: 70_000,
 } as const;
 
 const FRANCE = 250;
@@ -90,6 +92,49 @@ export async function measureAsset(
   const transfer = await gasOf(token.transfer(holderB.address, units(10)));
   const transferNew = await gasOf(token.transfer(holderC.address, units(10)));
 
+  // --- Distributions: the same deposit with 10 and with 1,000 holders --------------------
+  const stable = await ethers.deployContract("MockStablecoin");
+  const stableAddress = await stable.getAddress();
+  await (await stable.mint(owner.address, parseUnits("100000000", 6))).wait();
+  await (await stable.approve(await diamond.getAddress(), 2n ** 256n - 1n)).wait();
+  // Holders of the 10- and 1,000-holder assets; the first are the funded A and B (they claim).
+  const holders = async (count: number): Promise<string[]> => {
+    const wallets = [holderA.address, holderB.address];
+    for (let i = wallets.length; i < count; i++) {
+      const wallet = Wallet.createRandom().address;
+      await (await suite.registerIdentity(id(`bench holder ${count} ${i}`), wallet, kyc(FRANCE, 2))).wait();
+      wallets.push(wallet);
+    }
+    return wallets;
+  };
+  const distribute = async (assetOf: bigint): Promise<{ gas: number; distributionId: bigint }> => {
+    const receipt = await (
+      await suite.createDistribution(assetOf, stableAddress, parseUnits("10000", 6), 90 * 86_400)
+    ).wait();
+    const event = receipt!.logs
+      .map((log) => suite.interface.parseLog(log))
+      .find((parsed) => parsed?.name === "DistributionCreated");
+    return { gas: Number(receipt!.gasUsed), distributionId: event!.args[0] as bigint };
+  };
+  const deposits: Record<number, { first: number; again: number }> = {};
+  let claimFirst = 0;
+  let claim = 0;
+  for (const count of [10, 1_000]) {
+    const [assetOf] = await suite.createAsset.staticCall({ ...params, symbol: `BBF${count}` });
+    await (await suite.createAsset({ ...params, symbol: `BBF${count}` })).wait();
+    for (const wallet of await holders(count)) await (await suite.mintAsset(assetOf, wallet, units(100))).wait();
+    const first = await distribute(assetOf);
+    const again = await distribute(assetOf);
+    deposits[count] = { first: first.gas, again: again.gas };
+    if (count === 10) {
+      // B claims both first; A's first claim creates its claim word, its next one rewrites it.
+      await (await suite.connect(holderB).claimDistribution(first.distributionId, holderB.address)).wait();
+      await (await suite.connect(holderB).claimDistribution(again.distributionId, holderB.address)).wait();
+      claimFirst = await gasOf(suite.connect(holderA).claimDistribution(first.distributionId, holderA.address));
+      claim = await gasOf(suite.connect(holderA).claimDistribution(again.distributionId, holderA.address));
+    }
+  }
+
   const transferBudget = trex.ozTransfer + ASSET_BUDGETS.transferOverErc20;
   return [
     {
@@ -133,6 +178,27 @@ export async function measureAsset(
       peerName: "T-REX deployTREXSuite",
       budget: ASSET_BUDGETS.createAsset,
       note: "an EIP-1167 clone with immutable arguments, two allowed jurisdictions, two classes, a holder limit",
+    },
+    ...[10, 1_000].map((count) => ({
+      name: `asset: deposit a distribution (${fmtGas(count)} holders)`,
+      gasUsed: deposits[count].again,
+      peer: null,
+      peerName: null,
+      budget: ASSET_BUDGETS.depositDistribution,
+      note:
+        `the asset's next distribution; its first ${fmtGas(deposits[count].first)}` +
+        (count === 10 ? " (also the module's first in this token: its books written from zero)" : "") +
+        "; ATS records dividends but pays them off-chain",
+    })),
+    {
+      name: "asset: claim a distribution",
+      gasUsed: claim,
+      peer: null,
+      peerName: null,
+      budget: ASSET_BUDGETS.claimDistribution,
+      note:
+        `a holder's next claim in this asset (its claim word exists), paid to a wallet holding the token; ` +
+        `its first claim ${fmtGas(claimFirst)}`,
     },
   ];
 }

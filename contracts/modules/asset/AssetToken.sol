@@ -53,7 +53,8 @@ contract AssetToken is DiamondToken, IERC1404, IERC7943Fungible {
     }
 
     function _hostTransfer(address spender, address from, address to, uint256 amount) internal override {
-        IAsset(diamond()).assetTokenTransfer(key(), spender, from, to, amount);
+        (address host, uint256 assetId) = _diamondAndKey();
+        IAsset(host).assetTokenTransfer(assetId, spender, from, to, amount);
     }
 
     // ---------------------------------------------------------------- ERC-1404

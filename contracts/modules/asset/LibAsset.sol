@@ -114,7 +114,7 @@ library LibAsset {
         address to
     ) internal view returns (IAssetTypes.Restriction) {
         if (isCustodian(to)) return IAssetTypes.Restriction.ReceiverNotVerified;
-        return _receiverRule(a, LibIdentity.walletWord(to), _load(a, to));
+        return _receiverRule(a, a.flags, LibIdentity.walletWord(to), _load(a, to));
     }
 
     /// @dev What `wallet` may move by itself: balance − frozen − locked (while locked).
@@ -149,7 +149,7 @@ library LibAsset {
     function mint(uint256 assetId, AssetStorage.Asset storage a, address to, uint256 amount) internal {
         uint256 supply = a.totalSupply + amount;
         if (supply > AssetStorage.MAX_BALANCE) revert IAssetTypes.AssetAmountTooLarge(supply, AssetStorage.MAX_BALANCE);
-        uint256 t = _checkpointed(a, to, _load(a, to));
+        uint256 t = _checkpointed(a, to, _load(a, to), a.snapshotId);
         bool toJoins = t & BALANCE_MASK == 0;
         // Below MAX_BALANCE, checked above: the balance bits cannot carry into the next field.
         _store(a, to, t + amount);
@@ -166,7 +166,7 @@ library LibAsset {
         if (balance < amount) {
             revert IAssetTypes.AssetTransferRestricted(assetId, IAssetTypes.Restriction.InsufficientBalance, from);
         }
-        f = _checkpointed(a, from, f);
+        f = _checkpointed(a, from, f, a.snapshotId);
         unchecked {
             // Checked above; the supply is at least any balance.
             f = _capFrozen(assetId, a, from, f - amount, balance - amount);
@@ -309,7 +309,7 @@ library LibAsset {
                 return (r, r < IAssetTypes.Restriction.SpenderNotVerified ? from : spender, p);
             }
         }
-        IAssetTypes.Restriction receiver = _receiverSide(a, mode, spender, to, p);
+        IAssetTypes.Restriction receiver = _receiverSide(a, flags, mode, spender, to, p);
         if (receiver != IAssetTypes.Restriction.Success) return (receiver, to, p);
         if (mode != Mode.Mint) {
             if (p.fromHolding & BALANCE_MASK < amount) return (IAssetTypes.Restriction.InsufficientBalance, from, p);
@@ -362,6 +362,7 @@ library LibAsset {
     /// @dev Who may receive in this movement; records the receiver's holding and identity number.
     function _receiverSide(
         AssetStorage.Asset storage a,
+        uint8 flags,
         Mode mode,
         address spender,
         address to,
@@ -376,7 +377,7 @@ library LibAsset {
         }
         uint256 word = LibIdentity.walletWord(to);
         p.toRef = LibIdentity.refOf(word);
-        if (mode != Mode.Recovery) return _receiverRule(a, word, p.toHolding);
+        if (mode != Mode.Recovery) return _receiverRule(a, flags, word, p.toHolding);
         return
             LibIdentity.isVerifiedWord(word)
                 ? IAssetTypes.Restriction.Success
@@ -386,12 +387,13 @@ library LibAsset {
     /// @dev The receiver's rules from its identity word and its holding word.
     function _receiverRule(
         AssetStorage.Asset storage a,
+        uint8 flags,
         uint256 word,
         uint256 holding
     ) private view returns (IAssetTypes.Restriction) {
         if (!LibIdentity.isVerifiedWord(word)) return IAssetTypes.Restriction.ReceiverNotVerified;
         if ((holding >> FLAGS_SHIFT) & AssetStorage.WALLET_FROZEN != 0) return IAssetTypes.Restriction.ReceiverFrozen;
-        if (a.flags & AssetStorage.JURISDICTION_RULE != 0) {
+        if (flags & AssetStorage.JURISDICTION_RULE != 0) {
             uint256 jurisdiction = LibIdentity.jurisdictionOf(word);
             uint256 packed = a.jurisdictions;
             uint256 count = a.jurisdictionCount;
@@ -460,8 +462,9 @@ library LibAsset {
     ) private {
         // A holder's transfer to itself changes nothing.
         if (from == to) return;
-        uint256 f = _checkpointed(a, from, p.fromHolding);
-        uint256 t = _checkpointed(a, to, p.toHolding);
+        uint256 snapshotId = a.snapshotId;
+        uint256 f = _checkpointed(a, from, p.fromHolding, snapshotId);
+        uint256 t = _checkpointed(a, to, p.toHolding, snapshotId);
         uint256 fromBalance = f & BALANCE_MASK;
         uint256 toBalance = t & BALANCE_MASK;
         unchecked {
@@ -512,8 +515,12 @@ library LibAsset {
     }
 
     /// @dev Records `wallet`'s balance for the snapshots taken since its last change.
-    function _checkpointed(AssetStorage.Asset storage a, address wallet, uint256 holding) private returns (uint256) {
-        uint256 snapshotId = a.snapshotId;
+    function _checkpointed(
+        AssetStorage.Asset storage a,
+        address wallet,
+        uint256 holding,
+        uint256 snapshotId
+    ) private returns (uint256) {
         if (uint32(holding >> CHECKPOINT_SHIFT) >= snapshotId) return holding;
         a.checkpoints[wallet].push((snapshotId << BALANCE_BITS) | (holding & BALANCE_MASK));
         return (holding & ~(uint256(type(uint32).max) << CHECKPOINT_SHIFT)) | (snapshotId << CHECKPOINT_SHIFT);
