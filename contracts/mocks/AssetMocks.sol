@@ -7,12 +7,18 @@ import {LibAsset} from "../modules/asset/LibAsset.sol";
 
 /// @dev Test-only facet (a module of its own, depending on `asset`): locks a wallet's tokens
 /// as an offering's delivery does, so tests can reach the lock-up rules without an offering;
-/// and pulls a holder's tokens into the diamond's custody as a module does (a lending pledge).
+/// pulls a holder's tokens into the diamond's custody as a module does (a lending pledge),
+/// and releases them from custody as a module does (a pledge returned, a liquidation).
 contract MockAssetLockFacet {
     error MockAssetPullFailed();
+    error MockAssetReleaseFailed();
 
     function mockAssetPull(address token, address from, uint256 amount) external {
         if (!IERC20(token).transferFrom(from, address(this), amount)) revert MockAssetPullFailed();
+    }
+
+    function mockAssetRelease(address token, address to, uint256 amount) external {
+        if (!IERC20(token).transfer(to, amount)) revert MockAssetReleaseFailed();
     }
 
     function mockAssetLock(uint256 assetId, address wallet, uint256 amount, uint40 until) external {

@@ -1,8 +1,9 @@
-// Helpers of the distribution and redemption tests: holdings, deposits, a state snapshot for
-// "a refused call changes nothing", the solvency check (books == what the diamond holds),
-// test payment tokens and a lock-up module.
+// Helpers of the distribution and redemption tests: holdings, deposits, distribution ids, a
+// state snapshot for "a refused call changes nothing", the solvency check (books == what the
+// diamond holds), test payment tokens and a test module that locks tokens and moves them in
+// and out of the diamond's custody.
 import { expect } from "chai";
-import { Wallet, id, type BaseContract, type ContractTransactionReceipt } from "ethers";
+import { Wallet, getAddress, id, toBeHex, type BaseContract, type ContractTransactionReceipt } from "ethers";
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 
 import { installFromManifest } from "../../scripts/lib/modules.js";
@@ -26,6 +27,26 @@ const addressOf = (h: Holder) => (typeof h === "string" ? h : h.address);
 
 /** The default claim period of the tests' distributions. */
 export const CLAIM_PERIOD = 30 * DAY;
+
+/** The largest distribution amount (amounts are kept in 96 bits). */
+export const MAX_DISTRIBUTION_AMOUNT = 2n ** 96n - 1n;
+
+/** A distribution's id: `uint160(paymentToken) << 96 | assetId << 32 | snapshotId`. */
+export const distributionIdOf = (paymentToken: string, assetId: bigint, snapshotId: bigint | number) =>
+  (BigInt(paymentToken) << 96n) | (assetId << 32n) | BigInt(snapshotId);
+
+/** What a distribution's id says: its payment token, asset and snapshot. */
+export function decodeDistributionId(distributionId: bigint): {
+  paymentToken: string;
+  assetId: bigint;
+  snapshotId: bigint;
+} {
+  return {
+    paymentToken: getAddress(toBeHex(distributionId >> 96n, 20)),
+    assetId: (distributionId >> 32n) & (2n ** 64n - 1n),
+    snapshotId: distributionId & (2n ** 32n - 1n),
+  };
+}
 
 /** `amount × balance / eligible`, rounded down: a wallet's share of a distribution. */
 export const shareOf = (amount: bigint, balance: bigint, eligible: bigint) => (amount * balance) / eligible;
@@ -73,9 +94,11 @@ export async function expectSolvent(f: AssetFixture, tokens: readonly PaymentTok
 }
 
 /**
- * What a refused call must leave as it was: the asset, the module's counters and books,
- * the given distributions and redemptions, and each wallet's asset holding, payment-token
- * balance and claims.
+ * What a refused call must leave as it was: the asset (its snapshot id included), the
+ * redemption counter, the module's books, the distribution of each token at the asset's
+ * latest snapshot and at the next one (none: a refused deposit recorded nothing), the given
+ * distributions and redemptions, and each wallet's asset holding, payment-token balance,
+ * claims and what it may claim.
  */
 export async function moduleState(
   f: AssetFixture,
@@ -91,19 +114,34 @@ export async function moduleState(
   const tokens = scope.tokens ?? [f.usdc];
   const asset = await f.suite.getAsset(f.assetId);
   state.asset = `${asset.totalSupply} ${asset.snapshotId} ${asset.holderCount} ${asset.paused}`;
-  state.counts = `${await f.suite.distributionCount()} ${await f.suite.redemptionCount()}`;
+  state.redemptionCount = String(await f.suite.redemptionCount());
   for (const token of tokens) {
     const address = await token.getAddress();
     state[`books:${address}`] = String(await f.suite.assetBooks(address));
     for (const w of wallets) state[`${address}:${w}`] = String(await token.balanceOf(w));
+    for (const snapshotId of [asset.snapshotId, asset.snapshotId + 1n]) {
+      const d = distributionIdOf(address, f.assetId, snapshotId);
+      state[`distribution:${d}`] = await f.suite.getDistribution(d).then(String, (e: unknown) => unknownId(f, e, d));
+    }
   }
   for (const w of wallets) state[`holding:${w}`] = String(await f.suite.assetHolding(f.assetId, w));
   for (const d of scope.distributions ?? []) {
     state[`distribution:${d}`] = String(await f.suite.getDistribution(d));
-    for (const w of wallets) state[`claimed:${d}:${w}`] = String(await f.suite.isDistributionClaimed(d, w));
+    for (const w of wallets) {
+      state[`claimed:${d}:${w}`] = String(await f.suite.isDistributionClaimed(d, w));
+      state[`claimable:${d}:${w}`] = String(await f.suite.distributionClaimable(d, w));
+    }
   }
   for (const r of scope.redemptions ?? []) state[`redemption:${r}`] = String(await f.suite.getRedemption(r));
   return state;
+}
+
+/** "none" when `error` is `DistributionUnknown(distributionId)`; rethrows anything else. */
+function unknownId(f: AssetFixture, error: unknown, distributionId: bigint): string {
+  const data = (error as { data?: string }).data;
+  const parsed = data === undefined ? null : f.suite.interface.parseError(data);
+  if (parsed?.name !== "DistributionUnknown" || parsed.args[0] !== distributionId) throw error;
+  return "none";
 }
 
 export type StateScope = Parameters<typeof moduleState>[1];
@@ -170,14 +208,22 @@ export async function blocklistToken(f: AssetFixture): Promise<MockBlocklistToke
   return fundedToken(f, await new MockBlocklistToken__factory(f.owner).deploy());
 }
 
+/** What the test-only `asset-lock` module does to the fixture's asset. */
+export interface LockModule {
+  /** Locks `amount` of `wallet`'s tokens until `until`, as an offering's delivery does. */
+  lock(wallet: Holder, amount: bigint, until: number): Promise<void>;
+  /** `holder` approves the diamond, which pulls `amount` into its custody, as a module does. */
+  pull(holder: HardhatEthersSigner, amount: bigint): Promise<void>;
+  /** The diamond releases `amount` from its custody to `to`, as a module does. */
+  release(to: Holder, amount: bigint): Promise<void>;
+}
+
 /**
- * Installs `asset-lock`, a test-only module whose `mockAssetLock(assetId, wallet, amount,
- * until)` locks tokens as an offering's delivery does; returns the function.
+ * Installs `asset-lock`, a test-only module (`MockAssetLockFacet`) that locks tokens as an
+ * offering's delivery does and moves tokens into and out of the diamond's custody as a
+ * module does (nothing else may put tokens there); returns what it does.
  */
-export async function installLockModule(
-  ethers: HardhatEthers,
-  f: AssetFixture,
-): Promise<(wallet: Holder, amount: bigint, until: number) => Promise<void>> {
+export async function installLockModule(ethers: HardhatEthers, f: AssetFixture): Promise<LockModule> {
   const manifest: Manifest = {
     ...suiteManifest,
     modules: {
@@ -187,7 +233,17 @@ export async function installLockModule(
   };
   await installFromManifest(ethers, f.diamond.connect(f.upgrader), manifest, "asset-lock");
   const lockFacet = await ethers.getContractAt("MockAssetLockFacet", f.diamondAddress);
-  return async (wallet, amount, until) => {
-    await (await lockFacet.mockAssetLock(f.assetId, addressOf(wallet), amount, until)).wait();
+  const token = await f.token.getAddress();
+  return {
+    lock: async (wallet, amount, until) => {
+      await (await lockFacet.mockAssetLock(f.assetId, addressOf(wallet), amount, until)).wait();
+    },
+    pull: async (holder, amount) => {
+      await (await f.token.connect(holder).approve(f.diamondAddress, amount)).wait();
+      await (await lockFacet.mockAssetPull(token, holder.address, amount)).wait();
+    },
+    release: async (to, amount) => {
+      await (await lockFacet.mockAssetRelease(token, addressOf(to), amount)).wait();
+    },
   };
 }

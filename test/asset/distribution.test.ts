@@ -1,20 +1,25 @@
 // Distributions: a deposit for the asset's holders at its record time (a snapshot whose
-// cost does not grow with the number of holders), pro-rata claims per wallet, the
-// custodian's balance left out, a lost wallet paid at its replacement, and the issuer's
-// reclaim of what is unclaimed after the expiry.
+// cost does not grow with the number of holders) under an id that says what it is (payment
+// token, asset, snapshot), pro-rata claims per wallet, the custodian's balance left out, a
+// lost wallet paid at its replacement, and the issuer's reclaim of what is unclaimed after
+// the expiry.
 import { expect } from "chai";
 import { network } from "hardhat";
 import { Wallet, ZeroAddress, getBytes, type ContractTransactionReceipt } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 
-import { ASSET_ISSUER_ROLE } from "../../scripts/lib/asset.js";
+import { ASSET_ISSUER_ROLE, Restriction } from "../../scripts/lib/asset.js";
 import { assetFixture, units, usd, DAY, type AssetFixture } from "./fixture.js";
 import {
   CLAIM_PERIOD,
+  MAX_DISTRIBUTION_AMOUNT,
   blocklistToken,
+  decodeDistributionId,
   distribute,
+  distributionIdOf,
   expectSolvent,
   feeOnTransferToken,
+  installLockModule,
   mintAll,
   mintToRandomHolders,
   refusal,
@@ -88,29 +93,104 @@ describe("asset: distributions", function () {
   describe("createDistribution", function () {
     it("takes the record-time snapshot, pulls the amount and records the distribution", async function () {
       const issuerBefore = await f.usdc.balanceOf(f.issuer.address);
-      const tx = await f.suite.connect(f.issuer).createDistribution(f.assetId, usdc, AMOUNT, CLAIM_PERIOD);
+      const args = [f.assetId, usdc, AMOUNT, CLAIM_PERIOD] as const;
+      // The id: the payment token, the asset and the snapshot the deposit takes.
+      const id = distributionIdOf(usdc, f.assetId, 1n);
+      expect(await f.suite.connect(f.issuer).createDistribution.staticCall(...args)).to.equal(id);
+      const tx = await f.suite.connect(f.issuer).createDistribution(...args);
+      // The record time is the block of DistributionCreated.
       const now = await timeOf((await tx.wait())!);
       const expiresAt = now + CLAIM_PERIOD;
       await expect(tx).to.emit(f.suite, "AssetSnapshot").withArgs(f.assetId, 1n);
       await expect(tx)
         .to.emit(f.suite, "DistributionCreated")
-        .withArgs(1n, f.assetId, usdc, AMOUNT, 1n, SUPPLY, expiresAt);
+        .withArgs(id, f.assetId, usdc, AMOUNT, 1n, SUPPLY, expiresAt);
       await expect(tx).to.emit(f.usdc, "Transfer").withArgs(f.issuer.address, f.diamondAddress, AMOUNT);
-      expect([...(await f.suite.getDistribution(1n))]).to.deep.equal([
+      expect([...(await f.suite.getDistribution(id))]).to.deep.equal([
         f.assetId,
         usdc,
         1n,
-        BigInt(now),
         BigInt(expiresAt),
         false,
         AMOUNT,
         0n,
         SUPPLY,
       ]);
-      expect(await f.suite.distributionCount()).to.equal(1n);
       expect((await f.suite.getAsset(f.assetId)).snapshotId).to.equal(1n);
       expect(await f.usdc.balanceOf(f.issuer.address)).to.equal(issuerBefore - AMOUNT);
       expect(await f.suite.assetBooks(usdc)).to.equal(AMOUNT);
+    });
+
+    it("names each distribution by its payment token, asset and snapshot: the id decodes to them", async function () {
+      const other = await blocklistToken(f);
+      // A second asset of the same issuer, held by A: its first snapshot is also number 1.
+      const params = { ...f.params, name: "Quai Voltaire 3 fractions", symbol: "QV3" };
+      const [secondAsset] = await f.suite.connect(f.issuer).createAsset.staticCall(params);
+      await (await f.suite.connect(f.issuer).createAsset(params)).wait();
+      await (await f.suite.connect(f.agent).mintAsset(secondAsset, f.investorA.address, HOLDING_A)).wait();
+
+      const deposits: [bigint, string, bigint][] = [];
+      for (const [token, assetId, snapshotId] of [
+        [f.usdc, f.assetId, 1n],
+        [other, f.assetId, 2n],
+        [f.usdc, f.assetId, 3n],
+        [f.usdc, secondAsset, 1n],
+      ] as const) {
+        const paymentToken = await token.getAddress();
+        const suite = f.suite.connect(f.issuer);
+        const args = [assetId, paymentToken, AMOUNT, CLAIM_PERIOD] as const;
+        const id = await suite.createDistribution.staticCall(...args);
+        const tx = await suite.createDistribution(...args);
+        const expiresAt = (await timeOf((await tx.wait())!)) + CLAIM_PERIOD;
+        const eligible = assetId === f.assetId ? SUPPLY : HOLDING_A;
+        await expect(tx)
+          .to.emit(f.suite, "DistributionCreated")
+          .withArgs(id, assetId, paymentToken, AMOUNT, snapshotId, eligible, expiresAt);
+        expect(id).to.equal(distributionIdOf(paymentToken, assetId, snapshotId));
+        expect(id).to.equal((BigInt(paymentToken) << 96n) | (assetId << 32n) | snapshotId);
+        expect(decodeDistributionId(id)).to.deep.equal({ paymentToken, assetId, snapshotId });
+        const view = await f.suite.getDistribution(id);
+        expect([view.paymentToken, view.assetId, view.snapshotId, view.amount]).to.deep.equal([
+          paymentToken,
+          assetId,
+          snapshotId,
+          AMOUNT,
+        ]);
+        deposits.push([id, paymentToken, assetId]);
+      }
+      expect(new Set(deposits.map(([id]) => id)).size).to.equal(deposits.length);
+      // Each pays its own: A's share of the second asset's deposit is all of it.
+      const [, , , [secondId]] = deposits;
+      expect(await f.suite.distributionClaimable(secondId, f.investorA.address)).to.equal(AMOUNT);
+      await (await f.suite.connect(f.outsider).claimDistribution(secondId, f.investorA.address)).wait();
+      expect(await f.suite.isDistributionClaimed(secondId, f.investorA.address)).to.equal(true);
+      const [[firstId], [otherId], [thirdId]] = deposits;
+      for (const id of [firstId, otherId, thirdId]) {
+        expect(await f.suite.isDistributionClaimed(id, f.investorA.address)).to.equal(false);
+        expect(await f.suite.distributionClaimable(id, f.investorA.address)).to.equal(
+          shareOf(AMOUNT, HOLDING_A, SUPPLY),
+        );
+      }
+      await expectSolvent(f, [f.usdc, other]);
+    });
+
+    it("accepts an amount of 2^96 - 1, the largest, and pays its shares", async function () {
+      await (await f.usdc.mint(f.issuer.address, MAX_DISTRIBUTION_AMOUNT)).wait();
+      const { distributionId: id } = await distribute(f, MAX_DISTRIBUTION_AMOUNT);
+      expect((await f.suite.getDistribution(id)).amount).to.equal(MAX_DISTRIBUTION_AMOUNT);
+      expect(await f.suite.assetBooks(usdc)).to.equal(MAX_DISTRIBUTION_AMOUNT);
+      let total = 0n;
+      for (const [wallet, holding] of [
+        [f.investorA, HOLDING_A],
+        [f.investorB, HOLDING_B],
+        [f.investorC, HOLDING_C],
+      ] as const) {
+        const share = shareOf(MAX_DISTRIBUTION_AMOUNT, holding, SUPPLY);
+        expect(await claimed(id, wallet)).to.equal(share);
+        total += share;
+      }
+      expect((await f.suite.getDistribution(id)).claimed).to.equal(total);
+      expect(MAX_DISTRIBUTION_AMOUNT - total).to.be.lessThan(3n);
     });
 
     it("accepts a claim period of exactly a day, the minimum", async function () {
@@ -139,12 +219,15 @@ describe("asset: distributions", function () {
       await refuse(() => create(f.issuer), "AssetNotIssuer", [f.assetId, f.issuer.address]);
     });
 
-    it("reverts with DistributionParamsInvalid for a zero token, a zero or too large amount, a short or too long period", async function () {
+    it("reverts with DistributionParamsInvalid for a zero token, a zero or too large amount (2^96 and more), a short or too long period", async function () {
       const refuse = refusal(f, scope());
       const create = (token: string, amount: bigint, period: bigint | number) => () =>
         f.suite.connect(f.issuer).createDistribution(f.assetId, token, amount, period);
       await refuse(create(ZeroAddress, AMOUNT, CLAIM_PERIOD), "DistributionParamsInvalid", ["paymentToken"]);
       await refuse(create(usdc, 0n, CLAIM_PERIOD), "DistributionParamsInvalid", ["amount"]);
+      // Amounts are kept in 96 bits: 2^96 is one too many (the issuer holds and approved it).
+      await (await f.usdc.mint(f.issuer.address, 2n ** 96n)).wait();
+      await refuse(create(usdc, 2n ** 96n, CLAIM_PERIOD), "DistributionParamsInvalid", ["amount"]);
       await refuse(create(usdc, 2n ** 128n, CLAIM_PERIOD), "DistributionParamsInvalid", ["amount"]);
       await refuse(create(usdc, AMOUNT, DAY - 1), "DistributionParamsInvalid", ["claimPeriod"]);
       // now + period would not fit the 40-bit expiry.
@@ -153,10 +236,21 @@ describe("asset: distributions", function () {
 
     it("reverts with DistributionNoEligibleSupply when nothing is minted, or only the custodian holds the asset", async function () {
       f = await networkHelpers.loadFixture(emptyFixture);
+      const custody = await installLockModule(ethers, f);
       const create = () => f.suite.connect(f.issuer).createDistribution(f.assetId, usdc, AMOUNT, CLAIM_PERIOD);
-      await refusal(f, scope())(create, "DistributionNoEligibleSupply", [f.assetId]);
-      await mintAll(f, [[f.diamondAddress, units(50)]]);
-      await refusal(f, scope())(create, "DistributionNoEligibleSupply", [f.assetId]);
+      const refuse = refusal(f, scope());
+      await refuse(create, "DistributionNoEligibleSupply", [f.assetId]);
+      // Nothing but a module's pull puts tokens in the diamond's custody: a mint is refused.
+      await refuse(
+        () => f.suite.connect(f.agent).mintAsset(f.assetId, f.diamondAddress, units(50)),
+        "AssetTransferRestricted",
+        [f.assetId, Restriction.ReceiverNotVerified, f.diamondAddress],
+      );
+      await mintAll(f, [[f.investorA, units(50)]]);
+      await custody.pull(f.investorA, units(50));
+      expect(await f.token.balanceOf(f.diamondAddress)).to.equal(units(50));
+      expect(await f.token.totalSupply()).to.equal(units(50));
+      await refuse(create, "DistributionNoEligibleSupply", [f.assetId]);
     });
 
     it("reverts with AssetPaymentShortfall for a fee-on-transfer token", async function () {
@@ -170,44 +264,64 @@ describe("asset: distributions", function () {
       await expectSolvent(f, [fot]);
     });
 
-    it("costs the same gas with 1,000 holders as with 10: the snapshot visits no holder", async function () {
+    it("costs the same gas with 1,000 holders as with 10: the snapshot visits no holder; steady state within budget", async function () {
       this.timeout(600_000);
-      const depositGas = async (holders: number) => {
+      const figures = async (holders: number) => {
         f = await networkHelpers.loadFixture(emptyFixture);
         const wallets = await mintToRandomHolders(f, holders, units(1));
         expect((await f.suite.getAsset(f.assetId)).holderCount).to.equal(BigInt(holders));
-        const { distributionId, receipt } = await distribute(f, AMOUNT);
-        expect((await f.suite.getDistribution(distributionId)).eligibleSupply).to.equal(units(holders));
-        // Every holder can claim its share.
+        const [x, y, z] = wallets;
         const last = wallets[wallets.length - 1];
-        const first = (await (await claim(distributionId, last)).wait())!;
-        expect(await f.usdc.balanceOf(last)).to.equal(AMOUNT / BigInt(holders));
-        // A holder that already holds the payment token, whose balance changed since.
-        await (await f.usdc.mint(wallets[0], 1n)).wait();
-        await (await f.suite.connect(f.agent).burnAsset(f.assetId, wallets[0], units(1) / 2n)).wait();
-        const second = (await (await claim(distributionId, wallets[0])).wait())!;
+        const share = AMOUNT / BigInt(holders);
+        // The issuer's first deposit of the payment token: its books start.
+        const { distributionId: first, receipt: firstDeposit } = await distribute(f, AMOUNT);
+        expect((await f.suite.getDistribution(first)).eligibleSupply).to.equal(units(holders));
+        // Every holder can claim its share. A first claim: the wallet's first, the
+        // distribution's first, paid to a wallet without the payment token.
+        const firstClaim = (await (await claim(first, last)).wait())!;
+        expect(await f.usdc.balanceOf(last)).to.equal(share);
+        await (await claim(first, x)).wait();
+        // The steady state: the issuer's next deposit of the token (its books exist) ...
+        const { distributionId: next, receipt: nextDeposit } = await distribute(f, AMOUNT);
+        await (await claim(next, y)).wait();
+        // ... and a claim by a wallet that claimed an earlier distribution of the asset, of a
+        // distribution someone claimed from, paid to a wallet holding the payment token.
+        const steadyClaim = (await (await claim(next, x)).wait())!;
+        expect(await f.usdc.balanceOf(x)).to.equal(2n * share);
+        // Context: a holder whose balance changed since the record time (a checkpoint to
+        // search), holding the payment token.
+        await (await f.usdc.mint(z, 1n)).wait();
+        await (await f.suite.connect(f.agent).burnAsset(f.assetId, z, units(1) / 2n)).wait();
+        const checkpointedClaim = (await (await claim(next, z)).wait())!;
+        expect(await f.usdc.balanceOf(z)).to.equal(1n + share);
         return {
-          deposit: receipt.gasUsed,
-          claim: first.gasUsed,
-          second: second.gasUsed,
-          claimExecution: await beyondCalldata(first),
-          secondExecution: await beyondCalldata(second),
+          firstDeposit: firstDeposit.gasUsed,
+          nextDeposit: nextDeposit.gasUsed,
+          firstClaim: firstClaim.gasUsed,
+          steadyClaim: steadyClaim.gasUsed,
+          checkpointedClaim: checkpointedClaim.gasUsed,
+          // The claims' calldata differs in the holder's address only.
+          executions: await Promise.all([firstClaim, steadyClaim, checkpointedClaim].map(beyondCalldata)),
         };
       };
-      const ten = await depositGas(10);
-      const thousand = await depositGas(1_000);
-      console.log(`        createDistribution, 10 holders:    ${ten.deposit} gas`);
-      console.log(`        createDistribution, 1,000 holders: ${thousand.deposit} gas`);
-      console.log(
-        `        claimDistribution, first claim, new payee: ${ten.claim} / ${thousand.claim} gas (10 / 1,000)`,
-      );
-      console.log(
-        `        claimDistribution, next claim, checkpointed holder, funded payee: ${ten.second} / ${thousand.second} gas`,
-      );
-      // The deposits' calldata is the same; the claims' differ in the holder's address only.
-      expect(thousand.deposit).to.equal(ten.deposit);
-      expect(thousand.claimExecution).to.equal(ten.claimExecution);
-      expect(thousand.secondExecution).to.equal(ten.secondExecution);
+      const ten = await figures(10);
+      const thousand = await figures(1_000);
+      const row = (label: string, a: bigint, b: bigint) =>
+        console.log(`        ${label.padEnd(60)} ${a} / ${b} gas (10 / 1,000 holders)`);
+      row("createDistribution, steady state (the token's books exist):", ten.nextDeposit, thousand.nextDeposit);
+      row("claimDistribution, steady state:", ten.steadyClaim, thousand.steadyClaim);
+      row("createDistribution, the issuer's first of the token:", ten.firstDeposit, thousand.firstDeposit);
+      row("claimDistribution, first claim, new payee:", ten.firstClaim, thousand.firstClaim);
+      row("claimDistribution, checkpointed holder, funded payee:", ten.checkpointedClaim, thousand.checkpointedClaim);
+      // The deposits' calldata is the same.
+      expect(thousand.firstDeposit).to.equal(ten.firstDeposit);
+      expect(thousand.nextDeposit).to.equal(ten.nextDeposit);
+      expect(thousand.executions).to.deep.equal(ten.executions);
+      // The budgets.
+      for (const run of [ten, thousand]) {
+        expect(run.nextDeposit).to.be.lessThan(100_000n);
+        expect(run.steadyClaim).to.be.lessThan(70_000n);
+      }
     });
   });
 
@@ -265,10 +379,29 @@ describe("asset: distributions", function () {
       ).to.equal(shareOf(AMOUNT, HOLDING_C, SUPPLY));
     });
 
-    it("reverts with DistributionUnknown for an id never created", async function () {
+    it("reverts with DistributionUnknown for an id never created, in the claim and the views", async function () {
       const refuse = refusal(f, scope([distributionId]));
-      await refuse(() => claim(0n, f.investorA), "DistributionUnknown", [0n]);
-      await refuse(() => claim(2n, f.investorA), "DistributionUnknown", [2n]);
+      const other = await blocklistToken(f);
+      const unknown = [
+        0n,
+        2n,
+        // The next snapshot, snapshot 0, another payment token at the same snapshot, another asset.
+        distributionIdOf(usdc, f.assetId, 2n),
+        distributionIdOf(usdc, f.assetId, 0n),
+        distributionIdOf(await other.getAddress(), f.assetId, 1n),
+        distributionIdOf(usdc, f.assetId + 1n, 1n),
+        2n ** 256n - 1n,
+      ];
+      for (const id of unknown) {
+        await refuse(() => claim(id, f.investorA), "DistributionUnknown", [id]);
+        for (const view of [
+          () => f.suite.getDistribution(id),
+          () => f.suite.distributionClaimable(id, f.investorA.address),
+          () => f.suite.isDistributionClaimed(id, f.investorA.address),
+        ]) {
+          await expect(view()).to.be.revertedWithCustomError(f.suite, "DistributionUnknown").withArgs(id);
+        }
+      }
     });
 
     it("reverts with DistributionAlreadyClaimed for a second claim, whoever triggers it", async function () {
@@ -326,6 +459,33 @@ describe("asset: distributions", function () {
         expect(await claimed(distributionId, f.investorC)).to.equal(shareOf(AMOUNT, HOLDING_C, SUPPLY));
       });
 
+      it("assetBalanceAt answers for the snapshots taken and reverts with AssetSnapshotUnknown for 0 or one not taken", async function () {
+        const balanceAt = (wallet: string, snapshotId: number) => f.suite.assetBalanceAt(f.assetId, wallet, snapshotId);
+        const unknownSnapshot = async (snapshotId: number) => {
+          for (const wallet of [f.investorA.address, f.investorD.address]) {
+            await expect(balanceAt(wallet, snapshotId))
+              .to.be.revertedWithCustomError(f.suite, "AssetSnapshotUnknown")
+              .withArgs(f.assetId, snapshotId);
+          }
+        };
+        // One snapshot taken (the deposit's): unchanged holdings answer from the holding.
+        expect(await balanceAt(f.investorA.address, 1)).to.equal(HOLDING_A);
+        expect(await balanceAt(f.investorD.address, 1)).to.equal(0n);
+        await unknownSnapshot(0);
+        await unknownSnapshot(2);
+        // A changed holding answers from its checkpoint; the next snapshot from the holding.
+        await (await f.token.connect(f.investorA).transfer(f.investorC.address, units(10))).wait();
+        expect(await balanceAt(f.investorA.address, 1)).to.equal(HOLDING_A);
+        expect(await balanceAt(f.investorC.address, 1)).to.equal(HOLDING_C);
+        await unknownSnapshot(2);
+        await distribute(f, AMOUNT);
+        expect(await balanceAt(f.investorA.address, 2)).to.equal(HOLDING_A - units(10));
+        expect(await balanceAt(f.investorC.address, 2)).to.equal(HOLDING_C + units(10));
+        expect(await balanceAt(f.investorA.address, 1)).to.equal(HOLDING_A);
+        await unknownSnapshot(0);
+        await unknownSnapshot(3);
+      });
+
       it("mints and burns after the deposit change no share of it", async function () {
         await (await f.suite.connect(f.agent).mintAsset(f.assetId, f.investorA.address, units(1_000))).wait();
         await (await f.suite.connect(f.agent).burnAsset(f.assetId, f.investorC.address, HOLDING_C)).wait();
@@ -364,11 +524,12 @@ describe("asset: distributions", function () {
     });
 
     it("the custodian's balance earns nothing and strands nothing: all of the amount goes to the others", async function () {
-      // The diamond takes 40 of A's tokens (a forced transfer) and 60 new ones.
-      await (
-        await f.suite.connect(f.agent).forcedAssetTransfer(f.assetId, f.investorA.address, f.diamondAddress, units(40))
-      ).wait();
-      await mintAll(f, [[f.diamondAddress, units(60)]]);
+      const custody = await installLockModule(ethers, f);
+      // A module pulls 40 of A's tokens and 60 new ones (minted to C) into the diamond's custody.
+      await mintAll(f, [[f.investorC, units(60)]]);
+      await custody.pull(f.investorA, units(40));
+      await custody.pull(f.investorC, units(60));
+      expect(await f.token.balanceOf(f.diamondAddress)).to.equal(units(100));
       const amount = usd(1_000);
       const { distributionId: id } = await distribute(f, amount);
       const eligible = SUPPLY - units(40);
@@ -378,10 +539,19 @@ describe("asset: distributions", function () {
         id,
         f.diamondAddress,
       ]);
-      // Tokens leaving the custodian after the record time earn nothing from it either.
-      await (
-        await f.suite.connect(f.agent).forcedAssetTransfer(f.assetId, f.diamondAddress, f.investorB.address, units(100))
-      ).wait();
+      // Agents can neither take from nor force into the custody.
+      const refuse = refusal(f, scope([id]));
+      const force = (from: string, to: string) => () =>
+        f.suite.connect(f.agent).forcedAssetTransfer(f.assetId, from, to, units(1));
+      await refuse(force(f.diamondAddress, f.investorB.address), "AssetCustodyProtected", [f.assetId]);
+      await refuse(force(f.investorB.address, f.diamondAddress), "AssetTransferRestricted", [
+        f.assetId,
+        Restriction.ReceiverNotVerified,
+        f.diamondAddress,
+      ]);
+      // Tokens leaving the custodian (a module's release) after the record time earn nothing from it either.
+      await custody.release(f.investorB, units(100));
+      expect(await f.token.balanceOf(f.diamondAddress)).to.equal(0n);
       const paid = [await claimed(id, f.investorA), await claimed(id, f.investorB), await claimed(id, f.investorC)];
       expect(paid).to.deep.equal([
         shareOf(amount, HOLDING_A - units(40), eligible),
@@ -395,7 +565,10 @@ describe("asset: distributions", function () {
     });
 
     it("with the custodian holding, a divisible amount is claimed in full and the reclaim returns 0", async function () {
-      await mintAll(f, [[f.diamondAddress, units(400)]]);
+      // A module pulls 400 new tokens (minted to A) into the diamond's custody.
+      const custody = await installLockModule(ethers, f);
+      await mintAll(f, [[f.investorA, units(400)]]);
+      await custody.pull(f.investorA, units(400));
       // 600 eligible tokens: 1,200 USD divides exactly.
       const amount = usd(1_200);
       const { distributionId: id } = await distribute(f, amount);

@@ -326,7 +326,7 @@ describe("asset: redemptions", function () {
         await (await f.suite.connect(f.agent).setAssetFrozenTokens(f.assetId, f.investorA.address, units(80))).wait();
         await restricted(f.investorA, units(21), Restriction.BalanceFrozenOrLocked, f.investorA.address);
         await (await redeem(id, f.investorA, units(20))).wait();
-        const lock = await installLockModule(ethers, f);
+        const { lock } = await installLockModule(ethers, f);
         await lock(f.investorC, units(250), end + DAY);
         await restricted(f.investorC, units(51), Restriction.BalanceFrozenOrLocked, f.investorC.address);
         await (await redeem(id, f.investorC, units(50))).wait();
