@@ -160,7 +160,7 @@ contract AssetDistributionFacet is IAssetDistribution, ReentrancyGuardTransient 
         if (block.timestamp < start || block.timestamp > end) revert RedemptionNotOpen(redemptionId, start, end);
         uint256 assetId = redemption.assetId;
         AssetStorage.Asset storage asset = LibAsset.asset(assetId);
-        LibAsset.enforce(assetId, asset, LibAsset.Mode.Transfer, msg.sender, msg.sender, address(this), amount);
+        LibAsset.enforce(assetId, asset, LibAsset.Mode.Transfer, address(this), msg.sender, address(this), amount);
         paid = LibDistribution.redemptionPayment(amount, redemption.price, asset.decimals);
         if (paid == 0) revert RedemptionAmountTooSmall(redemptionId, amount);
         uint256 funds = redemption.funds;
