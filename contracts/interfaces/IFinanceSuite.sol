@@ -10,6 +10,7 @@ import {ILendingViews} from "../modules/lending/ILendingViews.sol";
 import {IIdentity} from "../modules/identity/IIdentity.sol";
 import {IAsset} from "../modules/asset/IAsset.sol";
 import {IAssetViews} from "../modules/asset/IAssetViews.sol";
+import {IAssetOffering} from "../modules/asset/IAssetOffering.sol";
 import {IUpkeep} from "../shared/upkeep/IUpkeep.sol";
 import {IFinanceDiamond} from "./IFinanceDiamond.sol";
 
@@ -29,5 +30,6 @@ interface IFinanceSuite is
     IUpkeep,
     IIdentity,
     IAsset,
-    IAssetViews
+    IAssetViews,
+    IAssetOffering
 {}
