@@ -42,12 +42,13 @@ export default defineManifest({
       storage: { "finsuite.identity": "IdentityStorageLayout" },
     },
     // Permissioned ERC-20 fractions: compliance through the identity registry, agent
-    // powers, offerings and distributions.
+    // powers, offerings and distributions. Its keeper work (offering settlement) goes
+    // through the diamond's upkeep pair.
     asset: {
       version: [0, 1, 0],
-      dependencies: ["identity"],
-      facets: ["AssetFacet", "AssetViewFacet", "AssetDistributionFacet"],
-      interfaces: ["IAsset", "IAssetViews", "IAssetDistribution"],
+      dependencies: ["upkeep", "identity"],
+      facets: ["AssetFacet", "AssetViewFacet", "AssetOfferingFacet", "AssetDistributionFacet"],
+      interfaces: ["IAsset", "IAssetViews", "IAssetOffering", "IAssetDistribution"],
       // Every asset's ERC-20 is a clone of this one implementation.
       contracts: ["AssetToken"],
       init: {
@@ -64,7 +65,7 @@ export default defineManifest({
     core: [],
     payments: ["payment"],
     lending: ["upkeep", "lending"],
-    assets: ["identity", "asset"],
+    assets: ["upkeep", "identity", "asset"],
     full: ["upkeep", "payment", "lending", "identity", "asset"],
   },
 

@@ -11,6 +11,7 @@ import {IIdentity} from "../modules/identity/IIdentity.sol";
 import {IAsset} from "../modules/asset/IAsset.sol";
 import {IAssetViews} from "../modules/asset/IAssetViews.sol";
 import {IAssetDistribution} from "../modules/asset/IAssetDistribution.sol";
+import {IAssetOffering} from "../modules/asset/IAssetOffering.sol";
 import {IUpkeep} from "../shared/upkeep/IUpkeep.sol";
 import {IFinanceDiamond} from "./IFinanceDiamond.sol";
 
@@ -31,5 +32,6 @@ interface IFinanceSuite is
     IIdentity,
     IAsset,
     IAssetViews,
+    IAssetOffering,
     IAssetDistribution
 {}

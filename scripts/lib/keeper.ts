@@ -17,6 +17,7 @@ import { moduleId } from "./core.js";
 import { UserError } from "./deployments.js";
 import type { DeploymentRecord } from "./records.js";
 import { decodeUpkeepData, upkeepData } from "./upkeep.js";
+import { assetUpkeepSource } from "./asset-upkeep.js";
 import { lendingUpkeepSource } from "./lending-upkeep.js";
 
 const suiteInterface = IFinanceSuite__factory.createInterface();
@@ -68,7 +69,10 @@ export type UpkeepSourceFactory = () => UpkeepSource;
 export const defaultSource: UpkeepSourceFactory = () => ({ checkData: async () => ["0x"] });
 
 /** The sources modules ship, keyed by module id; a module without one gets `defaultSource`. */
-export const UPKEEP_SOURCES: Readonly<Record<string, UpkeepSourceFactory>> = { lending: lendingUpkeepSource };
+export const UPKEEP_SOURCES: Readonly<Record<string, UpkeepSourceFactory>> = {
+  lending: lendingUpkeepSource,
+  asset: assetUpkeepSource,
+};
 
 export interface RetryPolicy {
   /** Tries per RPC read, the first included. */

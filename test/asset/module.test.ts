@@ -10,9 +10,13 @@ import { moduleId, selectorsOf } from "../../scripts/lib/core.js";
 import { ASSET_AGENT_ROLE, ASSET_ISSUER_ROLE, classMask, Restriction } from "../../scripts/lib/asset.js";
 import { InvestorClass } from "../../scripts/lib/identity.js";
 import {
+  AssetDistributionFacet__factory,
   AssetFacet__factory,
+  AssetOfferingFacet__factory,
   AssetViewFacet__factory,
   IAsset__factory,
+  IAssetDistribution__factory,
+  IAssetOffering__factory,
   IAssetViews__factory,
 } from "../../typechain-types/index.js";
 import { expectUnchanged } from "../helpers.js";
@@ -73,14 +77,20 @@ describe("asset: the module", function () {
     const interfaces: [string, Interface, Interface][] = [
       ["IAsset", IAsset__factory.createInterface(), AssetFacet__factory.createInterface()],
       ["IAssetViews", IAssetViews__factory.createInterface(), AssetViewFacet__factory.createInterface()],
+      ["IAssetOffering", IAssetOffering__factory.createInterface(), AssetOfferingFacet__factory.createInterface()],
+      [
+        "IAssetDistribution",
+        IAssetDistribution__factory.createInterface(),
+        AssetDistributionFacet__factory.createInterface(),
+      ],
     ];
 
-    it("serves every function of IAsset and IAssetViews from module asset 0.1.0, each facet exactly its interface", async function () {
+    it("serves every function of its four interfaces from module asset 0.1.0, each facet exactly its interface", async function () {
       const info = await f.diamond.getModule(ASSET_ID);
       expect(info.version).to.deep.equal([0n, 1n, 0n]);
-      expect(info.dependencies).to.deep.equal([moduleId("identity")]);
-      // Offerings and distributions will add facets to the module: each interface must be
-      // one registered facet's whole selector list, whatever else the module serves.
+      expect(info.dependencies).to.deep.equal([moduleId("upkeep"), moduleId("identity")]);
+      expect(info.facets).to.have.length(4);
+      // Each interface is one registered facet's whole selector list.
       const registered = info.facets.map((facet) => sorted(facet.functionSelectors));
       for (const [name, iface, facet] of interfaces) {
         expect(sorted(selectorsOf(facet)), name).to.deep.equal(sorted(selectorsOf(iface)));
@@ -91,7 +101,7 @@ describe("asset: the module", function () {
       }
     });
 
-    it("declares the IAsset and IAssetViews interface ids for ERC-165", async function () {
+    it("declares its four interface ids for ERC-165", async function () {
       const info = await f.diamond.getModule(ASSET_ID);
       for (const [name, iface] of interfaces) {
         const interfaceId = interfaceIdOf(selectorsOf(iface));

@@ -69,7 +69,8 @@ interface IAssetOffering is IAssetTypes {
         /// Proceeds not yet sent to the treasury.
         uint128 proceedsDue;
         uint32 subscriberCount;
-        /// Subscribers the batches have settled (the cursor).
+        /// The batches' cursor: subscribers before it are settled (those settled one at a
+        /// time by `settleSubscription` count once the cursor passes them).
         uint32 settledCount;
     }
 

@@ -55,6 +55,11 @@ library LibIdentity {
         return (word >> 80) & 0xff;
     }
 
+    /// @dev Whether the wallet was reported lost (recovered to another; see `recoveredTo`).
+    function isLostWord(uint256 word) internal pure returns (bool) {
+        return (word >> 88) & IdentityStorage.LOST != 0;
+    }
+
     /// @dev Verified: state Active (so not lost), and `block.timestamp < expiresAt` (as `code`).
     function isVerifiedWord(uint256 word) internal view returns (bool) {
         return
