@@ -15,6 +15,7 @@ import type { Manifest } from "./lib/manifest.js";
 import { RecordStore } from "./lib/records.js";
 import { ROLES } from "./lib/core.js";
 import type { DemoContext } from "./demo/common.js";
+import { assetChapter } from "./demo/asset.js";
 import { lendingChapter } from "./demo/lending.js";
 import { paymentChapter } from "./demo/payment.js";
 import { IFinanceDiamond__factory, MockFacetV2__factory } from "../typechain-types/index.js";
@@ -86,7 +87,11 @@ chapter("3. Lending: a pool, a supplier, a borrower, a credit line, a liquidatio
 await lendingChapter(demo);
 
 // ---------------------------------------------------------------------------------------
-chapter("4. A second institution reuses the shared facets");
+chapter("4. Tokenized assets: a building in fractions, an offering, rent, a lost wallet");
+await assetChapter(demo);
+
+// ---------------------------------------------------------------------------------------
+chapter("5. A second institution reuses the shared facets");
 const second = await run(suiteManifest, { kind: "deploy", set: "core", name: "bank-b" });
 const secondGas = second.history.flatMap((h) => h.transactions).map((t) => BigInt(t.gasUsed));
 console.log(
@@ -95,7 +100,7 @@ console.log(
 console.log("  (bank A paid for the 7 core facets too; bank B paid for its diamond only)");
 
 // ---------------------------------------------------------------------------------------
-chapter("5. Module lifecycle through the timelock (test modules from test/fixtures)");
+chapter("6. Module lifecycle through the timelock (test modules from test/fixtures)");
 const lab = await run(fixtureManifest, { kind: "deploy", set: "basic", name: "lab" });
 const labDiamond = IFinanceDiamond__factory.connect(lab.address, admin);
 const mock = MockFacetV2__factory.connect(lab.address, customer);
@@ -108,7 +113,7 @@ console.log(
 );
 
 // ---------------------------------------------------------------------------------------
-chapter("6. Guardian pause, admin unpause");
+chapter("7. Guardian pause, admin unpause");
 await gas('guardian pauses module "mock"', labDiamond.pauseModule(encodeBytes32String("mock")));
 try {
   await mock.mockValue();
@@ -126,7 +131,7 @@ await gas("admin unpauses it", labDiamond.unpauseModule(encodeBytes32String("moc
 console.log(`  mockValue() = ${await mock.mockValue()} again`);
 
 // ---------------------------------------------------------------------------------------
-chapter("7. Timelock: raising the delay is immediate, every change then waits");
+chapter("8. Timelock: raising the delay is immediate, every change then waits");
 await gas("admin raises the delay to 1 day", labDiamond.setTimelockDelay(24 * 3600));
 const pending = await run(fixtureManifestV2, { kind: "remove", name: "lab", module: "ten" });
 console.log(`  removing "ten" is scheduled (operation ${pending.pendingOperation?.id.slice(0, 18)}…), not executed`);

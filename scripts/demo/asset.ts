@@ -63,7 +63,11 @@ export async function assetChapter({ ethers, admin, bank, diamond, gas }: DemoCo
   );
   await gas(
     "provider onboards Clara (Germany, professional)",
-    suite.registerIdentity(id("investor clara"), clara.address, await kyc(GERMANY, InvestorClass.Professional, "clara")),
+    suite.registerIdentity(
+      id("investor clara"),
+      clara.address,
+      await kyc(GERMANY, InvestorClass.Professional, "clara"),
+    ),
   );
   const { chainId } = await ethers.provider.getNetwork();
   const attestation = {
@@ -101,7 +105,9 @@ export async function assetChapter({ ethers, admin, bank, diamond, gas }: DemoCo
   const [assetId, tokenAddress] = await suite.createAsset.staticCall(params);
   await gas("issuer tokenizes the building: 10,000 fractions, its own ERC-20", suite.createAsset(params));
   const token = AssetToken__factory.connect(tokenAddress, alice);
-  console.log(`  asset ${assetId}: token ${tokenAddress}; France and Germany, professional and institutional, 30-day lock-up`);
+  console.log(
+    `  asset ${assetId}: token ${tokenAddress}; France and Germany, professional and institutional, 30-day lock-up`,
+  );
 
   // --- The offering: 100 mUSD a fraction, soft cap 5,000, hard cap 10,000, allow-list ----------
   const musd = await new MockStablecoin__factory(admin).deploy();
@@ -140,7 +146,9 @@ export async function assetChapter({ ethers, admin, bank, diamond, gas }: DemoCo
   await warpTo(offering.end + 1);
   const [needed, performData] = await suite.checkUpkeep(upkeepData("asset"));
   const ended = await suite.getOffering(offeringId);
-  console.log(`  the offering has ended with ${fmtFr(ended.subscribed)} subscribed (soft cap 5,000); checkUpkeep: ${needed}`);
+  console.log(
+    `  the offering has ended with ${fmtFr(ended.subscribed)} subscribed (soft cap 5,000); checkUpkeep: ${needed}`,
+  );
   const treasuryBefore = await musd.balanceOf(admin.address);
   await gas("keeper settles the subscribers in one batch (performUpkeep)", suite.performUpkeep(performData));
   for (const [who, name] of [
@@ -175,7 +183,10 @@ export async function assetChapter({ ethers, admin, bank, diamond, gas }: DemoCo
   const distributionId = receipt.logs
     .map((log) => suite.interface.parseLog(log))
     .find((event) => event?.name === "DistributionCreated")!.args[0] as bigint;
-  await gas("Clara sells 100 fractions to Bruno after the record time", token.connect(clara).transfer(bruno.address, fractions(100)));
+  await gas(
+    "Clara sells 100 fractions to Bruno after the record time",
+    token.connect(clara).transfer(bruno.address, fractions(100)),
+  );
   for (const [who, name] of [
     [alice, "Alice"],
     [bruno, "Bruno"],
@@ -197,5 +208,7 @@ export async function assetChapter({ ethers, admin, bank, diamond, gas }: DemoCo
   );
   const code = await token.detectTransferRestriction(clara.address, alice.address, fractions(1));
   console.log(`  sending to the lost wallet is refused: ${restrictionName(code)}`);
-  console.log(`  the module's books of mUSD: ${fmtUsd(await suite.assetBooks(await musd.getAddress()))} (unclaimed rent dust)`);
+  console.log(
+    `  the module's books of mUSD: ${fmtUsd(await suite.assetBooks(await musd.getAddress()))} (unclaimed rent dust)`,
+  );
 }
