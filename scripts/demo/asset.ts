@@ -13,6 +13,7 @@ import {
   classMask,
   restrictionName,
 } from "../lib/asset.js";
+import { assetUpkeepSource } from "../lib/asset-upkeep.js";
 import { InvestorClass, KYC_PROVIDER_ROLE, signAttestation } from "../lib/identity.js";
 import { upkeepData } from "../lib/upkeep.js";
 import type { DemoContext } from "./common.js";
@@ -63,7 +64,11 @@ export async function assetChapter({ ethers, admin, bank, diamond, gas }: DemoCo
   );
   await gas(
     "provider onboards Clara (Germany, professional)",
-    suite.registerIdentity(id("investor clara"), clara.address, await kyc(GERMANY, InvestorClass.Professional, "clara")),
+    suite.registerIdentity(
+      id("investor clara"),
+      clara.address,
+      await kyc(GERMANY, InvestorClass.Professional, "clara"),
+    ),
   );
   const { chainId } = await ethers.provider.getNetwork();
   const attestation = {
@@ -101,7 +106,9 @@ export async function assetChapter({ ethers, admin, bank, diamond, gas }: DemoCo
   const [assetId, tokenAddress] = await suite.createAsset.staticCall(params);
   await gas("issuer tokenizes the building: 10,000 fractions, its own ERC-20", suite.createAsset(params));
   const token = AssetToken__factory.connect(tokenAddress, alice);
-  console.log(`  asset ${assetId}: token ${tokenAddress}; France and Germany, professional and institutional, 30-day lock-up`);
+  console.log(
+    `  asset ${assetId}: token ${tokenAddress}; France and Germany, professional and institutional, 30-day lock-up`,
+  );
 
   // --- The offering: 100 mUSD a fraction, soft cap 5,000, hard cap 10,000, allow-list ----------
   const musd = await new MockStablecoin__factory(admin).deploy();
@@ -138,9 +145,22 @@ export async function assetChapter({ ethers, admin, bank, diamond, gas }: DemoCo
     );
   }
   await warpTo(offering.end + 1);
-  const [needed, performData] = await suite.checkUpkeep(upkeepData("asset"));
+  // The keeper runner's asset source reads the subscribers from the OfferingSubscribed events;
+  // the diamond's shared upkeep pair picks those still to settle.
+  const [checkData] = await assetUpkeepSource().checkData({
+    provider: ethers.provider,
+    diamond: suite,
+    record: bank,
+    upkeep: { module: "asset", moduleId: "", check: "", perform: "" },
+    fromBlock: bank.blockNumber,
+    toBlock: await ethers.provider.getBlockNumber(),
+    log: () => undefined,
+  });
+  const [needed, performData] = await suite.checkUpkeep(upkeepData("asset", checkData));
   const ended = await suite.getOffering(offeringId);
-  console.log(`  the offering has ended with ${fmtFr(ended.subscribed)} subscribed (soft cap 5,000); checkUpkeep: ${needed}`);
+  console.log(
+    `  the offering has ended with ${fmtFr(ended.subscribed)} subscribed (soft cap 5,000); checkUpkeep: ${needed}`,
+  );
   const treasuryBefore = await musd.balanceOf(admin.address);
   await gas("keeper settles the subscribers in one batch (performUpkeep)", suite.performUpkeep(performData));
   for (const [who, name] of [
@@ -175,7 +195,10 @@ export async function assetChapter({ ethers, admin, bank, diamond, gas }: DemoCo
   const distributionId = receipt.logs
     .map((log) => suite.interface.parseLog(log))
     .find((event) => event?.name === "DistributionCreated")!.args[0] as bigint;
-  await gas("Clara sells 100 fractions to Bruno after the record time", token.connect(clara).transfer(bruno.address, fractions(100)));
+  await gas(
+    "Clara sells 100 fractions to Bruno after the record time",
+    token.connect(clara).transfer(bruno.address, fractions(100)),
+  );
   for (const [who, name] of [
     [alice, "Alice"],
     [bruno, "Bruno"],
@@ -197,5 +220,7 @@ export async function assetChapter({ ethers, admin, bank, diamond, gas }: DemoCo
   );
   const code = await token.detectTransferRestriction(clara.address, alice.address, fractions(1));
   console.log(`  sending to the lost wallet is refused: ${restrictionName(code)}`);
-  console.log(`  the module's books of mUSD: ${fmtUsd(await suite.assetBooks(await musd.getAddress()))} (unclaimed rent dust)`);
+  console.log(
+    `  the module's books of mUSD: ${fmtUsd(await suite.assetBooks(await musd.getAddress()))} (unclaimed rent dust)`,
+  );
 }
