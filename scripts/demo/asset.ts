@@ -13,6 +13,7 @@ import {
   classMask,
   restrictionName,
 } from "../lib/asset.js";
+import { assetUpkeepSource } from "../lib/asset-upkeep.js";
 import { InvestorClass, KYC_PROVIDER_ROLE, signAttestation } from "../lib/identity.js";
 import { upkeepData } from "../lib/upkeep.js";
 import type { DemoContext } from "./common.js";
@@ -144,7 +145,18 @@ export async function assetChapter({ ethers, admin, bank, diamond, gas }: DemoCo
     );
   }
   await warpTo(offering.end + 1);
-  const [needed, performData] = await suite.checkUpkeep(upkeepData("asset"));
+  // The keeper runner's asset source reads the subscribers from the OfferingSubscribed events;
+  // the diamond's shared upkeep pair picks those still to settle.
+  const [checkData] = await assetUpkeepSource().checkData({
+    provider: ethers.provider,
+    diamond: suite,
+    record: bank,
+    upkeep: { module: "asset", moduleId: "", check: "", perform: "" },
+    fromBlock: bank.blockNumber,
+    toBlock: await ethers.provider.getBlockNumber(),
+    log: () => undefined,
+  });
+  const [needed, performData] = await suite.checkUpkeep(upkeepData("asset", checkData));
   const ended = await suite.getOffering(offeringId);
   console.log(
     `  the offering has ended with ${fmtFr(ended.subscribed)} subscribed (soft cap 5,000); checkUpkeep: ${needed}`,

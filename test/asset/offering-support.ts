@@ -1,6 +1,7 @@
 // What the offering suites share: the asset fixture with a treasury and spare wallets, the
-// interface's enums, offering parameters, helpers that open, end and settle an offering, a
-// snapshot of everything an offering call can touch, and the books check.
+// interface's enums, offering parameters, helpers that open, end and settle an offering
+// (with its subscribers read from its events, as the keeper does), a snapshot of everything
+// an offering call can touch, and the books check.
 import { expect } from "chai";
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import {
@@ -15,6 +16,7 @@ import {
   type LogDescription,
 } from "ethers";
 
+import { offeringSubscribers } from "../../scripts/lib/asset-upkeep.js";
 import { InvestorClass } from "../../scripts/lib/identity.js";
 import type { IAssetOffering } from "../../typechain-types/contracts/modules/asset/IAssetOffering.js";
 import { assetFixture, DAY, FRANCE, kyc, units, usd } from "./fixture.js";
@@ -23,10 +25,12 @@ import { assetFixture, DAY, FRANCE, kyc, units, usd } from "./fixture.js";
 export const OfferingState = { None: 0n, Open: 1n, Succeeded: 2n, Failed: 3n, Cancelled: 4n } as const;
 /** `IAssetOffering.SubscriptionStatus`. */
 export const SubscriptionStatus = { None: 0n, Open: 1n, Delivered: 2n, Refunded: 3n, RefundDue: 4n } as const;
-/** `AssetStorage.MAX_SETTLE_BATCH`. */
+/** Wallets one `settleOffering` call may list (`AssetStorage.MAX_SETTLE_BATCH`). */
 export const MAX_SETTLE_BATCH = 50n;
-/** Subscribers the keeper's check proposes per perform (`LibOffering.UPKEEP_SETTLE_BATCH`). */
+/** Wallets the keeper's check proposes per perform (`LibOffering.UPKEEP_SETTLE_BATCH`). */
 export const UPKEEP_SETTLE_BATCH = 25n;
+/** The largest identity total of one offering (`LibOffering.MAX_SUBSCRIPTION`, 2^88 − 1). */
+export const MAX_SUBSCRIPTION = 2n ** 88n - 1n;
 /** `AssetStorage.LAYOUT_SLOT`. */
 const ASSET_LAYOUT_SLOT = 0x53934a218307fb1222a7c1b03fde036aa3cff584c490b4394090d2462e225c00n;
 /** 50 USDC per whole token. */
@@ -120,6 +124,16 @@ export async function subscribe(
   const paid = await f.suite.connect(wallet).subscribe.staticCall(offeringId, amount, proof);
   await (await f.suite.connect(wallet).subscribe(offeringId, amount, proof)).wait();
   return paid;
+}
+
+/** The offering's subscribing wallets, the first of each identity, from its `OfferingSubscribed` events. */
+export async function subscribersOf(f: OfferingFixture, offeringId: bigint): Promise<string[]> {
+  return offeringSubscribers(f.suite, offeringId);
+}
+
+/** Settles every subscription of the offering in one call (at most 50). */
+export async function settleAll(f: OfferingFixture, offeringId: bigint) {
+  return f.suite.settleOffering(offeringId, await subscribersOf(f, offeringId));
 }
 
 /** `ceil(amount × price / 10^18)`, the cost of `amount` asset units. */

@@ -2,6 +2,7 @@
 pragma solidity 0.8.34;
 
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {IdentityStorage} from "../identity/IdentityStorage.sol";
@@ -25,16 +26,22 @@ import {LibOffering} from "./LibOffering.sol";
 ///   identity's running total in the offering, so the asset's per-identity maximum counts
 ///   every wallet of the identity.
 /// - `OfferingEnded`: `cancelOffering` after the outcome was decided (or a second cancel).
-/// - `OfferingNothingToSettle`: `settleOffering` once the cursor is at the end,
-///   `settleSubscription` for a wallet that never subscribed, `payOfferingProceeds` with
-///   nothing due. `OfferingNotSettleable`: proceeds of an offering that did not succeed.
-/// - `OfferingNoRefundDue(offeringId, caller)`: a caller that is neither the subscriber
-///   nor the wallet it was recovered to.
-/// - A batch's `maxCount` counts cursor positions, including subscribers already settled
-///   out of order (skipping one costs two storage reads): the work per call stays bounded.
+/// - `OfferingNothingToSettle`: `settleSubscription` for a wallet whose identity never
+///   subscribed, `payOfferingProceeds` with nothing due. `OfferingNotSettleable`: proceeds of
+///   an offering that did not succeed. `settleOffering` never refuses for lack of work: a
+///   repeated call settles nothing more and says so (`OfferingBatchSettled` with 0).
+/// - `OfferingNoRefundDue(offeringId, caller)`: a caller that is neither the subscription's
+///   wallet nor the wallet it was recovered to.
+/// - A batch's bound counts the wallets listed, skipped ones included (skipping one costs
+///   two storage reads): the work per call stays bounded.
+/// - A subscription keeps no list of subscribers: a new identity writes one new word.
+///   Settlement takes its wallets from the caller (the keeper's source reads them from the
+///   `OfferingSubscribed` events), and `settledCount` tells when every one is settled.
 /// - The keeper's check proposes batches of at most `LibOffering.UPKEEP_SETTLE_BATCH` (25),
 ///   which fit Chainlink Automation's perform gas even when every delivery is a new holder
 ///   with a lock-up and a snapshot checkpoint; its perform takes any size up to 50.
+/// - Proceeds due count as keeper work: while the treasury refuses them, every check finds
+///   work and every perform retries.
 contract AssetOfferingFacet is IAssetOffering, ReentrancyGuardTransient {
     // ---------------------------------------------------------------- issuer
 
@@ -60,6 +67,7 @@ contract AssetOfferingFacet is IAssetOffering, ReentrancyGuardTransient {
         o.maxPerIdentity = params.maxPerIdentity;
         o.allowListRoot = params.allowListRoot;
         o.treasury = params.treasury;
+        o.flags = _flags(params);
         emit OfferingCreated(offeringId, params.assetId, params);
     }
 
@@ -82,68 +90,73 @@ contract AssetOfferingFacet is IAssetOffering, ReentrancyGuardTransient {
         bytes32[] calldata proof
     ) external nonReentrant returns (uint256 paid) {
         AssetStorage.Offering storage o = LibOffering.offering(offeringId);
-        if (o.state != OfferingState.Open || block.timestamp < o.start || block.timestamp >= o.end) {
-            revert OfferingNotOpen(offeringId, o.start, o.end);
-        }
+        (AssetStorage.Asset storage a, uint8 flags) = _checkOpen(offeringId, o);
         if (amount == 0) revert AssetZeroAmount();
-        _checkAllowList(offeringId, o.allowListRoot, proof);
-        AssetStorage.Asset storage a = AssetStorage.layout().assets[o.assetId];
-        uint64 ref = LibIdentity.wallet(msg.sender).ref;
-        uint256 identityTotal = o.identityTotal[ref] + amount;
-        _checkSubscriber(offeringId, a, identityTotal);
-        _checkIdentityBounds(offeringId, o, identityTotal);
-        _checkHardCap(offeringId, o, a, amount);
-        paid = LibOffering.cost(o, amount);
-        uint256 held = o.held + paid;
-        if (held > type(uint128).max) revert AssetAmountTooLarge(held, type(uint128).max);
+        if (flags & LibOffering.HAS_ALLOW_LIST != 0) _checkAllowList(offeringId, o.allowListRoot, proof);
+        uint64 ref = LibIdentity.refOf(LibIdentity.walletWord(msg.sender));
+        uint256 before = o.subscriptions[ref].amount;
+        uint256 total = _checkTotal(offeringId, o, a, flags, before, amount);
+        AssetStorage.OfferingTotals memory t = o.totals;
+        _checkHardCap(offeringId, o, a, t.subscribed, amount);
+        paid = _charge(o, a, before, total);
+        uint256 held = t.held + paid;
+        if (held > LibOffering.MAX_HELD) revert AssetAmountTooLarge(held, LibOffering.MAX_HELD);
 
-        _record(o, ref, amount, paid, held);
+        // An open subscription holds at least one unit: none yet, the caller opens it.
+        _record(o, ref, before == 0 ? msg.sender : address(0), total);
+        // subscribed + amount <= hardCap < 2^112 and held < 2^112 (checked above).
+        o.totals = AssetStorage.OfferingTotals(
+            uint112(t.subscribed + amount),
+            uint112(held),
+            before == 0 ? t.subscriberCount + 1 : t.subscriberCount
+        );
         emit OfferingSubscribed(offeringId, msg.sender, amount, paid, IdentityStorage.layout().idOf[uint24(ref)]);
-        LibAsset.pullExact(o.paymentToken, msg.sender, paid);
+        // Rounding up may leave a small addition paid already.
+        if (paid != 0) LibAsset.pullExact(o.paymentToken, msg.sender, paid);
     }
 
     /// @inheritdoc IAssetOffering
     function claimOfferingRefund(uint256 offeringId, address wallet, address to) external nonReentrant {
         AssetStorage.Offering storage o = LibOffering.offering(offeringId);
-        if (msg.sender != wallet && msg.sender != LibAsset.successor(wallet)) {
+        AssetStorage.Subscription storage s = LibOffering.subscriptionOf(o, wallet);
+        address subscriber = s.wallet;
+        if (msg.sender != subscriber && msg.sender != LibAsset.successor(subscriber)) {
             revert OfferingNoRefundDue(offeringId, msg.sender);
         }
-        AssetStorage.Subscription storage s = o.subscriptions[wallet];
         if (s.status != SubscriptionStatus.RefundDue) revert OfferingNoRefundDue(offeringId, wallet);
-        uint128 paid = s.paid;
+        uint256 paid = LibOffering.cost(o, s.amount);
         s.status = SubscriptionStatus.Refunded;
-        o.held -= paid;
-        emit OfferingRefundClaimed(offeringId, wallet, to, paid);
+        // paid <= held: held counts every refund due.
+        o.totals.held -= uint112(paid);
+        emit OfferingRefundClaimed(offeringId, subscriber, to, paid);
         LibAsset.pay(o.paymentToken, to, paid);
     }
 
     // ---------------------------------------------------------------- settlement
 
     /// @inheritdoc IAssetOffering
-    function settleOffering(uint256 offeringId, uint256 maxCount) external nonReentrant returns (uint256 processed) {
+    function settleOffering(
+        uint256 offeringId,
+        address[] calldata wallets
+    ) external nonReentrant returns (uint256 settled) {
         AssetStorage.Offering storage o = LibOffering.offering(offeringId);
-        if (maxCount == 0 || maxCount > AssetStorage.MAX_SETTLE_BATCH) {
-            revert OfferingBatchInvalid(maxCount, AssetStorage.MAX_SETTLE_BATCH);
-        }
+        _checkBatch(wallets.length);
         if (!LibOffering.ended(o)) revert OfferingNotEnded(offeringId, o.end);
-        // The first call after the end finalizes, even with no subscriber to settle.
-        if (o.state != OfferingState.Open && o.settledCount == o.subscriberCount) {
-            revert OfferingNothingToSettle(offeringId);
-        }
-        return _settleBatch(offeringId, o, maxCount);
+        return _settleBatch(offeringId, o, wallets);
     }
 
     /// @inheritdoc IAssetOffering
     function settleSubscription(uint256 offeringId, address wallet) external nonReentrant {
         AssetStorage.Offering storage o = LibOffering.offering(offeringId);
         if (!LibOffering.ended(o)) revert OfferingNotEnded(offeringId, o.end);
-        SubscriptionStatus status = o.subscriptions[wallet].status;
+        AssetStorage.Subscription storage s = LibOffering.subscriptionOf(o, wallet);
+        SubscriptionStatus status = s.status;
         if (status == SubscriptionStatus.None) revert OfferingNothingToSettle(offeringId);
         // Settled already (by a batch or an earlier call): nothing to do.
         if (status != SubscriptionStatus.Open) return;
         LibOffering.finalize(offeringId, o);
         LibOffering.Batch memory b = LibOffering.batch(offeringId, o);
-        LibOffering.settle(b, o, AssetStorage.layout().assets[b.assetId], o.subscriptions[wallet], wallet);
+        LibOffering.settle(b, o, AssetStorage.layout().assets[b.assetId], s);
     }
 
     /// @inheritdoc IAssetOffering
@@ -151,11 +164,11 @@ contract AssetOfferingFacet is IAssetOffering, ReentrancyGuardTransient {
         AssetStorage.Offering storage o = LibOffering.offering(offeringId);
         OfferingState state = o.state;
         if (state != OfferingState.Succeeded) revert OfferingNotSettleable(offeringId, state);
-        uint128 due = o.proceedsDue;
+        uint112 due = o.proceedsDue;
         if (due == 0) revert OfferingNothingToSettle(offeringId);
         address treasury = o.treasury;
         o.proceedsDue = 0;
-        o.held -= due;
+        o.totals.held -= due;
         emit OfferingProceedsPaid(offeringId, treasury, due);
         // A token that still refuses reverts with its own error, and nothing changes.
         LibAsset.pay(o.paymentToken, treasury, due);
@@ -164,33 +177,26 @@ contract AssetOfferingFacet is IAssetOffering, ReentrancyGuardTransient {
     // ---------------------------------------------------------------- keeper
 
     /// @inheritdoc IAssetOffering
-    /// @dev Visits the offerings from the start id on: about 2,200 gas each until one has work.
     function assetCheckUpkeep(bytes calldata checkData) external view returns (bool, bytes memory) {
-        uint256 offeringId = checkData.length == 0 ? 1 : abi.decode(checkData, (uint256));
-        if (offeringId == 0) offeringId = 1;
-        AssetStorage.Layout storage $ = AssetStorage.layout();
-        uint256 count = $.offeringCount;
-        for (; offeringId <= count; ++offeringId) {
-            AssetStorage.Offering storage o = $.offerings[offeringId];
-            if (!LibOffering.hasWork(o)) continue;
-            uint256 left = o.subscriberCount - o.settledCount;
-            uint256 maxCount = left < LibOffering.UPKEEP_SETTLE_BATCH ? left : LibOffering.UPKEEP_SETTLE_BATCH;
-            return (true, abi.encode(offeringId, maxCount));
-        }
-        return (false, "");
+        (bool ok, uint256 offeringId, address[] calldata candidates) = LibOffering.decodeWallets(checkData);
+        if (!ok) return (false, "");
+        AssetStorage.Offering storage o = AssetStorage.layout().offerings[offeringId];
+        if (o.state == OfferingState.None || !LibOffering.ended(o)) return (false, "");
+        address[] memory pending = _pending(o, candidates);
+        if (pending.length == 0 && o.state != OfferingState.Open && o.proceedsDue == 0) return (false, "");
+        return (true, abi.encode(offeringId, pending));
     }
 
     /// @inheritdoc IAssetOffering
     function assetPerformUpkeep(bytes calldata performData) external nonReentrant {
-        (uint256 offeringId, uint256 maxCount) = abi.decode(performData, (uint256, uint256));
-        if (maxCount == 0 || maxCount > AssetStorage.MAX_SETTLE_BATCH) {
-            revert OfferingBatchInvalid(maxCount, AssetStorage.MAX_SETTLE_BATCH);
-        }
+        (bool ok, uint256 offeringId, address[] calldata wallets) = LibOffering.decodeWallets(performData);
+        if (!ok) revert OfferingUpkeepDataInvalid(performData.length);
+        _checkBatch(wallets.length);
         AssetStorage.Offering storage o = AssetStorage.layout().offerings[offeringId];
-        // Re-validated: performData may be stale (the batch was settled since, by anyone),
+        // Re-validated: performData may be stale (the wallets were settled since, by anyone),
         // repeated or forged; then there is nothing to do, and nothing is done.
-        if (o.state == OfferingState.None || !LibOffering.hasWork(o)) return;
-        _settleBatch(offeringId, o, maxCount);
+        if (o.state == OfferingState.None || !LibOffering.hasWork(o, wallets)) return;
+        _settleBatch(offeringId, o, wallets);
     }
 
     // ---------------------------------------------------------------- views
@@ -217,24 +223,26 @@ contract AssetOfferingFacet is IAssetOffering, ReentrancyGuardTransient {
             treasury: o.treasury
         });
         v.state = o.state;
-        v.subscribed = o.subscribed;
-        v.held = o.held;
+        v.subscribed = o.totals.subscribed;
+        v.held = o.totals.held;
         v.proceedsDue = o.proceedsDue;
-        v.subscriberCount = o.subscriberCount;
+        v.subscriberCount = o.totals.subscriberCount;
         v.settledCount = o.settledCount;
     }
 
     /// @inheritdoc IAssetOffering
     function getSubscription(uint256 offeringId, address wallet) external view returns (SubscriptionView memory) {
-        AssetStorage.Subscription storage s = LibOffering.offering(offeringId).subscriptions[wallet];
-        return SubscriptionView(s.status, s.amount, s.paid);
+        AssetStorage.Offering storage o = LibOffering.offering(offeringId);
+        AssetStorage.Subscription storage s = LibOffering.subscriptionOf(o, wallet);
+        uint256 amount = s.amount;
+        return SubscriptionView(s.status, s.wallet, uint128(amount), uint128(LibOffering.cost(o, amount)));
     }
 
     /// @inheritdoc IAssetOffering
     function offeringIdentityTotal(uint256 offeringId, bytes32 identityId) external view returns (uint256) {
         AssetStorage.Offering storage o = LibOffering.offering(offeringId);
         uint64 ref = IdentityStorage.layout().identities[identityId].ref;
-        return ref == 0 ? 0 : o.identityTotal[ref];
+        return ref == 0 ? 0 : o.subscriptions[ref].amount;
     }
 
     /// @inheritdoc IAssetOffering
@@ -244,30 +252,58 @@ contract AssetOfferingFacet is IAssetOffering, ReentrancyGuardTransient {
 
     // ---------------------------------------------------------------- internals
 
-    /// @dev Finalizes on the first call after the end, then settles up to `maxCount` cursor
-    /// positions and tries to pay the proceeds due.
+    /// @dev Finalizes on the first call after the end, settles the open subscriptions of
+    /// `wallets`' identities and tries to pay the proceeds due.
     function _settleBatch(
         uint256 offeringId,
         AssetStorage.Offering storage o,
-        uint256 maxCount
-    ) private returns (uint256 processed) {
+        address[] calldata wallets
+    ) private returns (uint256 settled) {
         LibOffering.finalize(offeringId, o);
         LibOffering.Batch memory b = LibOffering.batch(offeringId, o);
         AssetStorage.Asset storage a = AssetStorage.layout().assets[b.assetId];
-        uint32 cursor = o.settledCount;
-        uint32 count = o.subscriberCount;
-        while (processed < maxCount && cursor < count) {
-            address wallet = o.subscriberAt[cursor];
-            ++cursor;
-            ++processed;
-            // Moved before the settlement's transfers, so no view sees a stale cursor.
-            o.settledCount = cursor;
-            AssetStorage.Subscription storage s = o.subscriptions[wallet];
-            // One settled out of order (settleSubscription) is passed over.
-            if (s.status == SubscriptionStatus.Open) LibOffering.settle(b, o, a, s, wallet);
+        for (uint256 i; i < wallets.length; ++i) {
+            AssetStorage.Subscription storage s = LibOffering.subscriptionOf(o, wallets[i]);
+            // Never subscribed, settled already, or its identity listed before: skipped.
+            if (s.status != SubscriptionStatus.Open) continue;
+            LibOffering.settle(b, o, a, s);
+            ++settled;
         }
-        emit OfferingBatchSettled(offeringId, processed, cursor);
+        emit OfferingBatchSettled(offeringId, settled, o.settledCount);
         LibOffering.tryPayProceeds(offeringId, o);
+    }
+
+    /// @dev The candidates whose identity's subscription is open, one per identity, at most
+    /// `LibOffering.UPKEEP_SETTLE_BATCH`.
+    function _pending(
+        AssetStorage.Offering storage o,
+        address[] calldata candidates
+    ) private view returns (address[] memory pending) {
+        pending = new address[](LibOffering.UPKEEP_SETTLE_BATCH);
+        uint64[] memory refs = new uint64[](LibOffering.UPKEEP_SETTLE_BATCH);
+        uint256 found;
+        for (uint256 i; i < candidates.length && found < LibOffering.UPKEEP_SETTLE_BATCH; ++i) {
+            uint64 ref = LibIdentity.refOf(LibIdentity.walletWord(candidates[i]));
+            if (o.subscriptions[ref].status != SubscriptionStatus.Open || _contains(refs, found, ref)) continue;
+            pending[found] = candidates[i];
+            refs[found] = ref;
+            ++found;
+        }
+        // Trim the array to what was found.
+        assembly ("memory-safe") {
+            mstore(pending, found)
+        }
+    }
+
+    function _contains(uint64[] memory refs, uint256 count, uint64 ref) private pure returns (bool) {
+        for (uint256 i; i < count; ++i) {
+            if (refs[i] == ref) return true;
+        }
+        return false;
+    }
+
+    function _checkBatch(uint256 length) private pure {
+        if (length > AssetStorage.MAX_SETTLE_BATCH) revert OfferingBatchInvalid(length, AssetStorage.MAX_SETTLE_BATCH);
     }
 
     function _validate(OfferingParams calldata params, AssetStorage.Asset storage a) private view {
@@ -286,9 +322,44 @@ contract AssetOfferingFacet is IAssetOffering, ReentrancyGuardTransient {
         if (params.treasury == address(0)) revert OfferingParamsInvalid("treasury");
     }
 
+    function _flags(OfferingParams calldata params) private pure returns (uint8 flags) {
+        if (params.minPerIdentity != 0 || params.maxPerIdentity != 0) flags |= LibOffering.HAS_BOUNDS;
+        if (params.allowListRoot != bytes32(0)) flags |= LibOffering.HAS_ALLOW_LIST;
+    }
+
+    /// @dev Subscriptions run from the start to the end of an open offering. Returns its asset
+    /// and flags.
+    function _checkOpen(
+        uint256 offeringId,
+        AssetStorage.Offering storage o
+    ) private view returns (AssetStorage.Asset storage, uint8 flags) {
+        // Word 0, read in one go.
+        (OfferingState state, uint40 start, uint40 end, uint256 assetId) = (o.state, o.start, o.end, o.assetId);
+        flags = o.flags;
+        if (state != OfferingState.Open || block.timestamp < start || block.timestamp >= end) {
+            revert OfferingNotOpen(offeringId, start, end);
+        }
+        return (AssetStorage.layout().assets[assetId], flags);
+    }
+
+    /// @dev The identity's new total (`before + amount`), checked: kept in 88 bits, receivable
+    /// by the caller now, within the per-identity bounds.
+    function _checkTotal(
+        uint256 offeringId,
+        AssetStorage.Offering storage o,
+        AssetStorage.Asset storage a,
+        uint8 flags,
+        uint256 before,
+        uint256 amount
+    ) private view returns (uint256 total) {
+        total = Math.saturatingAdd(before, amount);
+        if (total > LibOffering.MAX_SUBSCRIPTION) revert AssetAmountTooLarge(total, LibOffering.MAX_SUBSCRIPTION);
+        _checkSubscriber(offeringId, a, total);
+        if (flags & LibOffering.HAS_BOUNDS != 0) _checkIdentityBounds(offeringId, o, total);
+    }
+
     /// @dev The leaf of OpenZeppelin's StandardMerkleTree over `["address"]`.
     function _checkAllowList(uint256 offeringId, bytes32 root, bytes32[] calldata proof) private view {
-        if (root == bytes32(0)) return;
         bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(msg.sender))));
         if (!MerkleProof.verifyCalldata(proof, root, leaf)) revert OfferingNotAllowListed(offeringId, msg.sender);
     }
@@ -307,9 +378,8 @@ contract AssetOfferingFacet is IAssetOffering, ReentrancyGuardTransient {
         AssetStorage.Offering storage o,
         uint256 identityTotal
     ) private view {
-        uint256 minimum = o.minPerIdentity;
+        (uint256 minimum, uint256 maximum) = (o.minPerIdentity, o.maxPerIdentity);
         if (identityTotal < minimum) revert OfferingBelowMinimum(offeringId, identityTotal, minimum);
-        uint256 maximum = o.maxPerIdentity;
         if (maximum != 0 && identityTotal > maximum) revert OfferingAboveMaximum(offeringId, identityTotal, maximum);
     }
 
@@ -318,9 +388,9 @@ contract AssetOfferingFacet is IAssetOffering, ReentrancyGuardTransient {
         uint256 offeringId,
         AssetStorage.Offering storage o,
         AssetStorage.Asset storage a,
+        uint256 subscribed,
         uint256 amount
     ) private view {
-        uint256 subscribed = o.subscribed;
         uint256 remaining = o.hardCap - subscribed;
         uint256 room = _capRoom(a);
         room = room > subscribed ? room - subscribed : 0;
@@ -330,24 +400,32 @@ contract AssetOfferingFacet is IAssetOffering, ReentrancyGuardTransient {
 
     /// @dev How much more may be minted: up to the cap, or to the 112-bit balance limit.
     function _capRoom(AssetStorage.Asset storage a) private view returns (uint256) {
-        uint256 cap = a.cap;
+        (uint256 cap, uint256 supply) = (a.cap, a.totalSupply);
         uint256 limit = cap == 0 ? AssetStorage.MAX_BALANCE : cap;
-        uint256 supply = a.totalSupply;
         return limit > supply ? limit - supply : 0;
     }
 
-    function _record(AssetStorage.Offering storage o, uint64 ref, uint256 amount, uint256 paid, uint256 held) private {
-        AssetStorage.Subscription storage s = o.subscriptions[msg.sender];
-        if (s.status == SubscriptionStatus.None) {
-            s.status = SubscriptionStatus.Open;
-            o.subscriberAt[o.subscriberCount++] = msg.sender;
+    /// @dev What the identity's new total costs more than its old one: what it has paid is
+    /// always the cost of its total.
+    function _charge(
+        AssetStorage.Offering storage o,
+        AssetStorage.Asset storage a,
+        uint256 before,
+        uint256 total
+    ) private view returns (uint256) {
+        uint256 price = o.price;
+        uint256 unit = 10 ** a.decimals;
+        return LibOffering.cost(total, price, unit) - LibOffering.cost(before, price, unit);
+    }
+
+    /// @dev Opens the identity's subscription at `opener` (the caller, when the identity has
+    /// not subscribed yet), or adds to it: one word.
+    function _record(AssetStorage.Offering storage o, uint64 ref, address opener, uint256 total) private {
+        // total < 2^88 (checked by the caller).
+        if (opener != address(0)) {
+            o.subscriptions[ref] = AssetStorage.Subscription(opener, uint88(total), SubscriptionStatus.Open);
+        } else {
+            o.subscriptions[ref].amount = uint88(total);
         }
-        // amount <= hardCap < 2^112 and paid <= held < 2^128 (checked by the caller): the
-        // sums below fit their fields.
-        s.amount += uint120(amount);
-        s.paid += uint128(paid);
-        o.subscribed += uint128(amount);
-        o.held = uint128(held);
-        o.identityTotal[ref] += amount;
     }
 }

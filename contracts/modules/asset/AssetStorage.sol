@@ -12,7 +12,7 @@ library AssetStorage {
 
     /// @dev Allowed jurisdictions per asset: the receiver check finds them in word 1.
     uint256 internal constant MAX_JURISDICTIONS = 10;
-    /// @dev Subscribers one `settleOffering` call may process. A delivery to a new holder costs
+    /// @dev Wallets one `settleOffering` call may list. A delivery to a new holder costs
     /// about 98,000 gas (145,000 after a snapshot): 50 stay under 7,300,000. The keeper's
     /// batches are smaller (`LibOffering.UPKEEP_SETTLE_BATCH`) to fit a 5,000,000-gas perform.
     uint256 internal constant MAX_SETTLE_BATCH = 50;
@@ -84,39 +84,56 @@ library AssetStorage {
         uint40 until;
     }
 
+    /// @dev An identity's subscription to an offering: one word, the one new slot a new
+    /// subscribing identity writes. What it paid is derived (`LibOffering.cost(amount)`).
     struct Subscription {
+        /// The identity's first subscribing wallet: deliveries and refunds go to it.
+        address wallet;
+        uint88 amount;
         IAssetOffering.SubscriptionStatus status;
-        uint120 amount;
-        uint128 paid;
     }
 
+    /// @dev What every subscription moves, in one word: subscribed <= hardCap < 2^112; held <
+    /// 2^112 (a subscription refuses more).
+    struct OfferingTotals {
+        uint112 subscribed;
+        uint112 held;
+        /// Identities that subscribed.
+        uint32 subscriberCount;
+    }
+
+    /// @dev One offering. A subscription reads words 0, 1, 2 and 4, words 3 and 5 when the
+    /// offering has bounds and an allow-list, and writes word 1 only (the totals and the
+    /// identity count move together); settlement uses the others.
     struct Offering {
         // word 0
         uint64 assetId;
         uint40 start;
         uint40 end;
         IAssetOffering.OfferingState state;
-        uint32 subscriberCount;
+        /// Subscriptions settled, by batches and one at a time alike.
         uint32 settledCount;
+        /// Whether words 3 and 5 are read (`LibOffering.HAS_BOUNDS`, `HAS_ALLOW_LIST`).
+        uint8 flags;
         // word 1
-        address paymentToken;
+        OfferingTotals totals;
         // word 2
-        uint128 price;
-        uint128 softCap;
-        // word 3
         uint128 hardCap;
-        uint128 subscribed;
-        // word 4
-        uint128 held;
-        uint128 proceedsDue;
-        // word 5
+        uint128 price;
+        // word 3
         uint128 minPerIdentity;
         uint128 maxPerIdentity;
+        // word 4
+        address paymentToken;
+        // word 5
         bytes32 allowListRoot;
+        // word 6
+        uint128 softCap;
+        /// <= held.
+        uint112 proceedsDue;
+        // word 7
         address treasury;
-        mapping(uint32 index => address wallet) subscriberAt;
-        mapping(address wallet => Subscription) subscriptions;
-        mapping(uint64 ref => uint256 amount) identityTotal;
+        mapping(uint64 ref => Subscription) subscriptions;
     }
 
     /// @dev One distribution, one word: its id carries the payment token, the asset and the

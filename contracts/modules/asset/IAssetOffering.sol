@@ -5,18 +5,22 @@ import {IAssetTypes} from "./IAssetTypes.sol";
 
 /// @title Asset module: primary offerings.
 /// @notice An asset's issuer sells new tokens for a payment token between `start` and `end`.
-/// Subscribers pay when they subscribe; the diamond holds the payments (accounted in
-/// `assetBooks`). After the end (or a cancellation) settlement runs per subscriber, in
-/// bounded batches (`settleOffering`, which anyone and the keeper may call) or one at a time
-/// (`settleSubscription`):
-/// - soft cap reached at the end: each subscriber's tokens are minted to it (locked for the
-///   asset's lock-up after the end) and its payment goes to the proceeds;
-/// - soft cap missed, or cancelled: each subscriber is refunded.
+/// Subscriptions are per identity: the first wallet of an identity to subscribe opens its
+/// subscription (and is the wallet it is served at); its other wallets add to it. A
+/// subscription has paid `ceil(amount × price / 10^decimals)` at every moment: each
+/// `subscribe` charges what the new total costs more than the old one. The diamond holds
+/// the payments (accounted in `assetBooks`). After the end (or a cancellation) settlement
+/// runs per subscription, for the wallets a caller lists (`settleOffering`, which anyone and
+/// the keeper may call; the subscribing wallets are in the `OfferingSubscribed` events) or
+/// one at a time (`settleSubscription`):
+/// - soft cap reached at the end: each subscription's tokens are minted to its wallet
+///   (locked for the asset's lock-up after the end) and its payment goes to the proceeds;
+/// - soft cap missed, or cancelled: each subscription is refunded.
 /// Defined outcomes: the hard cap is first come, first served — a subscription that would
 /// pass it is refused with what is left, never filled in part; a subscriber whose wallet is
 /// no longer eligible at settlement (KYC lapsed, frozen, rules changed) is refunded instead
 /// of delivered, and the outcome of the offering (decided on the subscriptions at the end)
-/// does not change; a subscriber's wallet recovered since is served at its replacement; a
+/// does not change; a subscription's wallet recovered since is served at its replacement; a
 /// refund the payment token refuses (a blocklist) stays due and the subscriber claims it.
 interface IAssetOffering is IAssetTypes {
     enum OfferingState {
@@ -32,7 +36,9 @@ interface IAssetOffering is IAssetTypes {
     }
 
     enum SubscriptionStatus {
+        /// The identity has not subscribed.
         None,
+        /// Subscribed, not settled yet.
         Open,
         Delivered,
         Refunded,
@@ -68,19 +74,28 @@ interface IAssetOffering is IAssetTypes {
         uint128 held;
         /// Proceeds not yet sent to the treasury.
         uint128 proceedsDue;
+        /// Identities that subscribed (one subscription each).
         uint32 subscriberCount;
-        /// The batches' cursor: subscribers before it are settled (those settled one at a
-        /// time by `settleSubscription` count once the cursor passes them).
+        /// Subscriptions settled (delivered, refunded or refund due), by whichever call settled
+        /// them: every one is settled when it equals `subscriberCount`.
         uint32 settledCount;
     }
 
+    /// @notice An identity's subscription.
+    /// @param wallet The identity's first subscribing wallet: deliveries and refunds go to it
+    /// (or to the wallet it was recovered to).
+    /// @param amount Asset units its wallets subscribed together.
+    /// @param paid What the subscription has paid: `ceil(amount × price / 10^decimals)`.
     struct SubscriptionView {
         SubscriptionStatus status;
+        address wallet;
         uint128 amount;
         uint128 paid;
     }
 
     event OfferingCreated(uint256 indexed offeringId, uint256 indexed assetId, OfferingParams params);
+    /// @param wallet The wallet that subscribed (any wallet of the identity).
+    /// @param paid What this call charged.
     event OfferingSubscribed(
         uint256 indexed offeringId,
         address indexed wallet,
@@ -90,13 +105,17 @@ interface IAssetOffering is IAssetTypes {
     );
     event OfferingFinalized(uint256 indexed offeringId, OfferingState state, uint256 subscribed);
     event OfferingCancelled(uint256 indexed offeringId, address indexed issuer);
+    /// @param wallet The subscription's wallet, as in the refund events, even when the tokens (or
+    /// the refund) went to the wallet it was recovered to.
     event OfferingDelivered(uint256 indexed offeringId, address indexed wallet, uint256 amount, uint40 lockedUntil);
     /// @param reason Success for a failed or cancelled offering; otherwise why delivery was refused.
     event OfferingRefunded(uint256 indexed offeringId, address indexed wallet, uint256 paid, Restriction reason);
     event OfferingRefundDue(uint256 indexed offeringId, address indexed wallet, uint256 paid);
+    /// @param wallet The subscription's wallet.
     event OfferingRefundClaimed(uint256 indexed offeringId, address indexed wallet, address to, uint256 paid);
     event OfferingProceedsPaid(uint256 indexed offeringId, address indexed treasury, uint256 amount);
-    event OfferingBatchSettled(uint256 indexed offeringId, uint256 processed, uint32 settledCount);
+    /// @param settled Subscriptions this call settled; `settledCount` those settled in all.
+    event OfferingBatchSettled(uint256 indexed offeringId, uint256 settled, uint32 settledCount);
 
     error OfferingUnknown(uint256 offeringId);
     error OfferingParamsInvalid(string what);
@@ -113,47 +132,60 @@ interface IAssetOffering is IAssetTypes {
     error OfferingSubscriberRestricted(uint256 offeringId, address wallet, Restriction reason);
     error OfferingNoRefundDue(uint256 offeringId, address wallet);
     error OfferingNothingToSettle(uint256 offeringId);
-    error OfferingBatchInvalid(uint256 maxCount, uint256 maxBatch);
+    /// @notice A settlement call lists `length` wallets; at most `maxBatch` are taken.
+    error OfferingBatchInvalid(uint256 length, uint256 maxBatch);
+    /// @notice `assetPerformUpkeep`'s data is not `abi.encode(uint256, address[])`.
+    error OfferingUpkeepDataInvalid(uint256 length);
     /// @notice The payment token moved fewer units than asked (fee-on-transfer tokens are refused).
     error AssetPaymentShortfall(address token, uint256 expected, uint256 received);
 
     /// @notice Creates an offering of `params.assetId`. Its issuer only.
     function createOffering(OfferingParams calldata params) external returns (uint256 offeringId);
 
-    /// @notice Subscribes the caller's wallet for `amount` asset units, paying
-    /// `ceil(amount × price / 10^decimals)` of the payment token (allowance to the diamond).
-    /// The wallet must be able to receive the asset now, be on the allow-list when there is
-    /// one (`proof`), and its identity's total must stay within the per-identity bounds.
+    /// @notice Subscribes the caller's identity for `amount` more asset units through the
+    /// caller's wallet, charging what the identity's new total costs more than its old one
+    /// (`ceil(total × price / 10^decimals)`; allowance to the diamond). The wallet must be
+    /// able to receive the asset now (for the identity's new total), be on the allow-list
+    /// when there is one (`proof`), and the identity's total must stay within the
+    /// per-identity bounds and below 2^88; what the offering holds stays below 2^112.
     function subscribe(uint256 offeringId, uint256 amount, bytes32[] calldata proof) external returns (uint256 paid);
 
     /// @notice Cancels an offering that has not been finalized. Its issuer only.
     function cancelOffering(uint256 offeringId) external;
 
-    /// @notice Settles up to `maxCount` (≤ 50) subscribers from the cursor, after the end or
-    /// a cancellation; the first call also finalizes the outcome. Anyone may call it.
-    function settleOffering(uint256 offeringId, uint256 maxCount) external returns (uint256 processed);
+    /// @notice After the end or a cancellation: finalizes the outcome on the first call,
+    /// settles the open subscriptions of the identities of `wallets` (at most 50; any wallet
+    /// of an identity; the others — never subscribed, settled already, listed twice — are
+    /// skipped, so a call may be repeated), then tries to pay the proceeds due. An empty list
+    /// finalizes and pays the proceeds. Anyone may call it.
+    function settleOffering(uint256 offeringId, address[] calldata wallets) external returns (uint256 settled);
 
-    /// @notice Settles one subscriber out of order (idempotent: a settled one is skipped).
+    /// @notice Settles the subscription of `wallet`'s identity (idempotent: a settled one is skipped).
     function settleSubscription(uint256 offeringId, address wallet) external;
 
-    /// @notice Sends a refund the token refused earlier to `to`. The subscriber (or the wallet
-    /// it was recovered to) only.
+    /// @notice Sends a refund the token refused earlier, of `wallet`'s identity's subscription,
+    /// to `to`. The subscription's wallet (or the wallet it was recovered to) only.
     function claimOfferingRefund(uint256 offeringId, address wallet, address to) external;
 
     /// @notice Retries sending the proceeds due to the treasury. Anyone may call it.
     function payOfferingProceeds(uint256 offeringId) external;
 
-    /// @notice The keeper's check: the first offering (from `checkData`'s start id, or 1)
-    /// with subscribers left to settle, as `abi.encode(offeringId, maxCount)`.
+    /// @notice The keeper's check on `checkData = abi.encode(uint256 offeringId, address[]
+    /// candidates)` (the subscribing wallets, from the `OfferingSubscribed` events): when the
+    /// offering has ended and there is work — candidates whose identity's subscription is
+    /// open, an outcome to finalize or proceeds due — `abi.encode(offeringId, pending)` with at
+    /// most 25 of those candidates, one per identity. Malformed data: no work (never reverts).
     function assetCheckUpkeep(bytes calldata checkData) external view returns (bool, bytes memory);
 
-    /// @notice The keeper's perform: `settleOffering` on `abi.encode(offeringId, maxCount)`.
+    /// @notice The keeper's perform: `settleOffering` on `abi.encode(offeringId, wallets)`,
+    /// re-validated: an unknown offering, one not ended, or data with no work left does nothing.
     function assetPerformUpkeep(bytes calldata performData) external;
 
     function offeringCount() external view returns (uint256);
 
     function getOffering(uint256 offeringId) external view returns (OfferingView memory);
 
+    /// @notice The subscription of `wallet`'s identity (any of its wallets).
     function getSubscription(uint256 offeringId, address wallet) external view returns (SubscriptionView memory);
 
     /// @notice What `identityId`'s wallets subscribed together.
