@@ -34,7 +34,6 @@ export function decodeAssetPerformData(modulePerformData: string): { offeringId:
 /** What an offering's getOffering says about its settlement. */
 interface OfferingProgress {
   state: bigint;
-  proceedsDue: bigint;
   subscriberCount: bigint;
   settledCount: bigint;
   params: { end: bigint };
@@ -45,9 +44,12 @@ export function offeringEnded(o: OfferingProgress, now: bigint): boolean {
   return o.state !== OPEN || o.params.end <= now;
 }
 
-/** Whether an ended offering has work: its outcome to decide, subscriptions to settle or proceeds due. */
+/**
+ * Whether an ended offering has keeper work: its outcome to decide or subscriptions to
+ * settle. Proceeds the treasury refused are not (`payOfferingProceeds` pays them).
+ */
 export function offeringHasWork(o: OfferingProgress): boolean {
-  return o.state === OPEN || o.settledCount < o.subscriberCount || o.proceedsDue > 0n;
+  return o.state === OPEN || o.settledCount < o.subscriberCount;
 }
 
 /** Splits `wallets` into check data of at most `CANDIDATES_PER_CHECK`; one with none when the list is empty. */

@@ -183,7 +183,7 @@ contract AssetOfferingFacet is IAssetOffering, ReentrancyGuardTransient {
         AssetStorage.Offering storage o = AssetStorage.layout().offerings[offeringId];
         if (o.state == OfferingState.None || !LibOffering.ended(o)) return (false, "");
         address[] memory pending = _pending(o, candidates);
-        if (pending.length == 0 && o.state != OfferingState.Open && o.proceedsDue == 0) return (false, "");
+        if (pending.length == 0 && o.state != OfferingState.Open) return (false, "");
         return (true, abi.encode(offeringId, pending));
     }
 

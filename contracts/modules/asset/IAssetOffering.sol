@@ -173,8 +173,9 @@ interface IAssetOffering is IAssetTypes {
     /// @notice The keeper's check on `checkData = abi.encode(uint256 offeringId, address[]
     /// candidates)` (the subscribing wallets, from the `OfferingSubscribed` events): when the
     /// offering has ended and there is work — candidates whose identity's subscription is
-    /// open, an outcome to finalize or proceeds due — `abi.encode(offeringId, pending)` with at
-    /// most 25 of those candidates, one per identity. Malformed data: no work (never reverts).
+    /// open, or an outcome to finalize — `abi.encode(offeringId, pending)` with at most 25 of
+    /// those candidates, one per identity. Proceeds the treasury refused are not keeper work
+    /// (`payOfferingProceeds` retries them). Malformed data: no work (never reverts).
     function assetCheckUpkeep(bytes calldata checkData) external view returns (bool, bytes memory);
 
     /// @notice The keeper's perform: `settleOffering` on `abi.encode(offeringId, wallets)`,

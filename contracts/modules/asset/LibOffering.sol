@@ -73,11 +73,13 @@ library LibOffering {
     }
 
     /// @dev Whether settling `wallets` would do something now: the offering has ended and its
-    /// outcome is still to be decided, proceeds are due, or a listed identity's subscription
-    /// is open.
+    /// outcome is still to be decided, or a listed identity's subscription is open. Proceeds
+    /// the treasury refused are not keeper work (each batch retries them; so does
+    /// `payOfferingProceeds`): a blocked treasury would otherwise have the keeper perform
+    /// every block.
     function hasWork(AssetStorage.Offering storage o, address[] calldata wallets) internal view returns (bool) {
         if (!ended(o)) return false;
-        if (o.state == IAssetOffering.OfferingState.Open || o.proceedsDue != 0) return true;
+        if (o.state == IAssetOffering.OfferingState.Open) return true;
         for (uint256 i; i < wallets.length; ++i) {
             if (subscriptionOf(o, wallets[i]).status == IAssetOffering.SubscriptionStatus.Open) return true;
         }
