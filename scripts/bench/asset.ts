@@ -6,7 +6,7 @@
 import { id, parseEther, parseUnits, Wallet, type HDNodeWallet } from "ethers";
 
 import { IFinanceSuite__factory, AssetToken__factory, type IFinanceDiamond } from "../../typechain-types/index.js";
-import { ASSET_AGENT_ROLE, ASSET_ISSUER_ROLE, classMask } from "../lib/asset.js";
+import { allowListProof, allowListTree, ASSET_AGENT_ROLE, ASSET_ISSUER_ROLE, classMask } from "../lib/asset.js";
 import { InvestorClass, KYC_PROVIDER_ROLE } from "../lib/identity.js";
 import { installFromManifest } from "../lib/modules.js";
 import suiteManifest from "../manifest.js";
@@ -21,6 +21,7 @@ export const ASSET_BUDGETS = {
   createAsset: 400_000,
   depositDistribution: 100_000,
   claimDistribution: 70_000,
+  subscribe: 120_000,
 } as const;
 
 const FRANCE = 250;
@@ -135,6 +136,39 @@ export async function measureAsset(
     }
   }
 
+  // --- An offering: allow-list (8 wallets) and per-identity bounds on; paid in a token the
+  // diamond already holds; the measured subscriber is a new identity, not the first.
+  const [offeredAsset] = await suite.createAsset.staticCall({ ...params, symbol: "BBFO" });
+  await (await suite.createAsset({ ...params, symbol: "BBFO" })).wait();
+  const allowed = [holderA.address, holderB.address, holderC.address];
+  while (allowed.length < 8) allowed.push(Wallet.createRandom().address);
+  const tree = allowListTree(allowed);
+  const start = Number((await ethers.provider.getBlock("latest"))!.timestamp) + 10;
+  const offering = {
+    assetId: offeredAsset,
+    paymentToken: stableAddress,
+    price: parseUnits("100", 6),
+    softCap: units(100),
+    hardCap: units(100_000),
+    start,
+    end: start + 7 * 86_400,
+    minPerIdentity: units(1),
+    maxPerIdentity: units(10_000),
+    allowListRoot: tree.root,
+    treasury: owner.address,
+  };
+  const offeringId = await suite.createOffering.staticCall(offering);
+  await (await suite.createOffering(offering)).wait();
+  await ethers.provider.send("evm_setNextBlockTimestamp", [start]);
+  for (const holder of [holderB, holderC]) {
+    await (await stable.mint(holder.address, parseUnits("1000000", 6))).wait();
+    await (await stable.connect(holder).approve(await diamond.getAddress(), 2n ** 256n - 1n)).wait();
+  }
+  await (await suite.connect(holderC).subscribe(offeringId, units(50), allowListProof(tree, holderC.address))).wait();
+  const subscribe = await gasOf(
+    suite.connect(holderB).subscribe(offeringId, units(50), allowListProof(tree, holderB.address)),
+  );
+
   const transferBudget = trex.ozTransfer + ASSET_BUDGETS.transferOverErc20;
   return [
     {
@@ -199,6 +233,16 @@ export async function measureAsset(
       note:
         `a holder's next claim in this asset (its claim word exists), paid to a wallet holding the token; ` +
         `its first claim ${fmtGas(claimFirst)}`,
+    },
+    {
+      name: "asset: subscribe to an offering",
+      gasUsed: subscribe,
+      peer: null,
+      peerName: null,
+      budget: ASSET_BUDGETS.subscribe,
+      note:
+        "a new identity's first subscription (one new word), allow-list proof of 3 levels, per-identity " +
+        "bounds, paid in a token the diamond holds; none of the peers runs offerings on-chain",
     },
   ];
 }
