@@ -221,6 +221,7 @@ export async function assetChapter({ ethers, admin, bank, diamond, gas }: DemoCo
   const code = await token.detectTransferRestriction(clara.address, alice.address, fractions(1));
   console.log(`  sending to the lost wallet is refused: ${restrictionName(code)}`);
   console.log(
-    `  the module's books of mUSD: ${fmtUsd(await suite.assetBooks(await musd.getAddress()))} (unclaimed rent dust)`,
+    `  the module still holds ${fmtUsd(await suite.assetBooks(await musd.getAddress()))} of the rent ` +
+      "(rounding dust, reclaimed by the issuer after the expiry)",
   );
 }
