@@ -3,7 +3,7 @@
 // a plain OpenZeppelin ERC-20 transfer of the same run. Holders send from funded wallets
 // created here; every sender and receiver is verified and already holds the asset unless
 // the row says otherwise.
-import { id, parseEther, parseUnits, Wallet, type HDNodeWallet } from "ethers";
+import { id, parseEther, parseUnits, Wallet } from "ethers";
 
 import { IFinanceSuite__factory, AssetToken__factory, type IFinanceDiamond } from "../../typechain-types/index.js";
 import { allowListProof, allowListTree, ASSET_AGENT_ROLE, ASSET_ISSUER_ROLE, classMask } from "../lib/asset.js";
@@ -48,15 +48,21 @@ export async function measureAsset(
     evidenceHash: id(`bench kyc ${jurisdiction} ${investorClass}`),
   });
 
-  /** A wallet with gas money, so it can send. */
-  const funded = async (): Promise<HDNodeWallet> => {
-    const w = Wallet.createRandom().connect(ethers.provider);
+  /** A wallet with gas money, so it can send. Keys are fixed so every run's calldata (and
+   * therefore its gas) is the same. */
+  const funded = async (name: string): Promise<Wallet> => {
+    const w = new Wallet(id(`bench asset wallet ${name}`), ethers.provider);
     await (await owner.sendTransaction({ to: w.address, value: parseEther("10") })).wait();
     return w;
   };
 
   // --- Investors -----------------------------------------------------------------------
-  const [holderA, holderB, holderC, extraWallet] = [await funded(), await funded(), await funded(), await funded()];
+  const [holderA, holderB, holderC, extraWallet] = [
+    await funded("A"),
+    await funded("B"),
+    await funded("C"),
+    await funded("A2"),
+  ];
   const onboard = await gasOf(
     suite.registerIdentity(id("bench investor A"), holderA.address, kyc(FRANCE, InvestorClass.Professional)),
   );
@@ -102,7 +108,7 @@ export async function measureAsset(
   const holders = async (count: number): Promise<string[]> => {
     const wallets = [holderA.address, holderB.address];
     for (let i = wallets.length; i < count; i++) {
-      const wallet = Wallet.createRandom().address;
+      const wallet = new Wallet(id(`bench holder ${count} ${i}`)).address;
       await (await suite.registerIdentity(id(`bench holder ${count} ${i}`), wallet, kyc(FRANCE, 2))).wait();
       wallets.push(wallet);
     }
@@ -141,7 +147,7 @@ export async function measureAsset(
   const [offeredAsset] = await suite.createAsset.staticCall({ ...params, symbol: "BBFO" });
   await (await suite.createAsset({ ...params, symbol: "BBFO" })).wait();
   const allowed = [holderA.address, holderB.address, holderC.address];
-  while (allowed.length < 8) allowed.push(Wallet.createRandom().address);
+  while (allowed.length < 8) allowed.push(new Wallet(id(`bench allow-listed ${allowed.length}`)).address);
   const tree = allowListTree(allowed);
   const start = Number((await ethers.provider.getBlock("latest"))!.timestamp) + 10;
   const offering = {
