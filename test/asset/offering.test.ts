@@ -892,6 +892,49 @@ describe("asset: primary offerings", function () {
       );
     });
 
+    it("pays the proceeds to a new treasury the issuer sets when the first stays blocked", async function () {
+      const blk = await blocklistToken(f);
+      const { offeringId, params } = await openOffering(f, clock, { paymentToken: blk.address });
+      const paidA = await subscribe(f, offeringId, f.investorA, units(300));
+      await (await blk.token.setBlocked(f.treasury.address, true)).wait();
+      await endOffering(clock, params);
+      await (await settleAll(f, offeringId)).wait();
+      // Only the asset's issuer may move the treasury, and not to zero.
+      for (const who of [f.outsider, f.agent]) {
+        await unchanged(
+          offeringId,
+          [f.treasury.address],
+          () =>
+            expect(f.suite.connect(who).setOfferingTreasury(offeringId, f.outsider.address))
+              .to.be.revertedWithCustomError(f.suite, "AssetNotIssuer")
+              .withArgs(params.assetId, who.address),
+          blk.token,
+        );
+      }
+      await unchanged(
+        offeringId,
+        [f.treasury.address],
+        () =>
+          expect(f.suite.connect(f.issuer).setOfferingTreasury(offeringId, ethers.ZeroAddress))
+            .to.be.revertedWithCustomError(f.suite, "OfferingParamsInvalid")
+            .withArgs("treasury"),
+        blk.token,
+      );
+      await expect(f.suite.connect(f.issuer).setOfferingTreasury(99n, f.outsider.address))
+        .to.be.revertedWithCustomError(f.suite, "OfferingUnknown")
+        .withArgs(99n);
+      const newTreasury = f.outsider.address;
+      await expect(f.suite.connect(f.issuer).setOfferingTreasury(offeringId, newTreasury))
+        .to.emit(f.suite, "OfferingTreasurySet")
+        .withArgs(offeringId, newTreasury);
+      expect((await f.suite.getOffering(offeringId)).params.treasury).to.equal(newTreasury);
+      await expect(f.suite.payOfferingProceeds(offeringId))
+        .to.emit(f.suite, "OfferingProceedsPaid")
+        .withArgs(offeringId, newTreasury, paidA);
+      expect(await blk.token.balanceOf(newTreasury)).to.equal(paidA);
+      await expectBooks(f, blk.token);
+    });
+
     it("has no proceeds to pay for an offering that did not succeed", async function () {
       const { offeringId, params } = await openOffering(f, clock);
       await subscribe(f, offeringId, f.investorA, units(40));

@@ -174,6 +174,16 @@ contract AssetOfferingFacet is IAssetOffering, ReentrancyGuardTransient {
         LibAsset.pay(o.paymentToken, treasury, due);
     }
 
+    /// @inheritdoc IAssetOffering
+    function setOfferingTreasury(uint256 offeringId, address treasury) external {
+        AssetStorage.Offering storage o = LibOffering.offering(offeringId);
+        uint256 assetId = o.assetId;
+        LibAsset.checkIssuer(assetId, AssetStorage.layout().assets[assetId]);
+        if (treasury == address(0)) revert OfferingParamsInvalid("treasury");
+        o.treasury = treasury;
+        emit OfferingTreasurySet(offeringId, treasury);
+    }
+
     // ---------------------------------------------------------------- keeper
 
     /// @inheritdoc IAssetOffering

@@ -114,6 +114,7 @@ interface IAssetOffering is IAssetTypes {
     /// @param wallet The subscription's wallet.
     event OfferingRefundClaimed(uint256 indexed offeringId, address indexed wallet, address to, uint256 paid);
     event OfferingProceedsPaid(uint256 indexed offeringId, address indexed treasury, uint256 amount);
+    event OfferingTreasurySet(uint256 indexed offeringId, address indexed treasury);
     /// @param settled Subscriptions this call settled; `settledCount` those settled in all.
     event OfferingBatchSettled(uint256 indexed offeringId, uint256 settled, uint32 settledCount);
 
@@ -169,6 +170,10 @@ interface IAssetOffering is IAssetTypes {
 
     /// @notice Retries sending the proceeds due to the treasury. Anyone may call it.
     function payOfferingProceeds(uint256 offeringId) external;
+
+    /// @notice Changes where the proceeds go (e.g. a treasury the payment token blocklisted).
+    /// The asset's issuer only; not zero.
+    function setOfferingTreasury(uint256 offeringId, address treasury) external;
 
     /// @notice The keeper's check on `checkData = abi.encode(uint256 offeringId, address[]
     /// candidates)` (the subscribing wallets, from the `OfferingSubscribed` events): when the
