@@ -12,6 +12,7 @@ import { InvestorClass } from "../../scripts/lib/identity.js";
 import {
   AssetDistributionFacet__factory,
   AssetFacet__factory,
+  AssetInit__factory,
   AssetOfferingFacet__factory,
   AssetViewFacet__factory,
   IAsset__factory,
@@ -99,6 +100,13 @@ describe("asset: the module", function () {
           expect(await f.diamond.moduleOfSelector(selector), `${name} ${selector}`).to.equal(ASSET_ID);
         }
       }
+    });
+
+    it("AssetInit refuses a token implementation without code (AssetTokenImplementationInvalid)", async function () {
+      const init = await new AssetInit__factory(f.owner).deploy();
+      await expect(init.initAsset(f.owner.address))
+        .to.be.revertedWithCustomError(init, "AssetTokenImplementationInvalid")
+        .withArgs(f.owner.address);
     });
 
     it("declares its four interface ids for ERC-165", async function () {
