@@ -42,7 +42,7 @@ describe("identity: recovery hooks", function () {
   it("refuses a ninth hook with IdentityRecoveryHooksFull(8)", async function () {
     const f = await networkHelpers.loadFixture(fixture);
     // Seven more routed selectors (the asset's hook is the first of eight).
-    const routed = [
+    const names = [
       "isVerified",
       "identityCodeOf",
       "identityOf",
@@ -50,7 +50,8 @@ describe("identity: recovery hooks", function () {
       "recoveredWalletOf",
       "isAttestationUsed",
       "identityDomainSeparator",
-    ].map((name) => identityIface.getFunction(name)!.selector);
+    ] as const;
+    const routed = names.map((name) => identityIface.getFunction(name)!.selector);
     for (const hook of routed) await runHookInit(f, encodeBytes32String("identity"), hook);
     const ninth = identityIface.getFunction("attestationDigest")!.selector;
     await expect(runHookInit(f, encodeBytes32String("identity"), ninth))
