@@ -3,48 +3,61 @@ pragma solidity 0.8.34;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
+import {AssetHandler} from "./AssetHandler.sol";
+import {AssetChecks} from "./AssetInvariant.t.sol";
 import {LendingHandler} from "./LendingHandler.sol";
 import {LendingChecks} from "./LendingInvariant.t.sol";
 import {PaymentHandler} from "./PaymentHandler.sol";
 import {PaymentChecks} from "./PaymentInvariant.t.sol";
 
-/// @title One diamond with payment and lending installed, sharing a stablecoin.
+/// @title One diamond with every module installed: payment, lending, upkeep, identity and
+/// asset, sharing a stablecoin.
 /// @notice The payment handler builds the diamond and installs payment; the lending
 /// handler installs lending on the same diamond (as the payment handler's upgrader) and
-/// lends the payment handler's token A as pool USD's asset, following its clock. The
-/// campaign interleaves both handlers' actions; each still predicts every call exactly,
-/// and the diamond's balance of each token must be exactly what the two modules account
-/// for between them.
-abstract contract SuiteChecks is PaymentChecks, LendingChecks {
+/// lends the payment handler's token A as pool USD's asset; the asset handler installs
+/// upkeep (lending's init only registers its keeper work: the module is not installed
+/// yet), identity and asset there, and takes token A as the payment token of its
+/// offerings, distributions and redemptions. Both follow the payment handler's clock. The
+/// campaign interleaves the three handlers' actions; each still predicts every call
+/// exactly, and the diamond's balance of each token must be exactly what the three
+/// modules account for between them.
+abstract contract SuiteChecks is PaymentChecks, LendingChecks, AssetChecks {
     function _deploySuite() internal {
         _deploy();
         _deployLending(address(diamond), address(handler), address(handler), address(tokenA));
         assertEq(address(lendingSuite), address(diamond), "one diamond");
         assertEq(lendingHandler.tokens()[0], address(tokenA), "pool USD lends token A");
+        _deployAsset(address(diamond), address(handler), address(handler), address(tokenA));
+        assertEq(address(assetSuite), address(diamond), "asset on the same diamond");
+        assertEq(address(assetHandler.payToken()), address(tokenA), "assets are paid in token A");
+        assertTrue(assetSuite.isModuleInstalled(assetHandler.UPKEEP_MODULE()), "upkeep installed once");
     }
 
     /// @dev Per token: the diamond holds exactly payment's books (accrued fees + escrowed +
-    /// credits) plus lending's (pool cash + posted collateral), each as its handler models
-    /// it; and token A's whole supply is with the two handlers' actors and treasuries and
-    /// the diamond.
+    /// credits) plus lending's (pool cash + posted collateral) plus asset's (subscriptions
+    /// and proceeds due, unclaimed distributions, redemption funds), each as its handler
+    /// models it; and token A's whole supply is with the three handlers' accounts and the
+    /// diamond.
     function _checkSuiteBooks() internal view {
         address[3] memory payAssets = handler.assets(); // native, token A, token B
         for (uint256 k; k < 3; ++k) {
             address asset = payAssets[k];
             uint256 paymentBooks = _paymentBooks(asset);
             uint256 lendingBooks = asset == address(tokenA) ? _lendingBooks(0) : 0;
+            uint256 assetBooks = _assetBooks(asset);
             if (asset != address(0)) {
                 assertEq(lendingSuite.lendingBooks(asset), lendingBooks, "lendingBooks of a payment asset");
             }
             assertEq(
                 handler.balanceOf(asset, address(diamond)),
-                paymentBooks + lendingBooks,
-                string.concat(_assetName(asset), ": diamond balance == payment books + lending books")
+                paymentBooks + lendingBooks + assetBooks,
+                string.concat(_assetName(asset), ": diamond balance == payment + lending + asset books")
             );
         }
         for (uint256 t = 1; t < 3; ++t) {
             address token = lendingHandler.tokens()[t];
             assertEq(payment.accruedPaymentFees(token), 0, "no payment fees in a lending-only token");
+            assertEq(assetSuite.assetBooks(token), 0, "no asset books in a lending-only token");
             assertEq(
                 IERC20(token).balanceOf(address(diamond)),
                 _lendingBooks(t),
@@ -70,10 +83,12 @@ abstract contract SuiteChecks is PaymentChecks, LendingChecks {
         sum += tokenA.balanceOf(lendingHandler.treasury());
         address[4] memory lendingActors = lendingHandler.actors();
         for (uint256 i; i < 4; ++i) sum += tokenA.balanceOf(actors[i]) + tokenA.balanceOf(lendingActors[i]);
+        // The asset handler's wallets, issuer and treasury, each as its model says.
+        sum += _assetPaymentHeld();
         assertEq(sum, tokenA.totalSupply(), "token A: all of it with the actors, treasuries and diamond");
         assertEq(
             tokenA.totalSupply(),
-            4 * handler.INITIAL_BALANCE() + 4 * lendingHandler.minted(0),
+            4 * handler.INITIAL_BALANCE() + 4 * lendingHandler.minted(0) + assetHandler.paymentMinted(),
             "token A: nothing minted or burnt since"
         );
     }
@@ -84,19 +99,23 @@ abstract contract SuiteChecks is PaymentChecks, LendingChecks {
         _checkInvoices();
         _checkRailAndFee(address(tokenA), "tokenA");
         _checkLendingAll();
+        _checkAssetAll();
         _checkSuiteBooks();
     }
 }
 
-/// @title Invariants of payment and lending run together on one diamond.
+/// @title Invariants of payment, lending, identity and asset run together on one diamond.
 contract SuiteInvariantTest is SuiteChecks {
     function setUp() public {
         _deploySuite();
         _seedMarket();
+        _seedCampaign();
         _addTargetContract(address(handler));
         _addTargetSelectors(address(handler), _paymentActions());
         _addTargetContract(address(lendingHandler));
         _addTargetSelectors(address(lendingHandler), _lendingActions());
+        _addTargetContract(address(assetHandler));
+        _addTargetSelectors(address(assetHandler), _suiteAssetActions());
         // As in the payment campaign: token A refuses actor 3, so payouts meet refusals early.
         handler.toggleBlocked(3 << 8);
     }
@@ -135,12 +154,35 @@ contract SuiteInvariantTest is SuiteChecks {
         a[11] = LendingHandler.transferShares.selector;
     }
 
+    /// @dev The asset module's actions that move token A (subscriptions, settlements,
+    /// refunds, proceeds, distributions, redemptions), those that decide who may receive
+    /// them (identities, recoveries, the blocklist) and its clock.
+    function _suiteAssetActions() internal pure returns (bytes4[] memory a) {
+        a = new bytes4[](16);
+        a[0] = AssetHandler.subscribe.selector;
+        a[1] = AssetHandler.settleSubscription.selector;
+        a[2] = AssetHandler.claimOfferingRefund.selector;
+        a[3] = AssetHandler.payOfferingProceeds.selector;
+        a[4] = AssetHandler.createOffering.selector;
+        a[5] = AssetHandler.cancelOffering.selector;
+        a[6] = AssetHandler.createDistribution.selector;
+        a[7] = AssetHandler.claimDistribution.selector;
+        a[8] = AssetHandler.reclaimDistribution.selector;
+        a[9] = AssetHandler.openRedemption.selector;
+        a[10] = AssetHandler.redeem.selector;
+        a[11] = AssetHandler.closeRedemption.selector;
+        a[12] = AssetHandler.mint.selector;
+        a[13] = AssetHandler.recoverWallet.selector;
+        a[14] = AssetHandler.toggleBlocked.selector;
+        a[15] = AssetHandler.warpTime.selector;
+    }
+
     function invariant_SuiteFundsAllAccountedFor() public view {
         _checkSuiteAll();
     }
 }
 
-/// @title Both handlers by hand on the shared diamond: the suite checks are not vacuous.
+/// @title The three handlers by hand on the shared diamond: the suite checks are not vacuous.
 contract SuiteHandlerTest is SuiteChecks {
     function setUp() public {
         _deploySuite();
@@ -165,6 +207,36 @@ contract SuiteHandlerTest is SuiteChecks {
         assertTrue(handler.withdrawPaymentFees(1), "payment fees out");
         assertTrue(lendingHandler.withdrawReserves(_ls(0, 0, 0, 0, 0), 1), "lending reserves out");
         assertTrue(tokenA.balanceOf(address(diamond)) > payment.accruedPaymentFees(address(tokenA)), "lending cash");
+        assertEq(lendingHandler.mismatches(), 0, "lending as modelled");
+        _checkSuiteAll();
+    }
+
+    /// @dev The asset module takes token A for subscriptions, distributions and redemption
+    /// funds and pays it out again, on the diamond that also holds payment's and lending's
+    /// token A; time moves for all three; the books add up after each step.
+    function test_SuiteAssetSharesTokenAWithPaymentAndLending() public {
+        _seedMarket();
+        _seedAssets(); // fund offering for a day, building distribution and fund redemption for two
+        AssetHandler h = assetHandler;
+        assertTrue(h.subscribe(0, 2, 300e6, 12), "C subscribes to the fund in token A");
+        assertTrue(h.subscribe(0, 5, 100e6, 12), "the US investor too");
+        assertTrue(handler.pay(_paySeed(0, 0, 0, 0), 500e18, "inv-1"), "payment in token A");
+        assertTrue(lendingHandler.withdraw(_ls(0, 0, 0, 0, 0), 10_000e18), "lending pays token A out");
+        _checkSuiteAll();
+        assertTrue(h.claimDistribution(0, 0, 1, 12), "A's distribution in token A");
+        assertTrue(h.redeem(0, 0, 10e6, 12), "A redeems fund tokens for token A");
+        handler.warpTime(1 days); // the payment handler's clock: the offering ends
+        assertEq(h.ghostTime(), handler.ghostTime(), "the asset handler follows the shared clock");
+        assertTrue(h.settleSubscription(0, 2, 12), "C delivered: its payment becomes proceeds");
+        h.toggleBlocked(5);
+        assertTrue(h.setWalletFrozen(1, 5, 12), "the US investor frozen in the fund");
+        assertTrue(h.settleSubscription(0, 5, 12), "its refund refused by token A: due");
+        assertTrue(h.payOfferingProceeds(0, 0, 0), "proceeds to the asset treasury");
+        assertTrue(h.claimOfferingRefund(0, 5, 0, 12), "the refund claimed to another wallet");
+        assertTrue(assetSuite.assetBooks(address(tokenA)) > 0, "the distribution and redemption hold token A");
+        assertEq(h.deliveries(), 1, "one delivery");
+        assertEq(h.refundsDue(), 1, "one refund due");
+        assertEq(h.mismatches(), 0, "asset as modelled");
         assertEq(lendingHandler.mismatches(), 0, "lending as modelled");
         _checkSuiteAll();
     }
