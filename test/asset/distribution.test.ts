@@ -685,6 +685,8 @@ describe("asset: distributions", function () {
       await refuse(() => reclaim(f.outsider, f.outsider.address), "AssetNotIssuer", [f.assetId, f.outsider.address]);
       await refuse(() => reclaim(f.investorA, f.investorA.address), "AssetNotIssuer", [f.assetId, f.investorA.address]);
       await refuse(() => reclaim(f.issuer, ZeroAddress), "DistributionParamsInvalid", ["to"]);
+      // The diamond is no payee: what it kept would be in no module's books.
+      await refuse(() => reclaim(f.issuer, f.diamondAddress), "DistributionParamsInvalid", ["to"]);
     });
 
     it("after the expiry sends what is unclaimed (rounding dust included) to `to`, once", async function () {

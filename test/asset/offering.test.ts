@@ -805,6 +805,12 @@ describe("asset: primary offerings", function () {
           )
             .to.be.revertedWithCustomError(f.suite, "OfferingNoRefundDue")
             .withArgs(offeringId, f.investorB.address);
+          // The diamond is no payee (what it kept would be in no module's books), nor is zero.
+          for (const to of [f.diamondAddress, ethers.ZeroAddress]) {
+            await expect(f.suite.connect(f.investorA).claimOfferingRefund(offeringId, f.investorA.address, to))
+              .to.be.revertedWithCustomError(f.suite, "OfferingParamsInvalid")
+              .withArgs("to");
+          }
           // Still blocked: the token's own error, nothing changes.
           await expect(
             f.suite.connect(f.investorA).claimOfferingRefund(offeringId, f.investorA.address, f.investorA.address),

@@ -292,6 +292,7 @@ describe("asset: redemptions", function () {
       const refuse = refusal(f, scope([id]));
       await refuse(() => redeem(5n, f.investorA, units(1)), "RedemptionUnknown", [5n]);
       await refuse(() => redeem(id, f.investorA, units(1), ZeroAddress), "RedemptionParamsInvalid", ["to"]);
+      await refuse(() => redeem(id, f.investorA, units(1), f.diamondAddress), "RedemptionParamsInvalid", ["to"]);
     });
 
     describe("the caller must be able to send: AssetTransferRestricted", function () {
@@ -361,6 +362,7 @@ describe("asset: redemptions", function () {
       await refuse(() => close(f.issuer, f.issuer.address, 3n), "RedemptionUnknown", [3n]);
       await refuse(() => close(f.outsider, f.outsider.address), "AssetNotIssuer", [f.assetId, f.outsider.address]);
       await refuse(() => close(f.issuer, ZeroAddress), "RedemptionParamsInvalid", ["to"]);
+      await refuse(() => close(f.issuer, f.diamondAddress), "RedemptionParamsInvalid", ["to"]);
     });
 
     it("after the end returns the unspent funds to `to`, once; the window stays shut", async function () {

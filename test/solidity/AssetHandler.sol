@@ -112,7 +112,7 @@ function assetViewSelectors() pure returns (bytes4[] memory s) {
 /// claimOfferingRefund and payOfferingProceeds; the list is here only to install the facet
 /// as the manifest declares it (update it with the facet's interface).
 function assetOfferingSelectors() pure returns (bytes4[] memory s) {
-    s = new bytes4[](14);
+    s = new bytes4[](15);
     s[0] = IAssetOffering.createOffering.selector;
     s[1] = IAssetOffering.subscribe.selector;
     s[2] = IAssetOffering.cancelOffering.selector;
@@ -127,6 +127,7 @@ function assetOfferingSelectors() pure returns (bytes4[] memory s) {
     s[11] = IAssetOffering.getSubscription.selector;
     s[12] = IAssetOffering.offeringIdentityTotal.selector;
     s[13] = IAssetOffering.offeringCost.selector;
+    s[14] = IAssetOffering.setOfferingTreasury.selector;
 }
 
 /// @dev Every selector of IAssetDistribution (= every external function of AssetDistributionFacet).
@@ -1329,7 +1330,12 @@ contract AssetHandler {
         c.caller = _wallets[w].addr;
         amount = _subscriptionAmount(o, oi, w, amount, mode);
         c.data = abi.encodeCall(IAssetOffering.subscribe, (o.id, amount, _proof(o, w)));
-        uint256 paid = Math.mulDiv(amount, o.price, _assets[o.k].unit, Math.Rounding.Ceil);
+        // An identity has always paid cost(total): a subscription pays the difference.
+        uint256 prior = _identityTotal[oi][_wallets[w].identity];
+        uint256 unit = _assets[o.k].unit;
+        uint256 paid =
+            Math.mulDiv(prior + amount, o.price, unit, Math.Rounding.Ceil) -
+                Math.mulDiv(prior, o.price, unit, Math.Rounding.Ceil);
         c.err = _predictSubscribe(o, oi, w, amount);
         Obs memory before;
         (ok, before) = _exec(c);
@@ -1428,7 +1434,7 @@ contract AssetHandler {
         Call memory c = _call(ACT_REFUND_CLAIM, _wallets[caller].addr, address(suite));
         c.data = abi.encodeCall(IAssetOffering.claimOfferingRefund, (o.id, _wallets[w].addr, _wallets[to].addr));
         SubscriptionModel storage s = _subs[oi][w];
-        if (caller != w && caller != _successor(w)) {
+        if (caller != _successor(w)) {
             c.err = abi.encodeWithSelector(IAssetOffering.OfferingNoRefundDue.selector, o.id, _wallets[caller].addr);
         } else if (s.status != IAssetOffering.SubscriptionStatus.RefundDue) {
             c.err = abi.encodeWithSelector(IAssetOffering.OfferingNoRefundDue.selector, o.id, _wallets[w].addr);

@@ -88,7 +88,8 @@ contract AssetDistributionFacet is IAssetDistribution, ReentrancyGuardTransient 
         AssetStorage.Distribution storage dist = LibDistribution.distribution(distributionId);
         (address paymentToken, uint256 assetId, ) = LibDistribution.partsOf(distributionId);
         LibAsset.checkIssuer(assetId, LibAsset.asset(assetId));
-        if (to == address(0)) revert DistributionParamsInvalid("to");
+        // The diamond is no payee: what it kept would be in no module's books.
+        if (to == address(0) || to == address(this)) revert DistributionParamsInvalid("to");
         uint40 expiresAt = dist.expiresAt;
         if (block.timestamp <= expiresAt) revert DistributionNotExpired(distributionId, expiresAt);
         if (dist.reclaimed) revert DistributionAlreadyReclaimed(distributionId);
@@ -155,7 +156,7 @@ contract AssetDistributionFacet is IAssetDistribution, ReentrancyGuardTransient 
         address to
     ) external nonReentrant returns (uint256 paid) {
         AssetStorage.Redemption storage redemption = LibDistribution.redemption(redemptionId);
-        if (to == address(0)) revert RedemptionParamsInvalid("to");
+        if (to == address(0) || to == address(this)) revert RedemptionParamsInvalid("to");
         (uint40 start, uint40 end) = (redemption.start, redemption.end);
         if (block.timestamp < start || block.timestamp > end) revert RedemptionNotOpen(redemptionId, start, end);
         uint256 assetId = redemption.assetId;
@@ -179,7 +180,7 @@ contract AssetDistributionFacet is IAssetDistribution, ReentrancyGuardTransient 
         AssetStorage.Redemption storage redemption = LibDistribution.redemption(redemptionId);
         uint256 assetId = redemption.assetId;
         LibAsset.checkIssuer(assetId, LibAsset.asset(assetId));
-        if (to == address(0)) revert RedemptionParamsInvalid("to");
+        if (to == address(0) || to == address(this)) revert RedemptionParamsInvalid("to");
         if (redemption.closed) revert RedemptionClosedAlready(redemptionId);
         uint40 end = redemption.end;
         if (block.timestamp <= end) revert RedemptionNotEnded(redemptionId, end);

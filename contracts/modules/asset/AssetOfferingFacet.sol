@@ -118,11 +118,13 @@ contract AssetOfferingFacet is IAssetOffering, ReentrancyGuardTransient {
     /// @inheritdoc IAssetOffering
     function claimOfferingRefund(uint256 offeringId, address wallet, address to) external nonReentrant {
         AssetStorage.Offering storage o = LibOffering.offering(offeringId);
+        // The diamond is no payee: what it kept would be in no module's books.
+        if (to == address(0) || to == address(this)) revert OfferingParamsInvalid("to");
         AssetStorage.Subscription storage s = LibOffering.subscriptionOf(o, wallet);
         address subscriber = s.wallet;
-        if (msg.sender != subscriber && msg.sender != LibAsset.successor(subscriber)) {
-            revert OfferingNoRefundDue(offeringId, msg.sender);
-        }
+        // The subscriber's wallet, or the one it was recovered to: a lost wallet's key (lost
+        // or stolen) claims nothing.
+        if (msg.sender != LibAsset.successor(subscriber)) revert OfferingNoRefundDue(offeringId, msg.sender);
         if (s.status != SubscriptionStatus.RefundDue) revert OfferingNoRefundDue(offeringId, wallet);
         uint256 paid = LibOffering.cost(o, s.amount);
         s.status = SubscriptionStatus.Refunded;

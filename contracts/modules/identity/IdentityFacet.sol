@@ -80,7 +80,12 @@ contract IdentityFacet is IIdentity {
         IdentityStorage.Layout storage $ = IdentityStorage.layout();
         IdentityStorage.Identity storage idn = _existing(identityId);
         IdentityStorage.Wallet storage target = $.wallets[replacement];
-        if (replacement == address(0) || replacement == lost || target.state & IdentityStorage.LOST != 0) {
+        if (
+            replacement == address(0) ||
+            replacement == address(this) ||
+            replacement == lost ||
+            target.state & IdentityStorage.LOST != 0
+        ) {
             revert IdentityRecoveryTargetInvalid(replacement);
         }
         if (target.ref != 0 && target.ref != idn.ref) revert IdentityRecoveryTargetInvalid(replacement);
@@ -246,7 +251,8 @@ contract IdentityFacet is IIdentity {
     function _addWallet(bytes32 identityId, address wallet) private {
         IdentityStorage.Layout storage $ = IdentityStorage.layout();
         IdentityStorage.Identity storage idn = $.identities[identityId];
-        if (wallet == address(0)) revert IdentityWalletInvalid(wallet);
+        // The diamond holds for its modules; it is nobody's wallet.
+        if (wallet == address(0) || wallet == address(this)) revert IdentityWalletInvalid(wallet);
         IdentityStorage.Wallet storage w = $.wallets[wallet];
         uint8 state = w.state;
         if (state & IdentityStorage.LOST != 0) revert IdentityWalletLost(wallet);
