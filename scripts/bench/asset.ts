@@ -22,6 +22,8 @@ export const ASSET_BUDGETS = {
   depositDistribution: 100_000,
   claimDistribution: 70_000,
   subscribe: 120_000,
+  /** Not in the issue: ours, so a regression shows (measured 103,585 when set). */
+  transferToNewHolder: 110_000,
 } as const;
 
 const FRANCE = 250;
@@ -192,8 +194,10 @@ export async function measureAsset(
       gasUsed: transferNew,
       peer: trex.transferNew,
       peerName: "T-REX 4.1.6 transfer to a new holder",
-      budget: null,
-      note: `context, no budget: the receiver's identity becomes a holder; OpenZeppelin ERC-20 ${fmtGas(trex.ozTransferNew)}`,
+      budget: ASSET_BUDGETS.transferToNewHolder,
+      note:
+        `the receiver's identity becomes a holder (two words written from zero); budget ours (the issue sets ` +
+        `none); OpenZeppelin ERC-20 ${fmtGas(trex.ozTransferNew)}`,
     },
     {
       name: "identity: register an investor wallet",
