@@ -128,18 +128,6 @@ library LibAsset {
 
     // ---------------------------------------------------------------- book moves
 
-    /// @dev Moves `amount` from `from` to `to` in the books (checked by the caller). A
-    /// forced move takes frozen tokens last and lowers the frozen amount to what is left.
-    /// The token emits `Transfer` for its own transfers; other callers call `emitTransfer`.
-    function move(uint256 assetId, AssetStorage.Asset storage a, address from, address to, uint256 amount) internal {
-        Parties memory p;
-        p.fromHolding = _load(a, from);
-        p.toHolding = _load(a, to);
-        p.fromRef = _refOf(from);
-        p.toRef = _refOf(to);
-        _move(assetId, a, from, to, amount, p);
-    }
-
     /// @dev Has the asset's token emit `Transfer` for a movement the diamond booked itself.
     function emitTransfer(AssetStorage.Asset storage a, address from, address to, uint256 amount) internal {
         DiamondToken(a.token).emitTransfer(from, to, amount);
