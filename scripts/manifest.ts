@@ -13,6 +13,14 @@ export default defineManifest({
       interfaces: ["IUpkeep"],
       storage: { "finsuite.upkeep": "UpkeepStorageLayout" },
     },
+    // The diamond's one credit book: what a recipient refused from any module's payout is
+    // credited here and claimed with `claimCredit`. Modules that pay out depend on it.
+    credit: {
+      version: [0, 1, 0],
+      facets: ["CreditFacet"],
+      interfaces: ["ICredit"],
+      storage: { "finsuite.credit": "CreditStorageLayout" },
+    },
     payment: {
       version: [0, 2, 0],
       facets: ["PaymentFacet", "PaymentEscrowFacet", "PaymentInvoiceFacet"],
@@ -66,7 +74,7 @@ export default defineManifest({
     payments: ["payment"],
     lending: ["upkeep", "lending"],
     assets: ["upkeep", "identity", "asset"],
-    full: ["upkeep", "payment", "lending", "identity", "asset"],
+    full: ["upkeep", "credit", "payment", "lending", "identity", "asset"],
   },
 
   // Defaults for every network; roles default to the deploying account.

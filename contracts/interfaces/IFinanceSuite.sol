@@ -13,6 +13,7 @@ import {IAssetViews} from "../modules/asset/IAssetViews.sol";
 import {IAssetDistribution} from "../modules/asset/IAssetDistribution.sol";
 import {IAssetOffering} from "../modules/asset/IAssetOffering.sol";
 import {IUpkeep} from "../shared/upkeep/IUpkeep.sol";
+import {ICredit} from "../shared/credit/ICredit.sol";
 import {IFinanceDiamond} from "./IFinanceDiamond.sol";
 
 /// @title The whole diamond as one interface: the core and every module of the suite.
@@ -29,6 +30,7 @@ interface IFinanceSuite is
     ILendingAdmin,
     ILendingViews,
     IUpkeep,
+    ICredit,
     IIdentity,
     IAsset,
     IAssetViews,
