@@ -66,6 +66,23 @@ export default defineManifest({
       },
       storage: { "finsuite.asset": "AssetStorageLayout" },
     },
+    // Products, risk pools (ERC-4626 capital vaults), policies, oracle and feed triggers,
+    // assessed claims. Payout batches go through the diamond's upkeep pair; payouts a
+    // beneficiary refuses go to the diamond's credit book.
+    insurance: {
+      version: [0, 1, 0],
+      dependencies: ["upkeep", "credit"],
+      facets: ["InsuranceFacet", "InsuranceAdminFacet", "InsuranceTriggerFacet", "InsuranceViewFacet"],
+      interfaces: ["IInsurance", "IInsuranceAdmin", "IInsuranceTriggers", "IInsuranceViews"],
+      // Every pool's ERC-4626 capital vault is a clone of this one implementation.
+      contracts: ["InsurancePoolVault"],
+      init: {
+        contract: "InsuranceInit",
+        function: "initInsurance",
+        args: (_params, deployed) => [deployed.InsurancePoolVault],
+      },
+      storage: { "finsuite.insurance": "InsuranceStorageLayout" },
+    },
   },
 
   // Named sets; `core` (the diamond alone) is in every set implicitly.
@@ -74,7 +91,8 @@ export default defineManifest({
     payments: ["payment"],
     lending: ["upkeep", "lending"],
     assets: ["upkeep", "identity", "asset"],
-    full: ["upkeep", "credit", "payment", "lending", "identity", "asset"],
+    insurance: ["upkeep", "credit", "insurance"],
+    full: ["upkeep", "credit", "payment", "lending", "identity", "asset", "insurance"],
   },
 
   // Defaults for every network; roles default to the deploying account.

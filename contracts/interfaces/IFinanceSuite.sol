@@ -12,6 +12,10 @@ import {IAsset} from "../modules/asset/IAsset.sol";
 import {IAssetViews} from "../modules/asset/IAssetViews.sol";
 import {IAssetDistribution} from "../modules/asset/IAssetDistribution.sol";
 import {IAssetOffering} from "../modules/asset/IAssetOffering.sol";
+import {IInsurance} from "../modules/insurance/IInsurance.sol";
+import {IInsuranceAdmin} from "../modules/insurance/IInsuranceAdmin.sol";
+import {IInsuranceTriggers} from "../modules/insurance/IInsuranceTriggers.sol";
+import {IInsuranceViews} from "../modules/insurance/IInsuranceViews.sol";
 import {IUpkeep} from "../shared/upkeep/IUpkeep.sol";
 import {ICredit} from "../shared/credit/ICredit.sol";
 import {IFinanceDiamond} from "./IFinanceDiamond.sol";
@@ -35,5 +39,9 @@ interface IFinanceSuite is
     IAsset,
     IAssetViews,
     IAssetOffering,
-    IAssetDistribution
+    IAssetDistribution,
+    IInsurance,
+    IInsuranceAdmin,
+    IInsuranceTriggers,
+    IInsuranceViews
 {}

@@ -26,6 +26,19 @@ library LibFeed {
         price = uint256(answer);
     }
 
+    /// @dev The latest answer and update time of an index feed (rainfall, a delay, a price),
+    /// without judging them: `ok` is false when the feed reverted or answered malformed data
+    /// (a keeper's check must not revert on a broken feed). The caller applies its own
+    /// rules to the value; for the update time it refuses future and stale readings as
+    /// `read` does.
+    function latest(address feed) internal view returns (bool ok, int256 answer, uint256 updatedAt) {
+        try IPriceFeed(feed).latestRoundData() returns (uint80, int256 value, uint256, uint256 at, uint80) {
+            return (true, value, at);
+        } catch {
+            return (false, 0, 0);
+        }
+    }
+
     /// @dev The feed's decimals, read once when a feed is configured and stored with it.
     function decimalsOf(address feed) internal view returns (uint8 decimals) {
         decimals = IPriceFeed(feed).decimals();
