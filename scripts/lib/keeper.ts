@@ -10,6 +10,7 @@ import {
   type InterfaceAbi,
   type Provider,
   type Signer,
+  type TransactionReceipt,
 } from "ethers";
 
 import { IFinanceSuite__factory, type IFinanceSuite } from "../../typechain-types/index.js";
@@ -18,6 +19,7 @@ import { UserError } from "./deployments.js";
 import type { DeploymentRecord } from "./records.js";
 import { decodeUpkeepData, upkeepData } from "./upkeep.js";
 import { assetUpkeepSource } from "./asset-upkeep.js";
+import { insuranceUpkeepSource } from "./insurance-upkeep.js";
 import { lendingUpkeepSource } from "./lending-upkeep.js";
 
 const suiteInterface = IFinanceSuite__factory.createInterface();
@@ -61,6 +63,12 @@ export interface UpkeepSource {
   checkData(ctx: SourceContext): Promise<string[]>;
   /** How many items (borrowers, claims, …) a module performData covers, when the source can tell. */
   items?(modulePerformData: string): number | undefined;
+  /**
+   * What a mined perform did, read from its receipt: the items it covered (when `items`
+   * cannot tell beforehand) and a detail for the batch's log line (e.g. "42 policies paid,
+   * 3 min after the trigger").
+   */
+  outcome?(receipt: TransactionReceipt): Promise<{ items?: number; detail?: string }>;
 }
 
 export type UpkeepSourceFactory = () => UpkeepSource;
@@ -72,6 +80,7 @@ export const defaultSource: UpkeepSourceFactory = () => ({ checkData: async () =
 export const UPKEEP_SOURCES: Readonly<Record<string, UpkeepSourceFactory>> = {
   lending: lendingUpkeepSource,
   asset: assetUpkeepSource,
+  insurance: insuranceUpkeepSource,
 };
 
 export interface RetryPolicy {
@@ -429,8 +438,9 @@ class Keeper {
 
   /** Sends one performUpkeep and waits for it. Not repeated on failure: the next check finds the work again. */
   private async perform(p: UpkeepProvider, source: UpkeepSource, performData: string): Promise<boolean> {
-    const items = source.items?.(decodeUpkeepData(performData).moduleData);
-    const what = items === undefined ? p.module : `${p.module}: ${items} item${items === 1 ? "" : "s"}`;
+    let items = source.items?.(decodeUpkeepData(performData).moduleData);
+    const label = () => (items === undefined ? p.module : `${p.module}: ${items} item${items === 1 ? "" : "s"}`);
+    const what = label();
     let hash: string;
     try {
       const tx = await this.o.signer.sendTransaction({
@@ -456,18 +466,28 @@ class Keeper {
       this.line(`FAILED ${what}: tx ${hash} reverted, gas ${formatGas(receipt.gasUsed)}`);
       return false;
     }
+    let detail = "";
+    if (source.outcome !== undefined) {
+      try {
+        const outcome = await source.outcome(receipt);
+        items ??= outcome.items;
+        if (outcome.detail !== undefined) detail = ` (${outcome.detail})`;
+      } catch (e) {
+        detail = ` (its outcome could not be read: ${this.describe(e)})`;
+      }
+    }
     const tally = (this.summary.byModule[p.module] ??= { performs: 0, items: 0, gasUsed: 0n });
     tally.performs++;
     tally.items = items === undefined || tally.items === null ? null : tally.items + items;
     tally.gasUsed += receipt.gasUsed;
     this.summary.performs++;
     this.summary.gasUsed += receipt.gasUsed;
-    this.line(`${what}, gas ${formatGas(receipt.gasUsed)}, tx ${hash}`);
+    this.line(`${label()}${detail}, gas ${formatGas(receipt.gasUsed)}, tx ${hash}`);
     return true;
   }
 
   /** Polls for the receipt; null when the stop's grace ran out or the wait was abandoned. */
-  private async receipt(hash: string): Promise<{ status: number | null; gasUsed: bigint } | null> {
+  private async receipt(hash: string): Promise<TransactionReceipt | null> {
     const poll = this.o.receiptPollMs ?? 1_000;
     const grace = this.o.stopGraceMs ?? 10_000;
     for (;;) {
