@@ -16,6 +16,7 @@ import { RecordStore } from "./lib/records.js";
 import { ROLES } from "./lib/core.js";
 import type { DemoContext } from "./demo/common.js";
 import { assetChapter } from "./demo/asset.js";
+import { insuranceChapter } from "./demo/insurance.js";
 import { lendingChapter } from "./demo/lending.js";
 import { paymentChapter } from "./demo/payment.js";
 import { IFinanceDiamond__factory, MockFacetV2__factory } from "../typechain-types/index.js";
@@ -91,7 +92,11 @@ chapter("4. Tokenized assets: a building in fractions, an offering, rent, a lost
 await assetChapter(demo);
 
 // ---------------------------------------------------------------------------------------
-chapter("5. A second institution reuses the shared facets");
+chapter("5. Insurance: a flight delay, 50 passengers, an oracle report, the keeper pays");
+await insuranceChapter(demo);
+
+// ---------------------------------------------------------------------------------------
+chapter("6. A second institution reuses the shared facets");
 const second = await run(suiteManifest, { kind: "deploy", set: "core", name: "bank-b" });
 const secondGas = second.history.flatMap((h) => h.transactions).map((t) => BigInt(t.gasUsed));
 console.log(
@@ -100,7 +105,7 @@ console.log(
 console.log("  (bank A paid for the 7 core facets too; bank B paid for its diamond only)");
 
 // ---------------------------------------------------------------------------------------
-chapter("6. Module lifecycle through the timelock (test modules from test/fixtures)");
+chapter("7. Module lifecycle through the timelock (test modules from test/fixtures)");
 const lab = await run(fixtureManifest, { kind: "deploy", set: "basic", name: "lab" });
 const labDiamond = IFinanceDiamond__factory.connect(lab.address, admin);
 const mock = MockFacetV2__factory.connect(lab.address, customer);
@@ -113,7 +118,7 @@ console.log(
 );
 
 // ---------------------------------------------------------------------------------------
-chapter("7. Guardian pause, admin unpause");
+chapter("8. Guardian pause, admin unpause");
 await gas('guardian pauses module "mock"', labDiamond.pauseModule(encodeBytes32String("mock")));
 try {
   await mock.mockValue();
@@ -131,7 +136,7 @@ await gas("admin unpauses it", labDiamond.unpauseModule(encodeBytes32String("moc
 console.log(`  mockValue() = ${await mock.mockValue()} again`);
 
 // ---------------------------------------------------------------------------------------
-chapter("8. Timelock: raising the delay is immediate, every change then waits");
+chapter("9. Timelock: raising the delay is immediate, every change then waits");
 await gas("admin raises the delay to 1 day", labDiamond.setTimelockDelay(24 * 3600));
 const pending = await run(fixtureManifestV2, { kind: "remove", name: "lab", module: "ten" });
 console.log(`  removing "ten" is scheduled (operation ${pending.pendingOperation?.id.slice(0, 18)}…), not executed`);

@@ -25,7 +25,7 @@ describe("insurance: a flight-delay risk end to end", function () {
     await networkHelpers.time.increaseTo(departure + 5 * HOUR);
     await expect(f.suite.connect(f.oracle).reportEvent(riskId, 185, departure + 4 * HOUR))
       .to.emit(f.suite, "InsuranceRiskTriggered")
-      .withArgs(riskId, 2, 10_000, 185, departure + 4 * HOUR, usd(600));
+      .withArgs(riskId, f.oracle.address, 2, 10_000, 185, departure + 4 * HOUR, usd(600));
     expect((await f.suite.insuranceRisk(riskId)).state).to.equal(RiskState.Triggered);
 
     const before = await f.usdc.balanceOf(f.passenger.address);

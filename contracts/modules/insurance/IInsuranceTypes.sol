@@ -58,7 +58,7 @@ interface IInsuranceTypes is IERC20Errors {
     /// @notice One severity tier of a parametric product: an index meeting `threshold`
     /// pays `payoutBps` of each policy's sum insured. Tiers are ordered by severity.
     struct Tier {
-        int128 threshold;
+        int96 threshold;
         uint16 payoutBps;
     }
 
@@ -132,9 +132,9 @@ interface IInsuranceTypes is IERC20Errors {
         uint32 pendingClaims;
         uint256 activeSumInsured;
         uint256 locked;
-        /// The trigger (or last accepted reading while open): tier 0 = not met.
+        /// The time of the trigger's reading (or of the last accepted one while open) and the
+        /// tier it met (0: none); the value is in the `InsuranceRiskTriggered` event.
         uint8 tier;
-        int128 value;
         uint40 observedAt;
         /// Policies processed by payout batches so far, and what is still reserved for them.
         uint32 cursor;
@@ -199,19 +199,16 @@ interface IInsuranceTypes is IERC20Errors {
     );
     event InsurancePolicyCancelled(uint256 indexed policyId, address indexed holder, uint256 refund);
     event InsuranceBeneficiaryChanged(uint256 indexed policyId, address previous, address beneficiary);
-    /// @notice An index reading was accepted for `riskId` (by `reporter`, or from the risk's
-    /// feed through `checkTrigger` when `reporter` is the caller): `tier` 0 met no tier.
-    event InsuranceEventReported(
-        uint256 indexed riskId,
-        address indexed reporter,
-        int256 value,
-        uint40 observedAt,
-        uint8 tier
-    );
-    /// @notice Every active policy of `riskId` whose cover held at `observedAt` is payable:
-    /// `payoutBps` of its sum insured. `reserved` moved from the pool's capital to `owed`.
+    /// @notice A reading of `riskId`'s index (reported by `reporter`, or read from the risk's
+    /// feed by `reporter` through `checkTrigger` or the upkeep) was accepted and met no tier:
+    /// later readings must be newer.
+    event InsuranceReadingRecorded(uint256 indexed riskId, address indexed reporter, int256 value, uint40 observedAt);
+    /// @notice A reading (by `reporter`, as above) met tier `tier`: every active policy of
+    /// `riskId` whose cover held at `observedAt` is payable, `payoutBps` of its sum insured.
+    /// `reserved` moved from the pool's capital to `owed` for the payout batches.
     event InsuranceRiskTriggered(
         uint256 indexed riskId,
+        address indexed reporter,
         uint8 tier,
         uint16 payoutBps,
         int256 value,

@@ -2,6 +2,7 @@
 pragma solidity 0.8.34;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {LibAccess} from "../../access/LibAccess.sol";
@@ -67,12 +68,11 @@ contract InsuranceFacet is IInsurance, ReentrancyGuardTransient {
         (uint256 premium, uint256 fee) = LibInsurance.premiumOf($.products[r.productId], sumInsured);
         refund = premium - fee;
         pol.status = InsuranceStorage.CANCELLED;
-        uint128 lock = uint128(LibInsurance.lockOf(sumInsured, p.collateralBps));
-        p.locked -= lock;
-        r.locked -= lock;
-        r.activeSum -= sumInsured;
+        uint96 activeSum = r.activeSum;
+        LibInsurance.relock(p, activeSum, activeSum - sumInsured);
+        r.activeSum = activeSum - sumInsured;
         // capital - refund >= locked: the freed lock (>= the sum insured) covers the refund.
-        p.capital -= uint128(refund);
+        p.capital -= uint112(refund);
         emit InsurancePolicyCancelled(policyId, msg.sender, refund);
         LibInsurance.send(p.asset, msg.sender, refund);
     }
@@ -168,7 +168,7 @@ contract InsuranceFacet is IInsurance, ReentrancyGuardTransient {
             assets = LibShares.toAssets(shares, capital, supply, Math.Rounding.Ceil);
         }
         if (capital + assets > p.depositCap) revert InsuranceDepositCapExceeded(poolId, capital + assets, p.depositCap);
-        p.capital = uint128(capital + assets);
+        p.capital = uint112(capital + assets);
         p.totalShares = supply + shares;
         p.sharesOf[receiver] += shares;
         return (assets, shares);
@@ -198,7 +198,7 @@ contract InsuranceFacet is IInsurance, ReentrancyGuardTransient {
         if (assets > free) revert InsuranceCapitalLocked(poolId, assets, free);
         uint256 owned = p.sharesOf[owner];
         if (shares > owned) revert ERC20InsufficientBalance(owner, owned, shares);
-        p.capital = uint128(capital - assets);
+        p.capital = uint112(capital - assets);
         p.totalShares = supply - shares;
         p.sharesOf[owner] = owned - shares;
         LibInsurance.send(p.asset, receiver, assets);
@@ -225,22 +225,19 @@ contract InsuranceFacet is IInsurance, ReentrancyGuardTransient {
     ) private returns (uint256 premium, uint256 fee, address asset) {
         InsuranceStorage.Layout storage $ = InsuranceStorage.layout();
         InsuranceStorage.Product storage pr = $.products[r.productId];
-        uint256 activeSum = r.activeSum + sumInsured;
+        uint256 before = r.activeSum;
+        uint256 activeSum = before + sumInsured;
         if (activeSum > pr.maxAggregatePerRisk) {
-            revert InsuranceRiskCapacityExceeded(riskId, sumInsured, pr.maxAggregatePerRisk - r.activeSum);
+            revert InsuranceRiskCapacityExceeded(riskId, sumInsured, pr.maxAggregatePerRisk - before);
         }
-        InsuranceStorage.Pool storage p = $.pools[r.poolId];
-        uint256 lock = LibInsurance.lockOf(sumInsured, p.collateralBps);
-        if (p.locked + lock > p.capital) {
-            revert InsuranceCapacityExceeded(r.poolId, sumInsured, LibInsurance.capacityOf(p));
-        }
+        InsuranceStorage.Pool storage p = $.pools[pr.poolId];
+        uint256 capacity = LibInsurance.capacityOf(p, before);
+        if (sumInsured > capacity) revert InsuranceCapacityExceeded(pr.poolId, sumInsured, capacity);
+        LibInsurance.relock(p, before, activeSum);
         (premium, fee) = LibInsurance.premiumOf(pr, sumInsured);
-        // Bounded by the capital (uint128) and the sums (uint96 each): no truncation.
-        p.capital += uint128(premium - fee);
-        p.locked += uint128(lock);
+        p.capital += SafeCast.toUint112(premium - fee);
         p.fees += uint128(fee);
-        r.activeSum = uint128(activeSum);
-        r.locked += uint128(lock);
+        r.activeSum = uint96(activeSum);
         ++r.policyCount;
         asset = p.asset;
     }
@@ -279,17 +276,13 @@ contract InsuranceFacet is IInsurance, ReentrancyGuardTransient {
     ) private returns (address asset) {
         InsuranceStorage.Layout storage $ = InsuranceStorage.layout();
         InsuranceStorage.PolicyClaims storage pc = $.policyClaims[policyId];
-        uint256 sumInsured = pol.sumInsured;
-        uint256 left = sumInsured - pc.paid;
+        uint96 left = pol.sumInsured - pc.paid;
         if (amount == 0 || amount > left) revert InsuranceClaimAmountInvalid(amount, left);
         InsuranceStorage.Risk storage r = $.risks[LibInsurance.riskOf(policyId)];
         InsuranceStorage.Pool storage p = $.pools[r.poolId];
-        uint128 freed = uint128(
-            LibInsurance.lockOf(left, p.collateralBps) - LibInsurance.lockOf(left - amount, p.collateralBps)
-        );
-        p.locked -= freed;
-        r.locked -= freed;
-        r.activeSum -= amount;
+        uint96 activeSum = r.activeSum;
+        LibInsurance.relock(p, activeSum, activeSum - amount);
+        r.activeSum = activeSum - amount;
         p.capital -= amount;
         --r.pendingClaims;
         pc.paid += amount;

@@ -17,8 +17,6 @@ library InsuranceStorage {
     /// @dev Policies one upkeep perform pays: about 3,000,000 gas, under Chainlink
     /// Automation's 5,000,000 per perform.
     uint256 internal constant MAX_UPKEEP_BATCH = 100;
-    /// @dev Risk ids stay below 2^64 so a policy id (`riskId << 32 | n`) fits in 96 bits.
-    uint256 internal constant MAX_RISK_ID = type(uint64).max;
 
     /// @dev Policy status as stored (the enum's values; `Expired` is derived).
     uint8 internal constant ACTIVE = 1;
@@ -26,14 +24,15 @@ library InsuranceStorage {
     uint8 internal constant PAID = 3;
 
     struct Pool {
-        // word 0: configuration
+        // word 0
         address asset;
+        // word 1: what a purchase, a trigger and a withdrawal read (bounded: deposits stop
+        // at a uint96 cap, and premiums are shares of uint96 sums)
+        uint112 capital;
+        uint112 locked;
         uint16 collateralBps;
-        // word 1: what a purchase and a withdrawal read
-        uint128 capital;
-        uint128 locked;
-        // word 2
-        uint128 owed;
+        // word 2. What triggered risks still owe is theirs (`Risk.owedLeft`): a trigger and a
+        // payout batch write no pool word for it.
         uint128 fees;
         // word 3: what a deposit reads with `capital`
         address vault;
@@ -67,32 +66,37 @@ library InsuranceStorage {
     }
 
     struct Tier {
-        int128 threshold;
+        int96 threshold;
         uint16 payoutBps;
     }
 
+    /// @dev Every word a trigger writes is already non-zero when the risk is created, and
+    /// the keeper's queue of triggered risks is threaded through word 1: a trigger writes no
+    /// new storage slot. The capital a risk locks is `lockOf(activeSum)` while it is open.
     struct Risk {
         // word 0: what a purchase reads and writes
         uint32 productId;
-        uint32 poolId;
-        uint40 start;
-        uint40 end;
         uint8 state;
         uint32 policyCount;
         uint32 pendingClaims;
-        // word 1
-        uint128 activeSum;
-        uint128 locked;
-        // word 2: the last accepted reading (the trigger's once triggered)
-        address feed;
-        uint8 tier;
-        uint40 observedAt;
-        uint16 payoutBps;
+        /// Policies processed by payout batches so far.
         uint32 cursor;
+        uint96 activeSum;
+        // word 1: the window, what a trigger reserved, and the links of the queue of
+        // triggered risks with payouts left
+        uint40 start;
+        uint40 end;
+        uint96 owedLeft;
+        uint32 nextPending;
+        uint32 previousPending;
+        // word 2: the feed, the pool, and the last accepted reading (the trigger's once
+        // triggered; its value is in the event)
+        address feed;
+        uint32 poolId;
+        uint40 observedAt;
+        uint8 tier;
+        uint16 payoutBps;
         // word 3
-        int128 value;
-        uint128 owedLeft;
-        // word 4
         bytes32 key;
     }
 
@@ -128,18 +132,19 @@ library InsuranceStorage {
         address vaultImplementation;
         uint32 poolCount;
         uint32 productCount;
-        uint64 riskCount;
+        // One word, non-zero once a risk exists: a trigger queues its risk without a new slot.
         uint64 claimCount;
+        uint32 riskCount;
+        /// The queue of triggered risks with payouts left (the keeper's work), oldest first.
+        uint32 pendingHead;
+        uint32 pendingTail;
+        uint32 pendingCount;
         mapping(uint256 poolId => Pool) pools;
         mapping(uint256 productId => Product) products;
         mapping(uint256 riskId => Risk) risks;
         mapping(uint256 policyId => Policy) policies;
         mapping(uint256 policyId => PolicyClaims) policyClaims;
         mapping(uint256 claimId => Claim) claims;
-        /// Triggered risks with payouts left, oldest first (the keeper's queue).
-        uint256[] pending;
-        /// Position in `pending`, from 1.
-        mapping(uint256 riskId => uint256 position) pendingPosition;
     }
 
     // keccak256(abi.encode(uint256(keccak256("finsuite.insurance")) - 1)) & ~bytes32(uint256(0xff))

@@ -50,17 +50,17 @@ contract InsuranceTriggerFacet is IInsuranceTriggers, ReentrancyGuardTransient {
         uint256 closesAt = uint256(r.end) + $.products[r.productId].claimWindow;
         if (block.timestamp <= closesAt) revert InsuranceRiskNotEnded(riskId, closesAt);
         if (r.pendingClaims != 0) revert InsuranceClaimsPending(riskId, r.pendingClaims);
-        uint128 released = r.locked;
-        $.pools[r.poolId].locked -= released;
-        r.locked = 0;
+        InsuranceStorage.Pool storage p = $.pools[r.poolId];
+        uint256 released = LibInsurance.lockOf(r.activeSum, p.collateralBps);
+        LibInsurance.relock(p, r.activeSum, 0);
         r.state = uint8(RiskState.Closed);
         emit InsuranceRiskClosed(riskId, msg.sender, released);
     }
 
     /// @inheritdoc IInsuranceTriggers
     function insuranceCheckUpkeep(bytes calldata checkData) external view returns (bool, bytes memory) {
-        uint256[] storage pending = InsuranceStorage.layout().pending;
-        if (pending.length != 0) return (true, abi.encode(ACTION_PAY, pending[0]));
+        uint256 head = InsuranceStorage.layout().pendingHead;
+        if (head != 0) return (true, abi.encode(ACTION_PAY, head));
         if (checkData.length == 0) return (false, "");
         uint256[] memory riskIds = abi.decode(checkData, (uint256[]));
         for (uint256 i; i < riskIds.length; ++i) {
@@ -91,7 +91,7 @@ contract InsuranceTriggerFacet is IInsuranceTriggers, ReentrancyGuardTransient {
         address feed = r.feed;
         if (feed == address(0) || r.state != uint8(RiskState.Open)) return false;
         (bool ok, int256 value, uint256 observedAt) = LibFeed.latest(feed);
-        if (!ok || value < type(int128).min || value > type(int128).max) return false;
+        if (!ok || value < type(int96).min || value > type(int96).max) return false;
         InsuranceStorage.Product storage pr = $.products[r.productId];
         if (LibInsurance.readingFault(r, pr, observedAt) != 0) return false;
         (uint8 tier, ) = LibInsurance.tierOf(pr, value);
@@ -100,7 +100,7 @@ contract InsuranceTriggerFacet is IInsuranceTriggers, ReentrancyGuardTransient {
 
     /// @dev Readings are stored in 128 bits, as tier thresholds are.
     function _checkValue(int256 value) private pure {
-        if (value < type(int128).min || value > type(int128).max) {
+        if (value < type(int96).min || value > type(int96).max) {
             revert InsuranceParamInvalid("value", uint256(value));
         }
     }

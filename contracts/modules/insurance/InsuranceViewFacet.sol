@@ -17,7 +17,7 @@ contract InsuranceViewFacet is IInsuranceViews {
             depositCap: p.depositCap,
             capital: p.capital,
             locked: p.locked,
-            owed: p.owed,
+            owed: _owed(poolId),
             fees: p.fees,
             totalShares: p.totalShares
         });
@@ -48,6 +48,7 @@ contract InsuranceViewFacet is IInsuranceViews {
 
     /// @inheritdoc IInsuranceViews
     function insuranceRisk(uint256 riskId) external view returns (RiskView memory v) {
+        InsuranceStorage.Layout storage $ = InsuranceStorage.layout();
         InsuranceStorage.Risk storage r = LibInsurance.risk(riskId);
         v.productId = r.productId;
         v.poolId = r.poolId;
@@ -59,9 +60,10 @@ contract InsuranceViewFacet is IInsuranceViews {
         v.policyCount = r.policyCount;
         v.pendingClaims = r.pendingClaims;
         v.activeSumInsured = r.activeSum;
-        v.locked = r.locked;
+        if (r.state == uint8(RiskState.Open)) {
+            v.locked = LibInsurance.lockOf(r.activeSum, $.pools[r.poolId].collateralBps);
+        }
         v.tier = r.tier;
-        v.value = r.value;
         v.observedAt = r.observedAt;
         v.cursor = r.cursor;
         v.owedLeft = r.owedLeft;
@@ -130,13 +132,19 @@ contract InsuranceViewFacet is IInsuranceViews {
         InsuranceStorage.Risk storage r = LibInsurance.risk(riskId);
         if (r.state != uint8(RiskState.Open)) return 0;
         uint256 riskRoom = $.products[r.productId].maxAggregatePerRisk - r.activeSum;
-        uint256 poolRoom = LibInsurance.capacityOf($.pools[r.poolId]);
+        uint256 poolRoom = LibInsurance.capacityOf($.pools[r.poolId], r.activeSum);
         return riskRoom < poolRoom ? riskRoom : poolRoom;
     }
 
     /// @inheritdoc IInsuranceViews
-    function insurancePendingRisks() external view returns (uint256[] memory) {
-        return InsuranceStorage.layout().pending;
+    function insurancePendingRisks() external view returns (uint256[] memory riskIds) {
+        InsuranceStorage.Layout storage $ = InsuranceStorage.layout();
+        riskIds = new uint256[]($.pendingCount);
+        uint256 riskId = $.pendingHead;
+        for (uint256 i; riskId != 0; ++i) {
+            riskIds[i] = riskId;
+            riskId = $.risks[riskId].nextPending;
+        }
     }
 
     /// @inheritdoc IInsuranceViews
@@ -145,6 +153,15 @@ contract InsuranceViewFacet is IInsuranceViews {
         uint256 capital = p.capital;
         uint256 cap = p.depositCap;
         return (capital, p.totalShares, cap > capital ? cap - capital : 0, capital - p.locked);
+    }
+
+    /// @dev What the pool's triggered risks still owe: the queue holds every risk with payouts left.
+    function _owed(uint256 poolId) private view returns (uint256 owed) {
+        InsuranceStorage.Layout storage $ = InsuranceStorage.layout();
+        for (uint256 riskId = $.pendingHead; riskId != 0; riskId = $.risks[riskId].nextPending) {
+            InsuranceStorage.Risk storage r = $.risks[riskId];
+            if (r.poolId == poolId) owed += r.owedLeft;
+        }
     }
 
     /// @inheritdoc IInsuranceViews

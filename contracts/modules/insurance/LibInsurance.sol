@@ -12,11 +12,11 @@ import {InsuranceStorage} from "./InsuranceStorage.sol";
 
 /// @title The insurance module's shared internals: lookups, premiums, locks, the trigger
 /// and the payout batch.
-/// @dev Books, per pool: the diamond holds `capital + owed + fees` of the pool's asset
-/// (plus what the credit book holds for refused payouts). `capital >= locked` always:
-/// collateralization is at least 100 %, a trigger moves at most a risk's sums insured from
-/// capital to `owed` and frees at least as much lock, and only `capital − locked` can be
-/// withdrawn.
+/// @dev Books, per pool: the diamond holds `capital + owed + fees` of the pool's asset,
+/// `owed` being the sum of its triggered risks' `owedLeft` (plus what the credit book holds
+/// for refused payouts). `capital >= locked` always: collateralization is at least 100 %, a
+/// trigger moves at most a risk's sums insured from capital to its `owedLeft` and frees at
+/// least as much lock, and only `capital − locked` can be withdrawn.
 library LibInsurance {
     using SafeERC20 for IERC20;
 
@@ -76,12 +76,26 @@ library LibInsurance {
         }
     }
 
-    /// @dev How much more sum insured the pool's free capital backs.
-    function capacityOf(InsuranceStorage.Pool storage p) internal view returns (uint256) {
+    /// @dev Moves the pool's locked capital as a risk's active sum goes from `sumBefore` to
+    /// `sumAfter`: a risk locks `lockOf(activeSum)`, so locks always cover the sums.
+    function relock(InsuranceStorage.Pool storage p, uint256 sumBefore, uint256 sumAfter) internal {
+        uint16 collateralBps = p.collateralBps;
+        uint256 lockBefore = lockOf(sumBefore, collateralBps);
+        uint256 lockAfter = lockOf(sumAfter, collateralBps);
+        // Bounded by the capital, which is at least the locked capital.
+        if (lockAfter > lockBefore) p.locked += uint112(lockAfter - lockBefore);
+        else p.locked -= uint112(lockBefore - lockAfter);
+    }
+
+    /// @dev How much more sum insured a risk with `activeSum` may take from the pool's free
+    /// capital: the largest `x` with `lockOf(activeSum + x) <= capital − locked + lockOf(activeSum)`.
+    function capacityOf(InsuranceStorage.Pool storage p, uint256 activeSum) internal view returns (uint256) {
         uint256 capital = p.capital;
         uint256 locked = p.locked;
         if (capital <= locked) return 0;
-        return ((capital - locked) * InsuranceStorage.BPS) / p.collateralBps;
+        uint16 collateralBps = p.collateralBps;
+        uint256 room = capital - locked + lockOf(activeSum, collateralBps);
+        return (room * InsuranceStorage.BPS) / collateralBps - activeSum;
     }
 
     // ---------------------------------------------------------------- readings and triggers
@@ -100,8 +114,8 @@ library LibInsurance {
         uint16 payoutBps;
         (tier, payoutBps) = tierOf(pr, value);
         r.observedAt = uint40(observedAt);
-        emit IInsuranceTypes.InsuranceEventReported(riskId, msg.sender, value, uint40(observedAt), tier);
-        if (tier != 0) trigger(riskId, r, tier, payoutBps, value);
+        if (tier == 0) emit IInsuranceTypes.InsuranceReadingRecorded(riskId, msg.sender, value, uint40(observedAt));
+        else trigger(riskId, r, tier, payoutBps, value);
     }
 
     /// @dev The checks of `acceptReading`, and the risk's product.
@@ -149,7 +163,7 @@ library LibInsurance {
 
     /// @dev Every active policy of the risk becomes payable: its locked capital is freed and
     /// what the policies may be paid (`payoutBps` of the active sums) moves from the pool's
-    /// capital to `owed`, reserved for the payout batches.
+    /// capital to the risk's `owedLeft`, reserved for the payout batches.
     function trigger(
         uint256 riskId,
         InsuranceStorage.Risk storage r,
@@ -158,24 +172,20 @@ library LibInsurance {
         int256 value
     ) internal {
         InsuranceStorage.Pool storage p = InsuranceStorage.layout().pools[r.poolId];
-        uint256 reserved = (uint256(r.activeSum) * payoutBps) / InsuranceStorage.BPS;
-        // capital >= locked >= r.locked >= activeSum >= reserved (collateralization >= 100 %).
-        p.capital -= uint128(reserved);
-        p.locked -= r.locked;
-        p.owed += uint128(reserved);
-        r.locked = 0;
+        uint256 activeSum = r.activeSum;
+        uint256 reserved = (activeSum * payoutBps) / InsuranceStorage.BPS;
+        // capital >= locked >= lockOf(activeSum) >= activeSum >= reserved (collateral >= 100 %).
+        relock(p, activeSum, 0);
+        p.capital -= uint112(reserved);
         r.tier = tier;
         r.payoutBps = payoutBps;
-        r.value = int128(value);
-        r.owedLeft = uint128(reserved);
-        emit IInsuranceTypes.InsuranceRiskTriggered(riskId, tier, payoutBps, value, r.observedAt, reserved);
+        r.owedLeft = uint96(reserved);
+        emit IInsuranceTypes.InsuranceRiskTriggered(riskId, msg.sender, tier, payoutBps, value, r.observedAt, reserved);
         if (r.policyCount == 0) {
             settle(riskId, r, p);
         } else {
             r.state = uint8(IInsuranceTypes.RiskState.Triggered);
-            InsuranceStorage.Layout storage $ = InsuranceStorage.layout();
-            $.pending.push(riskId);
-            $.pendingPosition[riskId] = $.pending.length;
+            _enqueue(riskId, r);
         }
     }
 
@@ -197,14 +207,12 @@ library LibInsurance {
         (uint256 total, uint32 paid) = _payRange(riskId, r, cursor + 1, last);
         processed = last - cursor;
         // Σ paid <= reserved: each amount is rounded down from a share of `activeSum`.
-        InsuranceStorage.Layout storage $ = InsuranceStorage.layout();
-        InsuranceStorage.Pool storage p = $.pools[r.poolId];
+        InsuranceStorage.Pool storage p = InsuranceStorage.layout().pools[r.poolId];
         r.cursor = uint32(last);
-        r.owedLeft -= uint128(total);
-        p.owed -= uint128(total);
+        r.owedLeft -= uint96(total);
         emit IInsuranceTypes.InsurancePayoutBatch(riskId, msg.sender, uint32(last), paid, total);
         if (last == count) {
-            _unqueue($, riskId);
+            _dequeue(r);
             settle(riskId, r, p);
         }
     }
@@ -240,24 +248,35 @@ library LibInsurance {
 
     /// @dev What was reserved and not paid returns to the pool's capital.
     function settle(uint256 riskId, InsuranceStorage.Risk storage r, InsuranceStorage.Pool storage p) internal {
-        uint128 released = r.owedLeft;
+        uint96 released = r.owedLeft;
         r.owedLeft = 0;
         r.state = uint8(IInsuranceTypes.RiskState.Settled);
-        p.owed -= released;
-        p.capital += released;
+        p.capital += uint112(released);
         emit IInsuranceTypes.InsuranceRiskSettled(riskId, released);
     }
 
-    function _unqueue(InsuranceStorage.Layout storage $, uint256 riskId) private {
-        uint256 position = $.pendingPosition[riskId];
-        uint256 lastPosition = $.pending.length;
-        if (position != lastPosition) {
-            uint256 moved = $.pending[lastPosition - 1];
-            $.pending[position - 1] = moved;
-            $.pendingPosition[moved] = position;
-        }
-        $.pending.pop();
-        delete $.pendingPosition[riskId];
+    /// @dev Appends a triggered risk to the keeper's queue (a list linked through the risks).
+    function _enqueue(uint256 riskId, InsuranceStorage.Risk storage r) private {
+        InsuranceStorage.Layout storage $ = InsuranceStorage.layout();
+        uint32 tail = $.pendingTail;
+        if (tail == 0) $.pendingHead = uint32(riskId);
+        else $.risks[tail].nextPending = uint32(riskId);
+        r.previousPending = tail;
+        $.pendingTail = uint32(riskId);
+        ++$.pendingCount;
+    }
+
+    function _dequeue(InsuranceStorage.Risk storage r) private {
+        InsuranceStorage.Layout storage $ = InsuranceStorage.layout();
+        uint32 previous = r.previousPending;
+        uint32 next = r.nextPending;
+        if (previous == 0) $.pendingHead = next;
+        else $.risks[previous].nextPending = next;
+        if (next == 0) $.pendingTail = previous;
+        else $.risks[next].previousPending = previous;
+        r.previousPending = 0;
+        r.nextPending = 0;
+        --$.pendingCount;
     }
 
     // ---------------------------------------------------------------- transfers
