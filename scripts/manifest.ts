@@ -22,7 +22,10 @@ export default defineManifest({
       storage: { "finsuite.credit": "CreditStorageLayout" },
     },
     payment: {
-      version: [0, 2, 0],
+      // 1.0.0: its own credits (claimPaymentCredit and views) gave way to the credit module's.
+      version: [1, 0, 0],
+      // Payouts a recipient refuses are credited in the diamond's one credit book.
+      dependencies: ["credit"],
       facets: ["PaymentFacet", "PaymentEscrowFacet", "PaymentInvoiceFacet"],
       interfaces: ["IPayment", "IPaymentEscrow", "IPaymentInvoice"],
       storage: { "finsuite.payment": "PaymentStorageLayout" },
@@ -88,7 +91,7 @@ export default defineManifest({
   // Named sets; `core` (the diamond alone) is in every set implicitly.
   sets: {
     core: [],
-    payments: ["payment"],
+    payments: ["credit", "payment"],
     lending: ["upkeep", "lending"],
     assets: ["upkeep", "identity", "asset"],
     insurance: ["upkeep", "credit", "insurance"],

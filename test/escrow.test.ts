@@ -14,14 +14,14 @@ import {
 } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 
-import suiteManifest from "../scripts/manifest.js";
-import { installFromManifest } from "../scripts/lib/modules.js";
 import { escrowIdOf, escrowTerms, PAYMENT_ADMIN_ROLE, type EscrowTerms } from "../scripts/lib/payment.js";
 import { coreFixture, expectUnchanged } from "./helpers.js";
 import {
   expectSolvent as expectSuiteSolvent,
+  installPayment,
   MOBILE,
   NATIVE,
+  PAYMENT_ID,
   paymentState,
   deployReceiver,
   RECEIVER_MODE,
@@ -30,6 +30,7 @@ import {
   type WatchedAsset,
 } from "./support/payment.js";
 import {
+  ICredit__factory,
   IFinanceSuite__factory,
   MockBlocklistToken__factory,
   MockFeeOnTransferToken__factory,
@@ -64,6 +65,7 @@ const S = { None: 0n, Funded: 1n, Disputed: 2n, Released: 3n, Refunded: 4n, Recl
 
 const escrowIface = PaymentEscrowFacet__factory.createInterface();
 const paymentIface = PaymentFacet__factory.createInterface();
+const creditIface = ICredit__factory.createInterface();
 const REENTRANT_CALL_SELECTOR = escrowIface.getError("ReentrancyGuardReentrantCall")!.selector;
 
 /** The terms as `withArgs` expects a struct. */
@@ -80,7 +82,7 @@ async function deployEscrowFixture() {
   const { owner, alice, bob } = core;
   const diamondAddress = await core.diamond.getAddress();
 
-  await installFromManifest(ethers, core.diamond.connect(core.upgrader), suiteManifest, "payment");
+  await installPayment(ethers, core.diamond.connect(core.upgrader));
   await (await core.diamond.connect(owner).grantRole(PAYMENT_ADMIN_ROLE, admin.address)).wait();
 
   const usdToken = await new MockStablecoin__factory(owner).deploy();
@@ -269,7 +271,7 @@ async function actAs(f: Fixture, receiver: MockNativeReceiver, data: string) {
 }
 
 function claimData(token: string, to: string): string {
-  return paymentIface.encodeFunctionData("claimPaymentCredit", [token, to]);
+  return creditIface.encodeFunctionData("claimCredit", [token, to]);
 }
 
 /** The terms of the one EscrowCreated in `receipt`. */
@@ -1007,10 +1009,10 @@ describe("Payment module: escrow", function () {
       const to = await receiver.getAddress();
       const { id, terms } = await create(f, { token: NATIVE, payee: to, amount: parseEther("1") });
       await expect(f.escrow.releaseEscrow(terms, { gasLimit }))
-        .to.emit(f.escrow, "PaymentCredited")
-        .withArgs(NATIVE, to, terms.amount);
+        .to.emit(f.suite, "Credited")
+        .withArgs(NATIVE, to, PAYMENT_ID, terms.amount);
       expect(await f.escrow.escrowStatus(id)).to.equal(S.Released);
-      expect(await f.suite.paymentCredit(NATIVE, to)).to.equal(terms.amount);
+      expect(await f.suite.creditOf(NATIVE, to)).to.equal(terms.amount);
       await expectSolvent(f);
     }
 
@@ -1028,7 +1030,7 @@ describe("Payment module: escrow", function () {
       await expectReleaseCredited(receiver, 1_200_000n);
     });
 
-    it("a payee that rejects a native release is credited: Released, PaymentCredited; it claims to another address", async function () {
+    it("a payee that rejects a native release is credited: Released, Credited; it claims to another address", async function () {
       const receiver = await deployReceiver(f.owner);
       await (await receiver.setMode(RECEIVER_MODE.Reject)).wait();
       const to = await receiver.getAddress();
@@ -1042,16 +1044,16 @@ describe("Payment module: escrow", function () {
       await expect(tx)
         .to.emit(f.escrow, "EscrowReleased")
         .withArgs(id)
-        .and.to.emit(f.escrow, "PaymentCredited")
-        .withArgs(NATIVE, to, amount);
+        .and.to.emit(f.suite, "Credited")
+        .withArgs(NATIVE, to, PAYMENT_ID, amount);
       const receipt = await mined(tx);
 
       const after = await parties(f, NATIVE);
       expect(await f.escrow.escrowStatus(id)).to.equal(S.Released);
       expect(after.escrowed).to.equal(other.terms.amount);
       expect(before.escrowed - after.escrowed).to.equal(amount);
-      expect(await f.suite.paymentCredit(NATIVE, to)).to.equal(amount);
-      expect(await f.suite.totalPaymentCredits(NATIVE)).to.equal(amount);
+      expect(await f.suite.creditOf(NATIVE, to)).to.equal(amount);
+      expect(await f.suite.totalCredits(NATIVE)).to.equal(amount);
       expect(after.diamond).to.equal(before.diamond);
       expect(after.diamond).to.equal(other.terms.amount + amount);
       expect(before.payer - after.payer).to.equal(gasCost(receipt));
@@ -1060,31 +1062,31 @@ describe("Payment module: escrow", function () {
       await expectSolvent(f);
 
       // Claimed to itself while it still refuses the currency (its receive re-enters and
-      // bubbles the refusal): PaymentNativeTransferFailed(receiver, amount), nothing changes.
+      // bubbles the refusal): CreditNativeTransferFailed(receiver, amount), nothing changes.
       await expectNothingChanged(
         f,
         () =>
           expect(actAs(f, receiver, claimData(NATIVE, to)))
-            .to.be.revertedWithCustomError(f.suite, "PaymentNativeTransferFailed")
+            .to.be.revertedWithCustomError(f.suite, "CreditNativeTransferFailed")
             .withArgs(to, amount),
         [id, other.id],
         [to],
       );
-      expect(await f.suite.paymentCredit(NATIVE, to)).to.equal(amount);
+      expect(await f.suite.creditOf(NATIVE, to)).to.equal(amount);
 
       // Claimed to dave: dave receives exactly the credit, which is gone.
       const daveBefore = await ethers.provider.getBalance(f.dave.address);
       await expect(actAs(f, receiver, claimData(NATIVE, f.dave.address)))
-        .to.emit(f.suite, "PaymentCreditClaimed")
+        .to.emit(f.suite, "CreditClaimed")
         .withArgs(NATIVE, to, f.dave.address, amount);
       expect((await ethers.provider.getBalance(f.dave.address)) - daveBefore).to.equal(amount);
-      expect(await f.suite.paymentCredit(NATIVE, to)).to.equal(0n);
-      expect(await f.suite.totalPaymentCredits(NATIVE)).to.equal(0n);
+      expect(await f.suite.creditOf(NATIVE, to)).to.equal(0n);
+      expect(await f.suite.totalCredits(NATIVE)).to.equal(0n);
       expect(await ethers.provider.getBalance(f.diamondAddress)).to.equal(other.terms.amount);
       expect(await ethers.provider.getBalance(to)).to.equal(1n); // the wei that made it claim
       await expectSolvent(f);
       await expect(actAs(f, receiver, claimData(NATIVE, f.dave.address)))
-        .to.be.revertedWithCustomError(f.suite, "PaymentNoCredit")
+        .to.be.revertedWithCustomError(f.suite, "CreditNone")
         .withArgs(NATIVE, to);
     });
 
@@ -1102,8 +1104,8 @@ describe("Payment module: escrow", function () {
       await expect(tx)
         .to.emit(f.escrow, "EscrowResolved")
         .withArgs(id, toPayee, toPayer)
-        .and.to.emit(f.escrow, "PaymentCredited")
-        .withArgs(NATIVE, to, toPayee);
+        .and.to.emit(f.suite, "Credited")
+        .withArgs(NATIVE, to, PAYMENT_ID, toPayee);
       const receipt = await mined(tx);
 
       const after = await parties(f, NATIVE);
@@ -1112,19 +1114,19 @@ describe("Payment module: escrow", function () {
       expect(before.diamond - after.diamond).to.equal(toPayer);
       expect(after.escrowed).to.equal(0n);
       expect(await f.escrow.escrowStatus(id)).to.equal(S.Resolved);
-      expect(await f.suite.paymentCredit(NATIVE, to)).to.equal(toPayee);
-      expect(await f.suite.paymentCredit(NATIVE, f.alice.address)).to.equal(0n);
-      expect(await f.suite.totalPaymentCredits(NATIVE)).to.equal(toPayee);
+      expect(await f.suite.creditOf(NATIVE, to)).to.equal(toPayee);
+      expect(await f.suite.creditOf(NATIVE, f.alice.address)).to.equal(0n);
+      expect(await f.suite.totalCredits(NATIVE)).to.equal(toPayee);
       expect(after.diamond).to.equal(toPayee);
       expect(await ethers.provider.getBalance(to)).to.equal(0n);
       await expectSolvent(f);
 
       const daveBefore = await ethers.provider.getBalance(f.dave.address);
       await expect(actAs(f, receiver, claimData(NATIVE, f.dave.address)))
-        .to.emit(f.suite, "PaymentCreditClaimed")
+        .to.emit(f.suite, "CreditClaimed")
         .withArgs(NATIVE, to, f.dave.address, toPayee);
       expect((await ethers.provider.getBalance(f.dave.address)) - daveBefore).to.equal(toPayee);
-      expect(await f.suite.totalPaymentCredits(NATIVE)).to.equal(0n);
+      expect(await f.suite.totalCredits(NATIVE)).to.equal(0n);
       expect(await ethers.provider.getBalance(f.diamondAddress)).to.equal(0n);
       await expectSolvent(f);
     });
@@ -1138,15 +1140,15 @@ describe("Payment module: escrow", function () {
       ).wait();
 
       await expect(f.escrow.releaseEscrow(terms))
-        .to.emit(f.escrow, "PaymentCredited")
-        .withArgs(NATIVE, to, terms.amount);
+        .to.emit(f.suite, "Credited")
+        .withArgs(NATIVE, to, PAYMENT_ID, terms.amount);
       // The receiver's whole call reverted, its record of the attempt with it.
       expect(await receiver.reentryAttempts()).to.equal(0n);
       expect(await receiver.received()).to.equal(0n);
       expect(await f.escrow.escrowStatus(id)).to.equal(S.Released);
       expect(await f.escrow.escrowedAmount(NATIVE)).to.equal(0n);
-      expect(await f.suite.paymentCredit(NATIVE, to)).to.equal(terms.amount);
-      expect(await f.suite.totalPaymentCredits(NATIVE)).to.equal(terms.amount);
+      expect(await f.suite.creditOf(NATIVE, to)).to.equal(terms.amount);
+      expect(await f.suite.totalCredits(NATIVE)).to.equal(terms.amount);
       expect(await ethers.provider.getBalance(f.diamondAddress)).to.equal(terms.amount);
       await expectSolvent(f);
       await expectNothingChanged(
@@ -1161,10 +1163,10 @@ describe("Payment module: escrow", function () {
 
       const daveBefore = await ethers.provider.getBalance(f.dave.address);
       await expect(actAs(f, receiver, claimData(NATIVE, f.dave.address)))
-        .to.emit(f.suite, "PaymentCreditClaimed")
+        .to.emit(f.suite, "CreditClaimed")
         .withArgs(NATIVE, to, f.dave.address, terms.amount);
       expect((await ethers.provider.getBalance(f.dave.address)) - daveBefore).to.equal(terms.amount);
-      expect(await f.suite.paymentCredit(NATIVE, to)).to.equal(0n);
+      expect(await f.suite.creditOf(NATIVE, to)).to.equal(0n);
       expect(await ethers.provider.getBalance(f.diamondAddress)).to.equal(0n);
       await expectSolvent(f);
     });
@@ -1202,10 +1204,10 @@ describe("Payment module: escrow", function () {
       await expect(f.escrow.connect(f.bob).refundEscrow(r.terms))
         .to.emit(f.escrow, "EscrowRefunded")
         .withArgs(r.id)
-        .and.to.emit(f.escrow, "PaymentCredited")
-        .withArgs(NATIVE, payer, refunded);
+        .and.to.emit(f.suite, "Credited")
+        .withArgs(NATIVE, payer, PAYMENT_ID, refunded);
       expect(await f.escrow.escrowStatus(r.id)).to.equal(S.Refunded);
-      expect(await f.suite.paymentCredit(NATIVE, payer)).to.equal(refunded);
+      expect(await f.suite.creditOf(NATIVE, payer)).to.equal(refunded);
       await expectSolvent(f);
 
       // Reclaim by the payer itself after the deadline; its receive re-enters and bubbles.
@@ -1213,21 +1215,21 @@ describe("Payment module: escrow", function () {
       await expect(actAs(f, receiver, escrowIface.encodeFunctionData("reclaimEscrow", [c.terms])))
         .to.emit(f.escrow, "EscrowReclaimed")
         .withArgs(c.id)
-        .and.to.emit(f.escrow, "PaymentCredited")
-        .withArgs(NATIVE, payer, reclaimed);
+        .and.to.emit(f.suite, "Credited")
+        .withArgs(NATIVE, payer, PAYMENT_ID, reclaimed);
       expect(await f.escrow.escrowStatus(c.id)).to.equal(S.Reclaimed);
       expect(await f.escrow.escrowedAmount(NATIVE)).to.equal(0n);
-      expect(await f.suite.paymentCredit(NATIVE, payer)).to.equal(refunded + reclaimed);
-      expect(await f.suite.totalPaymentCredits(NATIVE)).to.equal(refunded + reclaimed);
+      expect(await f.suite.creditOf(NATIVE, payer)).to.equal(refunded + reclaimed);
+      expect(await f.suite.totalCredits(NATIVE)).to.equal(refunded + reclaimed);
       expect(await ethers.provider.getBalance(f.diamondAddress)).to.equal(refunded + reclaimed);
       await expectSolvent(f);
 
       const daveBefore = await ethers.provider.getBalance(f.dave.address);
       await expect(actAs(f, receiver, claimData(NATIVE, f.dave.address)))
-        .to.emit(f.suite, "PaymentCreditClaimed")
+        .to.emit(f.suite, "CreditClaimed")
         .withArgs(NATIVE, payer, f.dave.address, refunded + reclaimed);
       expect((await ethers.provider.getBalance(f.dave.address)) - daveBefore).to.equal(refunded + reclaimed);
-      expect(await f.suite.totalPaymentCredits(NATIVE)).to.equal(0n);
+      expect(await f.suite.totalCredits(NATIVE)).to.equal(0n);
       expect(await ethers.provider.getBalance(f.diamondAddress)).to.equal(0n);
       await expectSolvent(f);
     });
@@ -1303,8 +1305,8 @@ describe("Payment module: escrow", function () {
       await expect(f.escrow.releaseEscrow(terms))
         .to.emit(f.escrow, "EscrowReleased")
         .withArgs(id)
-        .and.to.emit(f.escrow, "PaymentCredited")
-        .withArgs(f.blAddress, f.bob.address, terms.amount);
+        .and.to.emit(f.suite, "Credited")
+        .withArgs(f.blAddress, f.bob.address, PAYMENT_ID, terms.amount);
 
       const after = await parties(f, f.blAddress);
       expect(await f.escrow.escrowStatus(id)).to.equal(S.Released);
@@ -1313,28 +1315,28 @@ describe("Payment module: escrow", function () {
       expect(after.diamond).to.equal(before.diamond);
       expect(before.escrowed - after.escrowed).to.equal(terms.amount);
       expect(after.escrowed).to.equal(other.terms.amount);
-      expect(await f.suite.paymentCredit(f.blAddress, f.bob.address)).to.equal(terms.amount);
-      expect(await f.suite.totalPaymentCredits(f.blAddress)).to.equal(terms.amount);
+      expect(await f.suite.creditOf(f.blAddress, f.bob.address)).to.equal(terms.amount);
+      expect(await f.suite.totalCredits(f.blAddress)).to.equal(terms.amount);
       await expectSolvent(f);
 
       // Not to his own, blocked address: the token's error, nothing changes.
       await expectNothingChanged(
         f,
         () =>
-          expect(f.suite.connect(f.bob).claimPaymentCredit(f.blAddress, f.bob.address))
+          expect(f.suite.connect(f.bob).claimCredit(f.blAddress, f.bob.address))
             .to.be.revertedWithCustomError(f.bl, "MockBlocked")
             .withArgs(f.bob.address),
         [id, other.id],
       );
 
       const carolBefore = await f.bl.balanceOf(f.carol.address);
-      await expect(f.suite.connect(f.bob).claimPaymentCredit(f.blAddress, f.carol.address))
-        .to.emit(f.suite, "PaymentCreditClaimed")
+      await expect(f.suite.connect(f.bob).claimCredit(f.blAddress, f.carol.address))
+        .to.emit(f.suite, "CreditClaimed")
         .withArgs(f.blAddress, f.bob.address, f.carol.address, terms.amount);
       expect((await f.bl.balanceOf(f.carol.address)) - carolBefore).to.equal(terms.amount);
       expect(await f.bl.balanceOf(f.bob.address)).to.equal(before.payee);
-      expect(await f.suite.paymentCredit(f.blAddress, f.bob.address)).to.equal(0n);
-      expect(await f.suite.totalPaymentCredits(f.blAddress)).to.equal(0n);
+      expect(await f.suite.creditOf(f.blAddress, f.bob.address)).to.equal(0n);
+      expect(await f.suite.totalCredits(f.blAddress)).to.equal(0n);
       expect(await f.bl.balanceOf(f.diamondAddress)).to.equal(other.terms.amount);
       await expectSolvent(f);
     });
@@ -1350,8 +1352,8 @@ describe("Payment module: escrow", function () {
       await expect(f.escrow.connect(f.carol).resolveEscrow(terms, toPayee))
         .to.emit(f.escrow, "EscrowResolved")
         .withArgs(id, toPayee, toPayer)
-        .and.to.emit(f.escrow, "PaymentCredited")
-        .withArgs(f.blAddress, f.alice.address, toPayer);
+        .and.to.emit(f.suite, "Credited")
+        .withArgs(f.blAddress, f.alice.address, PAYMENT_ID, toPayer);
 
       const after = await parties(f, f.blAddress);
       expect(after.payee - before.payee).to.equal(toPayee);
@@ -1359,14 +1361,14 @@ describe("Payment module: escrow", function () {
       expect(before.diamond - after.diamond).to.equal(toPayee);
       expect(after.escrowed).to.equal(0n);
       expect(await f.escrow.escrowStatus(id)).to.equal(S.Resolved);
-      expect(await f.suite.paymentCredit(f.blAddress, f.alice.address)).to.equal(toPayer);
-      expect(await f.suite.paymentCredit(f.blAddress, f.bob.address)).to.equal(0n);
-      expect(await f.suite.totalPaymentCredits(f.blAddress)).to.equal(toPayer);
+      expect(await f.suite.creditOf(f.blAddress, f.alice.address)).to.equal(toPayer);
+      expect(await f.suite.creditOf(f.blAddress, f.bob.address)).to.equal(0n);
+      expect(await f.suite.totalCredits(f.blAddress)).to.equal(toPayer);
       await expectSolvent(f);
 
       // Alice is still blocked: she takes her credit to dave.
-      await expect(f.suite.connect(f.alice).claimPaymentCredit(f.blAddress, f.dave.address))
-        .to.emit(f.suite, "PaymentCreditClaimed")
+      await expect(f.suite.connect(f.alice).claimCredit(f.blAddress, f.dave.address))
+        .to.emit(f.suite, "CreditClaimed")
         .withArgs(f.blAddress, f.alice.address, f.dave.address, toPayer);
       expect(await f.bl.balanceOf(f.dave.address)).to.equal(toPayer);
       expect(await f.bl.balanceOf(f.diamondAddress)).to.equal(0n);
@@ -1382,15 +1384,15 @@ describe("Payment module: escrow", function () {
       const toPayer = parseEther("4");
 
       await expect(f.escrow.connect(f.carol).resolveEscrow(terms, toPayee))
-        .to.emit(f.escrow, "PaymentCredited")
-        .withArgs(f.blAddress, f.bob.address, toPayee)
-        .and.to.emit(f.escrow, "PaymentCredited")
-        .withArgs(f.blAddress, f.alice.address, toPayer);
+        .to.emit(f.suite, "Credited")
+        .withArgs(f.blAddress, f.bob.address, PAYMENT_ID, toPayee)
+        .and.to.emit(f.suite, "Credited")
+        .withArgs(f.blAddress, f.alice.address, PAYMENT_ID, toPayer);
       expect(await f.escrow.escrowStatus(id)).to.equal(S.Resolved);
       expect(await f.escrow.escrowedAmount(f.blAddress)).to.equal(0n);
-      expect(await f.suite.paymentCredit(f.blAddress, f.bob.address)).to.equal(toPayee);
-      expect(await f.suite.paymentCredit(f.blAddress, f.alice.address)).to.equal(toPayer);
-      expect(await f.suite.totalPaymentCredits(f.blAddress)).to.equal(terms.amount);
+      expect(await f.suite.creditOf(f.blAddress, f.bob.address)).to.equal(toPayee);
+      expect(await f.suite.creditOf(f.blAddress, f.alice.address)).to.equal(toPayer);
+      expect(await f.suite.totalCredits(f.blAddress)).to.equal(terms.amount);
       expect(await f.bl.balanceOf(f.diamondAddress)).to.equal(terms.amount);
       await expectSolvent(f);
     });
@@ -1402,15 +1404,15 @@ describe("Payment module: escrow", function () {
       await expect(f.escrow.connect(f.bob).refundEscrow(terms))
         .to.emit(f.escrow, "EscrowRefunded")
         .withArgs(id)
-        .and.to.emit(f.escrow, "PaymentCredited")
-        .withArgs(f.blAddress, f.alice.address, terms.amount);
+        .and.to.emit(f.suite, "Credited")
+        .withArgs(f.blAddress, f.alice.address, PAYMENT_ID, terms.amount);
       const after = await parties(f, f.blAddress);
       expect(after.payer).to.equal(before.payer);
       expect(after.diamond).to.equal(before.diamond);
       expect(after.escrowed).to.equal(0n);
       expect(await f.escrow.escrowStatus(id)).to.equal(S.Refunded);
-      expect(await f.suite.paymentCredit(f.blAddress, f.alice.address)).to.equal(terms.amount);
-      expect(await f.suite.totalPaymentCredits(f.blAddress)).to.equal(terms.amount);
+      expect(await f.suite.creditOf(f.blAddress, f.alice.address)).to.equal(terms.amount);
+      expect(await f.suite.totalCredits(f.blAddress)).to.equal(terms.amount);
       await expectSolvent(f);
     });
 
@@ -1421,11 +1423,11 @@ describe("Payment module: escrow", function () {
       await expect(f.escrow.reclaimEscrow(terms))
         .to.emit(f.escrow, "EscrowReclaimed")
         .withArgs(id)
-        .and.to.emit(f.escrow, "PaymentCredited")
-        .withArgs(f.blAddress, f.alice.address, terms.amount);
+        .and.to.emit(f.suite, "Credited")
+        .withArgs(f.blAddress, f.alice.address, PAYMENT_ID, terms.amount);
       expect(await f.escrow.escrowStatus(id)).to.equal(S.Reclaimed);
       expect(await f.escrow.escrowedAmount(f.blAddress)).to.equal(0n);
-      expect(await f.suite.paymentCredit(f.blAddress, f.alice.address)).to.equal(terms.amount);
+      expect(await f.suite.creditOf(f.blAddress, f.alice.address)).to.equal(terms.amount);
       expect(await f.bl.balanceOf(f.diamondAddress)).to.equal(terms.amount);
       await expectSolvent(f);
     });
@@ -1436,17 +1438,17 @@ describe("Payment module: escrow", function () {
       await (await f.bl.setBlocked(f.bob.address, true)).wait();
       for (const e of [one, two]) {
         await expect(f.escrow.releaseEscrow(e.terms))
-          .to.emit(f.escrow, "PaymentCredited")
-          .withArgs(f.blAddress, f.bob.address, e.terms.amount);
+          .to.emit(f.suite, "Credited")
+          .withArgs(f.blAddress, f.bob.address, PAYMENT_ID, e.terms.amount);
       }
       const total = one.terms.amount + two.terms.amount;
-      expect(await f.suite.paymentCredit(f.blAddress, f.bob.address)).to.equal(total);
-      expect(await f.suite.totalPaymentCredits(f.blAddress)).to.equal(total);
-      await expect(f.suite.connect(f.bob).claimPaymentCredit(f.blAddress, f.dave.address))
-        .to.emit(f.suite, "PaymentCreditClaimed")
+      expect(await f.suite.creditOf(f.blAddress, f.bob.address)).to.equal(total);
+      expect(await f.suite.totalCredits(f.blAddress)).to.equal(total);
+      await expect(f.suite.connect(f.bob).claimCredit(f.blAddress, f.dave.address))
+        .to.emit(f.suite, "CreditClaimed")
         .withArgs(f.blAddress, f.bob.address, f.dave.address, total);
       expect(await f.bl.balanceOf(f.dave.address)).to.equal(total);
-      expect(await f.suite.totalPaymentCredits(f.blAddress)).to.equal(0n);
+      expect(await f.suite.totalCredits(f.blAddress)).to.equal(0n);
       await expectSolvent(f);
     });
 
@@ -1458,13 +1460,13 @@ describe("Payment module: escrow", function () {
       await expectNothingChanged(
         f,
         () =>
-          expect(f.suite.connect(f.bob).claimPaymentCredit(f.blAddress, f.dave.address))
+          expect(f.suite.connect(f.bob).claimCredit(f.blAddress, f.dave.address))
             .to.be.revertedWithCustomError(f.bl, "MockBlocked")
             .withArgs(f.dave.address),
         [id],
       );
-      expect(await f.suite.paymentCredit(f.blAddress, f.bob.address)).to.equal(terms.amount);
-      expect(await f.suite.totalPaymentCredits(f.blAddress)).to.equal(terms.amount);
+      expect(await f.suite.creditOf(f.blAddress, f.bob.address)).to.equal(terms.amount);
+      expect(await f.suite.totalCredits(f.blAddress)).to.equal(terms.amount);
       await expectSolvent(f);
     });
 
@@ -1472,24 +1474,24 @@ describe("Payment module: escrow", function () {
       const { id, terms } = await create(f, { token: f.blAddress, amount: parseEther("4") });
       await (await f.bl.setBlocked(f.diamondAddress, true)).wait();
       await expect(f.escrow.releaseEscrow(terms))
-        .to.emit(f.escrow, "PaymentCredited")
-        .withArgs(f.blAddress, f.bob.address, terms.amount);
+        .to.emit(f.suite, "Credited")
+        .withArgs(f.blAddress, f.bob.address, PAYMENT_ID, terms.amount);
       expect(await f.escrow.escrowStatus(id)).to.equal(S.Released);
-      expect(await f.suite.paymentCredit(f.blAddress, f.bob.address)).to.equal(terms.amount);
+      expect(await f.suite.creditOf(f.blAddress, f.bob.address)).to.equal(terms.amount);
       await expectSolvent(f);
       await expectNothingChanged(
         f,
         () =>
-          expect(f.suite.connect(f.bob).claimPaymentCredit(f.blAddress, f.bob.address))
+          expect(f.suite.connect(f.bob).claimCredit(f.blAddress, f.bob.address))
             .to.be.revertedWithCustomError(f.bl, "MockBlocked")
             .withArgs(f.diamondAddress),
         [id],
       );
       await (await f.bl.setBlocked(f.diamondAddress, false)).wait();
       const bobBefore = await f.bl.balanceOf(f.bob.address);
-      await (await f.suite.connect(f.bob).claimPaymentCredit(f.blAddress, f.bob.address)).wait();
+      await (await f.suite.connect(f.bob).claimCredit(f.blAddress, f.bob.address)).wait();
       expect((await f.bl.balanceOf(f.bob.address)) - bobBefore).to.equal(terms.amount);
-      expect(await f.suite.totalPaymentCredits(f.blAddress)).to.equal(0n);
+      expect(await f.suite.totalCredits(f.blAddress)).to.equal(0n);
       await expectSolvent(f);
     });
   });

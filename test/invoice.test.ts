@@ -14,13 +14,12 @@ import {
   ZeroHash,
 } from "ethers";
 
-import suiteManifest from "../scripts/manifest.js";
 import { loadLayouts } from "../scripts/lib/artifacts.js";
-import { installFromManifest } from "../scripts/lib/modules.js";
 import { coreFixture, expectUnchanged } from "./helpers.js";
 import {
   expectSolvent as expectSuiteSolvent,
   feeOf,
+  installPayment,
   MOBILE,
   NATIVE,
   paymentState,
@@ -83,7 +82,7 @@ async function deployInvoiceFixture() {
   const { owner, alice, bob } = core;
   const diamondAddress = await core.diamond.getAddress();
 
-  await installFromManifest(ethers, core.diamond.connect(core.upgrader), suiteManifest, "payment");
+  await installPayment(ethers, core.diamond.connect(core.upgrader));
   await (await core.diamond.connect(owner).grantRole(PAYMENT_ADMIN_ROLE, admin.address)).wait();
 
   const usdToken = await new MockStablecoin__factory(owner).deploy();

@@ -6,13 +6,12 @@ import { network } from "hardhat";
 import { encodeBytes32String, parseEther, Wallet, ZeroAddress, type ContractTransactionResponse } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 
-import suiteManifest from "../scripts/manifest.js";
-import { installFromManifest } from "../scripts/lib/modules.js";
 import { escrowTerms, PAYMENT_ADMIN_ROLE, signPermit } from "../scripts/lib/payment.js";
 import { coreFixture, expectUnchanged } from "./helpers.js";
 import {
   deployReceiver,
   feeOf,
+  installPayment,
   MOBILE,
   NATIVE,
   paymentState,
@@ -37,6 +36,7 @@ const { ethers, networkHelpers } = await network.create();
 // ------------------------------------------------------------------ constants
 
 const PAYMENT_ID = moduleId("payment");
+const CREDIT_ID = moduleId("credit");
 const MAX_FEE_BPS = 500n;
 const DAY = 86_400;
 
@@ -72,7 +72,7 @@ async function deployPaymentFixture() {
   const { owner, alice, bob } = core;
   const diamondAddress = await core.diamond.getAddress();
 
-  await installFromManifest(ethers, core.diamond.connect(core.upgrader), suiteManifest, "payment");
+  await installPayment(ethers, core.diamond.connect(core.upgrader));
   await (await core.diamond.connect(owner).grantRole(PAYMENT_ADMIN_ROLE, admin.address)).wait();
 
   const usdToken = await new MockStablecoin__factory(owner).deploy();
@@ -202,12 +202,12 @@ async function creditBob(f: Fixture, amount: bigint) {
   const [, terms] = await f.escrow.createEscrow.staticCall(...args);
   await (await f.escrow.createEscrow(...args)).wait();
   await (await f.bl.setBlocked(f.bob.address, true)).wait();
-  const creditBefore = await f.payment.paymentCredit(f.blAddress, f.bob.address);
+  const creditBefore = await f.suite.creditOf(f.blAddress, f.bob.address);
   await expect(f.escrow.releaseEscrow(escrowTerms(terms)))
-    .to.emit(f.payment, "PaymentCredited")
-    .withArgs(f.blAddress, f.bob.address, amount);
+    .to.emit(f.suite, "Credited")
+    .withArgs(f.blAddress, f.bob.address, PAYMENT_ID, amount);
   await (await f.bl.setBlocked(f.bob.address, false)).wait();
-  expect(await f.payment.paymentCredit(f.blAddress, f.bob.address)).to.equal(creditBefore + amount);
+  expect(await f.suite.creditOf(f.blAddress, f.bob.address)).to.equal(creditBefore + amount);
 }
 
 // ------------------------------------------------------------------ tests
@@ -222,6 +222,10 @@ describe("Payment module", function () {
   describe("installation", function () {
     it("is installed as module `payment` and reports its configuration", async function () {
       expect(await f.diamond.isModuleInstalled(PAYMENT_ID)).to.equal(true);
+      const info = await f.diamond.getModule(PAYMENT_ID);
+      expect(info.version).to.deep.equal([1n, 0n, 0n]);
+      expect(info.dependencies).to.deep.equal([CREDIT_ID]);
+      expect(await f.diamond.isModuleInstalled(CREDIT_ID)).to.equal(true);
       expect((await f.payment.paymentRail(SEPA, f.usdAddress)).feeBps).to.equal(USD_FEE_BPS);
       expect((await f.payment.paymentRail(SEPA, NATIVE)).feeBps).to.equal(ETH_FEE_BPS);
       expect(await f.payment.paymentTreasury()).to.equal(ZeroAddress);
@@ -1430,16 +1434,16 @@ describe("Payment module", function () {
     });
   });
 
-  // ---------------------------------------------------------------- claimPaymentCredit
+  // ---------------------------------------------------------------- credits (claimCredit)
 
-  describe("claimPaymentCredit", function () {
-    it("without a credit → PaymentNoCredit(token, caller), for an ERC-20 and the native currency", async function () {
+  describe("credits of refused payouts, claimed with the credit module's claimCredit", function () {
+    it("without a credit → CreditNone(token, caller), for an ERC-20 and the native currency", async function () {
       await expectNothingChanged(f, async () => {
-        await expect(f.payment.connect(f.bob).claimPaymentCredit(f.blAddress, f.dave.address))
-          .to.be.revertedWithCustomError(f.payment, "PaymentNoCredit")
+        await expect(f.suite.connect(f.bob).claimCredit(f.blAddress, f.dave.address))
+          .to.be.revertedWithCustomError(f.suite, "CreditNone")
           .withArgs(f.blAddress, f.bob.address);
-        await expect(f.payment.connect(f.bob).claimPaymentCredit(NATIVE, f.bob.address))
-          .to.be.revertedWithCustomError(f.payment, "PaymentNoCredit")
+        await expect(f.suite.connect(f.bob).claimCredit(NATIVE, f.bob.address))
+          .to.be.revertedWithCustomError(f.suite, "CreditNone")
           .withArgs(NATIVE, f.bob.address);
       });
     });
@@ -1449,23 +1453,23 @@ describe("Payment module", function () {
       await creditBob(f, amount);
       await expectNothingChanged(f, async () => {
         for (const caller of [f.alice, f.dave, f.admin]) {
-          await expect(f.payment.connect(caller).claimPaymentCredit(f.blAddress, caller.address))
-            .to.be.revertedWithCustomError(f.payment, "PaymentNoCredit")
+          await expect(f.suite.connect(caller).claimCredit(f.blAddress, caller.address))
+            .to.be.revertedWithCustomError(f.suite, "CreditNone")
             .withArgs(f.blAddress, caller.address);
         }
         for (const token of [f.usdAddress, NATIVE]) {
-          await expect(f.payment.connect(f.bob).claimPaymentCredit(token, f.bob.address))
-            .to.be.revertedWithCustomError(f.payment, "PaymentNoCredit")
+          await expect(f.suite.connect(f.bob).claimCredit(token, f.bob.address))
+            .to.be.revertedWithCustomError(f.suite, "CreditNone")
             .withArgs(token, f.bob.address);
         }
       });
     });
 
-    it("to the zero address or the diamond → PaymentCreditRecipientInvalid(to), with or without a credit", async function () {
+    it("to the zero address or the diamond → CreditRecipientInvalid(to), with or without a credit", async function () {
       for (const to of [ZeroAddress, f.diamondAddress]) {
         await expectNothingChanged(f, () =>
-          expect(f.payment.connect(f.dave).claimPaymentCredit(NATIVE, to))
-            .to.be.revertedWithCustomError(f.payment, "PaymentCreditRecipientInvalid")
+          expect(f.suite.connect(f.dave).claimCredit(NATIVE, to))
+            .to.be.revertedWithCustomError(f.suite, "CreditRecipientInvalid")
             .withArgs(to),
         );
       }
@@ -1473,12 +1477,12 @@ describe("Payment module", function () {
       await creditBob(f, amount);
       for (const to of [ZeroAddress, f.diamondAddress]) {
         await expectNothingChanged(f, () =>
-          expect(f.payment.connect(f.bob).claimPaymentCredit(f.blAddress, to))
-            .to.be.revertedWithCustomError(f.payment, "PaymentCreditRecipientInvalid")
+          expect(f.suite.connect(f.bob).claimCredit(f.blAddress, to))
+            .to.be.revertedWithCustomError(f.suite, "CreditRecipientInvalid")
             .withArgs(to),
         );
       }
-      expect(await f.payment.paymentCredit(f.blAddress, f.bob.address)).to.equal(amount);
+      expect(await f.suite.creditOf(f.blAddress, f.bob.address)).to.equal(amount);
     });
 
     it("pays the caller's whole credit to `to`; only the credit and the two balances change", async function () {
@@ -1489,16 +1493,16 @@ describe("Payment module", function () {
       await creditBob(f, first);
       await creditBob(f, second);
       const credit = first + second;
-      expect(await f.payment.paymentCredit(f.blAddress, f.bob.address)).to.equal(credit);
-      expect(await f.payment.totalPaymentCredits(f.blAddress)).to.equal(credit);
+      expect(await f.suite.creditOf(f.blAddress, f.bob.address)).to.equal(credit);
+      expect(await f.suite.totalCredits(f.blAddress)).to.equal(credit);
       const fee = feeOf(parseEther("100"), OTHER_FEE_BPS);
       expect(await f.bl.balanceOf(f.diamondAddress)).to.equal(fee + credit);
 
       const before = await snapshot(f);
-      const receipt = await (await f.payment.connect(f.bob).claimPaymentCredit(f.blAddress, f.dave.address)).wait();
+      const receipt = await (await f.suite.connect(f.bob).claimCredit(f.blAddress, f.dave.address)).wait();
       if (receipt === null) throw new Error("transaction dropped");
       await expect(receipt.hash)
-        .to.emit(f.payment, "PaymentCreditClaimed")
+        .to.emit(f.suite, "CreditClaimed")
         .withArgs(f.blAddress, f.bob.address, f.dave.address, credit);
 
       const diamond = f.diamondAddress;
@@ -1517,8 +1521,8 @@ describe("Payment module", function () {
 
       // The credit is gone: a second claim has nothing to pay.
       await expectNothingChanged(f, () =>
-        expect(f.payment.connect(f.bob).claimPaymentCredit(f.blAddress, f.dave.address))
-          .to.be.revertedWithCustomError(f.payment, "PaymentNoCredit")
+        expect(f.suite.connect(f.bob).claimCredit(f.blAddress, f.dave.address))
+          .to.be.revertedWithCustomError(f.suite, "CreditNone")
           .withArgs(f.blAddress, f.bob.address),
       );
     });
@@ -1527,12 +1531,12 @@ describe("Payment module", function () {
       const amount = parseEther("2");
       await creditBob(f, amount);
       const bobBefore = await f.bl.balanceOf(f.bob.address);
-      await expect(f.payment.connect(f.bob).claimPaymentCredit(f.blAddress, f.bob.address))
-        .to.emit(f.payment, "PaymentCreditClaimed")
+      await expect(f.suite.connect(f.bob).claimCredit(f.blAddress, f.bob.address))
+        .to.emit(f.suite, "CreditClaimed")
         .withArgs(f.blAddress, f.bob.address, f.bob.address, amount);
       expect((await f.bl.balanceOf(f.bob.address)) - bobBefore).to.equal(amount);
-      expect(await f.payment.paymentCredit(f.blAddress, f.bob.address)).to.equal(0n);
-      expect(await f.payment.totalPaymentCredits(f.blAddress)).to.equal(0n);
+      expect(await f.suite.creditOf(f.blAddress, f.bob.address)).to.equal(0n);
+      expect(await f.suite.totalCredits(f.blAddress)).to.equal(0n);
       expect(await f.bl.balanceOf(f.diamondAddress)).to.equal(0n);
     });
 
@@ -1549,14 +1553,14 @@ describe("Payment module", function () {
         .withArgs(f.blAddress, f.treasury.address, fee);
       expect(await f.bl.balanceOf(f.treasury.address)).to.equal(fee);
       expect(await f.bl.balanceOf(f.diamondAddress)).to.equal(credit);
-      expect(await f.payment.totalPaymentCredits(f.blAddress)).to.equal(credit);
+      expect(await f.suite.totalCredits(f.blAddress)).to.equal(credit);
       await expectNothingChanged(f, () =>
         expect(f.payment.withdrawPaymentFees(f.blAddress))
           .to.be.revertedWithCustomError(f.payment, "PaymentNoFeesAccrued")
           .withArgs(f.blAddress),
       );
 
-      await (await f.payment.connect(f.bob).claimPaymentCredit(f.blAddress, f.erin.address)).wait();
+      await (await f.suite.connect(f.bob).claimCredit(f.blAddress, f.erin.address)).wait();
       expect(await f.bl.balanceOf(f.erin.address)).to.equal(credit);
       expect(await f.bl.balanceOf(f.diamondAddress)).to.equal(0n);
     });
@@ -1623,7 +1627,7 @@ describe("Payment module", function () {
   // ---------------------------------------------------------------- pause
 
   describe("pause", function () {
-    it("a paused payment module refuses payments and claims with DiamondModulePaused; unpausing restores them", async function () {
+    it("a paused payment module refuses payments with DiamondModulePaused; unpausing restores them", async function () {
       await creditBob(f, parseEther("1"));
       // The module's views are paused too: compare the state before the pause and after it.
       const before = await snapshot(f);
@@ -1638,19 +1642,22 @@ describe("Payment module", function () {
       await expect(f.payment.payBatch(SEPA, f.usdAddress, [f.bob.address], [usd(1)], REF))
         .to.be.revertedWithCustomError(f.diamond, "DiamondModulePaused")
         .withArgs(PAYMENT_ID);
-      await expect(f.payment.connect(f.bob).claimPaymentCredit(f.blAddress, f.bob.address))
-        .to.be.revertedWithCustomError(f.diamond, "DiamondModulePaused")
-        .withArgs(PAYMENT_ID);
       await expect(f.payment.accruedPaymentFees(f.usdAddress))
         .to.be.revertedWithCustomError(f.diamond, "DiamondModulePaused")
         .withArgs(PAYMENT_ID);
+      // Claims belong to the credit module: the guardian pauses it on its own.
+      await (await f.diamond.connect(f.guardian).pauseModule(CREDIT_ID)).wait();
+      await expect(f.suite.connect(f.bob).claimCredit(f.blAddress, f.bob.address))
+        .to.be.revertedWithCustomError(f.diamond, "DiamondModulePaused")
+        .withArgs(CREDIT_ID);
 
+      await (await f.diamond.connect(f.owner).unpauseModule(CREDIT_ID)).wait();
       await (await f.diamond.connect(f.owner).unpauseModule(PAYMENT_ID)).wait();
       expect(await snapshot(f)).to.deep.equal(before);
       await (await f.payment.pay(SEPA, f.usdAddress, f.bob.address, usd(1), REF)).wait();
       expect(await f.usd.balanceOf(f.diamondAddress)).to.equal(feeOf(usd(1), USD_FEE_BPS));
-      await expect(f.payment.connect(f.bob).claimPaymentCredit(f.blAddress, f.bob.address))
-        .to.emit(f.payment, "PaymentCreditClaimed")
+      await expect(f.suite.connect(f.bob).claimCredit(f.blAddress, f.bob.address))
+        .to.emit(f.suite, "CreditClaimed")
         .withArgs(f.blAddress, f.bob.address, f.bob.address, parseEther("1"));
     });
   });

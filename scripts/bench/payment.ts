@@ -25,7 +25,8 @@ export async function measurePayment(ctx: BenchContext, diamond: IFinanceDiamond
   const { ethers } = ctx;
   const [owner, payer, spender, holderA, holderB] = ctx.signers;
   const rows: BenchRow[] = [];
-  await installFromManifest(ethers, diamond, suiteManifest, "payment");
+  // Payment and its dependency, the credit module, as the `payments` set installs them.
+  for (const id of suiteManifest.sets.payments) await installFromManifest(ethers, diamond, suiteManifest, id);
   const payment = PaymentFacet__factory.connect(await diamond.getAddress(), owner);
   await (await diamond.grantRole(PAYMENT_ADMIN_ROLE, owner.address)).wait();
   const channel = encodeBytes32String("main");

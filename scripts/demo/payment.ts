@@ -161,12 +161,12 @@ export async function paymentChapter({ ethers, admin, customer, bank, diamond, g
     asCustomer.releaseEscrow(escrowTerms(blockedTerms)),
   );
   console.log(
-    `  merchant's credit: ${ethers.formatUnits(await payment.paymentCredit(bUsdAddress, merchant.address), 18)} bUSD`,
+    `  merchant's credit (the diamond's one credit book): ${ethers.formatUnits(await payment.creditOf(bUsdAddress, merchant.address), 18)} bUSD`,
   );
   const newWallet = staff[6].address;
   await gas(
-    "merchant claims its credit to a new address",
-    payment.connect(merchant).claimPaymentCredit(bUsdAddress, newWallet),
+    "merchant claims its credit to a new address (claimCredit)",
+    payment.connect(merchant).claimCredit(bUsdAddress, newWallet),
   );
   console.log(`  new address holds ${ethers.formatUnits(await bUsd.balanceOf(newWallet), 18)} bUSD`);
 

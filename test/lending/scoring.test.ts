@@ -505,7 +505,10 @@ const SEPA = encodeBytes32String("SEPA-EUR");
 async function scoringFixture() {
   const f = await lendingFixture(ethers);
   const [issuer, stranger] = (await ethers.getSigners()).slice(10);
-  await installFromManifest(ethers, f.diamond.connect(f.upgrader), suiteManifest, "payment");
+  // Payment and its dependency, the credit module, as the `payments` set installs them.
+  for (const id of suiteManifest.sets.payments) {
+    await installFromManifest(ethers, f.diamond.connect(f.upgrader), suiteManifest, id);
+  }
   await (await f.diamond.connect(f.owner).grantRole(PAYMENT_ADMIN_ROLE, f.admin.address)).wait();
   const usdc = await f.usdc.getAddress();
   await (await f.suite.connect(f.admin).setPaymentRail(SEPA, usdc, usd(10_000), usd(100_000))).wait();

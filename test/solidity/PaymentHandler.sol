@@ -27,6 +27,8 @@ import {PaymentFacet} from "../../contracts/modules/payment/PaymentFacet.sol";
 import {IPaymentInvoice} from "../../contracts/modules/payment/IPaymentInvoice.sol";
 import {PaymentInvoiceFacet} from "../../contracts/modules/payment/PaymentInvoiceFacet.sol";
 import {MockPriceFeed} from "../../contracts/mocks/PaymentMocks.sol";
+import {CreditFacet} from "../../contracts/shared/credit/CreditFacet.sol";
+import {ICredit} from "../../contracts/shared/credit/ICredit.sol";
 import {FacetSelectors, ModuleId, ModuleSpec, SemVer} from "../../contracts/types/ModuleTypes.sol";
 
 /// @dev The cheatcodes the payment handler uses (TestBase's `Vm` has no `deal`).
@@ -68,7 +70,7 @@ contract PaymentTestToken is ERC20 {
 
 /// @dev Every selector of IPayment (= every external function of PaymentFacet).
 function paymentSelectors() pure returns (bytes4[] memory s) {
-    s = new bytes4[](14);
+    s = new bytes4[](11);
     s[0] = IPayment.pay.selector;
     s[1] = IPayment.payWithPermit.selector;
     s[2] = IPayment.payNative.selector;
@@ -78,11 +80,16 @@ function paymentSelectors() pure returns (bytes4[] memory s) {
     s[6] = IPayment.setPaymentTreasury.selector;
     s[7] = IPayment.withdrawPaymentFees.selector;
     s[8] = IPayment.paymentRail.selector;
-    s[9] = IPayment.claimPaymentCredit.selector;
-    s[10] = IPayment.paymentTreasury.selector;
-    s[11] = IPayment.accruedPaymentFees.selector;
-    s[12] = IPayment.paymentCredit.selector;
-    s[13] = IPayment.totalPaymentCredits.selector;
+    s[9] = IPayment.paymentTreasury.selector;
+    s[10] = IPayment.accruedPaymentFees.selector;
+}
+
+/// @dev Every selector of ICredit (= every external function of CreditFacet).
+function creditSelectors() pure returns (bytes4[] memory s) {
+    s = new bytes4[](3);
+    s[0] = ICredit.claimCredit.selector;
+    s[1] = ICredit.creditOf.selector;
+    s[2] = ICredit.totalCredits.selector;
 }
 
 /// @dev Every selector of IPaymentEscrow (= every external function of PaymentEscrowFacet).
@@ -164,6 +171,7 @@ contract PaymentHandler {
     bytes32 public constant CHANNEL = "main";
     bytes32 public constant CLOSED_CHANNEL = "closed";
     ModuleId public constant PAYMENT_MODULE = ModuleId.wrap("payment");
+    ModuleId public constant CREDIT_MODULE = ModuleId.wrap("credit");
     bytes32 public constant PAYMENT_ADMIN_ROLE = keccak256("finsuite.role.payment-admin");
     address public constant NATIVE = address(0);
     uint16 public constant MAX_FEE_BPS = 500;
@@ -185,7 +193,7 @@ contract PaymentHandler {
     bytes32 public constant ACT_ESCROW_RECLAIM = "reclaimEscrow";
     bytes32 public constant ACT_ESCROW_DISPUTE = "disputeEscrow";
     bytes32 public constant ACT_ESCROW_RESOLVE = "resolveEscrow";
-    bytes32 public constant ACT_CLAIM_CREDIT = "claimPaymentCredit";
+    bytes32 public constant ACT_CLAIM_CREDIT = "claimCredit";
     bytes32 public constant ACT_INVOICE_ISSUE = "issueInvoice";
     bytes32 public constant ACT_INVOICE_PAY = "payInvoice";
     bytes32 public constant ACT_INVOICE_PAY_CROSS = "payInvoiceCrossCurrency";
@@ -202,6 +210,9 @@ contract PaymentHandler {
     address public immutable paymentEscrowFacet;
     IPaymentInvoice public immutable invoices;
     address public immutable paymentInvoiceFacet;
+    /// @dev The diamond's credit book, where payment credits what a recipient refuses.
+    ICredit public immutable credit;
+    address public immutable creditFacet;
     /// @dev Token A in USD, 8 decimals, around 1.0; set to a new price at every warp.
     MockPriceFeed public immutable usdFeed;
     PaymentTestToken public immutable tokenA;
@@ -302,6 +313,8 @@ contract PaymentHandler {
         paymentEscrowFacet = address(new PaymentEscrowFacet());
         invoices = IPaymentInvoice(address(diamond));
         paymentInvoiceFacet = address(new PaymentInvoiceFacet());
+        credit = ICredit(address(diamond));
+        creditFacet = address(new CreditFacet());
         _installPaymentModule();
 
         tokenA = new PaymentTestToken("Token A", "TKA");
@@ -318,6 +331,16 @@ contract PaymentHandler {
         diamond.grantRole(PAYMENT_ADMIN_ROLE, admin);
         VM.prank(admin);
         payment.setPaymentTreasury(treasury);
+        _openRails();
+        ghostTime = block.timestamp;
+        usdFeed = new MockPriceFeed(8, 1e8);
+        ghostUsdPrice = 1e8;
+        VM.prank(admin);
+        invoices.setPaymentPriceFeed(USD, address(tokenA), address(usdFeed));
+    }
+
+    /// @dev Every asset's rail on CHANNEL, with the start limits and a fee of its own.
+    function _openRails() private {
         address[3] memory all = assets();
         uint16[3] memory fees = [uint16(30), uint16(100), uint16(50)];
         for (uint256 i; i < 3; ++i) {
@@ -329,11 +352,6 @@ contract PaymentHandler {
             payment.setPaymentFee(CHANNEL, all[i], fees[i]);
             ghostFeeBps[all[i]] = fees[i];
         }
-        ghostTime = block.timestamp;
-        usdFeed = new MockPriceFeed(8, 1e8);
-        ghostUsdPrice = 1e8;
-        VM.prank(admin);
-        invoices.setPaymentPriceFeed(USD, address(tokenA), address(usdFeed));
     }
 
     /// @dev Four actors, each with INITIAL_BALANCE of both tokens and of native currency,
@@ -353,10 +371,19 @@ contract PaymentHandler {
         }
     }
 
+    /// @dev As scripts/manifest.ts declares them, in one timelocked operation: credit, then
+    /// payment (depending on it).
     function _installPaymentModule() private {
+        ModuleSpec memory creditSpec;
+        creditSpec.id = CREDIT_MODULE;
+        creditSpec.version = SemVer(0, 1, 0);
+        creditSpec.facets = new FacetSelectors[](1);
+        creditSpec.facets[0] = FacetSelectors(creditFacet, creditSelectors());
+        creditSpec.interfaceIds = new bytes4[](1);
+        creditSpec.interfaceIds[0] = type(ICredit).interfaceId;
         ModuleSpec memory spec;
         spec.id = PAYMENT_MODULE;
-        spec.version = SemVer(0, 2, 0);
+        spec.version = SemVer(1, 0, 0);
         spec.facets = new FacetSelectors[](3);
         spec.facets[0] = FacetSelectors(paymentFacet, paymentSelectors());
         spec.facets[1] = FacetSelectors(paymentEscrowFacet, paymentEscrowSelectors());
@@ -365,8 +392,11 @@ contract PaymentHandler {
         spec.interfaceIds[0] = type(IPayment).interfaceId;
         spec.interfaceIds[1] = type(IPaymentEscrow).interfaceId;
         spec.interfaceIds[2] = type(IPaymentInvoice).interfaceId;
-        bytes[] memory calls = new bytes[](1);
-        calls[0] = abi.encodeCall(IModuleRegistry.installModule, (spec, address(0), ""));
+        spec.dependencies = new ModuleId[](1);
+        spec.dependencies[0] = CREDIT_MODULE;
+        bytes[] memory calls = new bytes[](2);
+        calls[0] = abi.encodeCall(IModuleRegistry.installModule, (creditSpec, address(0), ""));
+        calls[1] = abi.encodeCall(IModuleRegistry.installModule, (spec, address(0), ""));
         diamond.schedule(calls, bytes32("payment-install"));
         diamond.execute(calls, bytes32("payment-install"));
     }
@@ -629,9 +659,10 @@ contract PaymentHandler {
         ghostBlocked[address(token)][who] = next;
     }
 
-    /// @notice `claimPaymentCredit` by an actor to an actor (itself too). seed: [0,2)
-    /// asset; [8,10) caller; [12,14) recipient; [16,21) mode: 30 to zero, 31 to the diamond.
-    function claimPaymentCredit(uint256 seed) external returns (bool ok) {
+    /// @notice `claimCredit` (the credit module's) by an actor to an actor (itself too).
+    /// seed: [0,2) asset; [8,10) caller; [12,14) recipient; [16,21) mode: 30 to zero, 31 to
+    /// the diamond.
+    function claimCredit(uint256 seed) external returns (bool ok) {
         _syncTime();
         address asset = _asset(seed);
         uint256 from = (seed >> 8) % 4;
@@ -644,9 +675,9 @@ contract PaymentHandler {
         bytes memory expectedError;
         Delta memory d;
         if (to == address(0) || to == address(diamond)) {
-            expectedError = abi.encodeWithSelector(IPayment.PaymentCreditRecipientInvalid.selector, to);
+            expectedError = abi.encodeWithSelector(ICredit.CreditRecipientInvalid.selector, to);
         } else if (amount == 0) {
-            expectedError = abi.encodeWithSelector(IPayment.PaymentNoCredit.selector, asset, _actors[from]);
+            expectedError = abi.encodeWithSelector(ICredit.CreditNone.selector, asset, _actors[from]);
         } else if (ghostBlocked[asset][to]) {
             expectedError = abi.encodeWithSelector(PaymentTestToken.PaymentTestTokenBlocked.selector, to);
         } else {
@@ -654,7 +685,7 @@ contract PaymentHandler {
             d.diamond = -int256(amount);
             d.credited = -int256(amount);
         }
-        bytes memory data = abi.encodeCall(IPayment.claimPaymentCredit, (asset, to));
+        bytes memory data = abi.encodeCall(ICredit.claimCredit, (asset, to));
         (ok, , ) = _run(ACT_CLAIM_CREDIT, _actors[from], asset, 0, data, expectedError, d);
         if (ok && expectedError.length == 0) {
             ghostCredit[asset][_actors[from]] = 0;
@@ -1157,7 +1188,7 @@ contract PaymentHandler {
         }
     }
 
-    /// @dev The model of `LibPayment.payOut` (zero amounts are skipped).
+    /// @dev The model of `LibCredit.payOrCredit` (zero amounts are skipped).
     function _payOut(address asset, address to, uint256 amount) private {
         if (amount == 0) return;
         if (ghostBlocked[asset][to]) {
@@ -1599,7 +1630,7 @@ contract PaymentHandler {
         s.admin = balanceOf(asset, admin);
         s.accrued = payment.accruedPaymentFees(asset);
         s.escrowed = escrow.escrowedAmount(asset);
-        s.credited = payment.totalPaymentCredits(asset);
+        s.credited = credit.totalCredits(asset);
     }
 
     function _mismatch(bytes32 action, string memory what, bytes memory data) private {

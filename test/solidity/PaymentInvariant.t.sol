@@ -6,6 +6,7 @@ import {boundTo} from "./TestBase.sol";
 import {
     PaymentHandler,
     PaymentTestToken,
+    creditSelectors,
     paymentEscrowSelectors,
     paymentInvoiceSelectors,
     paymentSelectors
@@ -14,6 +15,8 @@ import {IFinanceDiamond} from "../../contracts/interfaces/IFinanceDiamond.sol";
 import {IPayment} from "../../contracts/modules/payment/IPayment.sol";
 import {IPaymentEscrow} from "../../contracts/modules/payment/IPaymentEscrow.sol";
 import {IPaymentInvoice} from "../../contracts/modules/payment/IPaymentInvoice.sol";
+import {ICredit} from "../../contracts/shared/credit/ICredit.sol";
+import {ModuleInfo} from "../../contracts/types/ModuleTypes.sol";
 
 /// @dev Checks shared by the invariant campaign, the plain tests and the fuzz tests: the
 /// diamond's balances, accrued fees, rails and fees must be what the handler's model says,
@@ -24,6 +27,8 @@ abstract contract PaymentChecks is ModuleChecks {
     IPayment internal payment;
     IPaymentEscrow internal escrow;
     IPaymentInvoice internal invoices;
+    /// @dev The diamond's credit book: payment is the only module crediting in these suites.
+    ICredit internal credit;
     PaymentTestToken internal tokenA;
     PaymentTestToken internal tokenB;
     address internal treasury;
@@ -42,6 +47,7 @@ abstract contract PaymentChecks is ModuleChecks {
         payment = handler.payment();
         escrow = handler.escrow();
         invoices = handler.invoices();
+        credit = handler.credit();
         tokenA = handler.tokenA();
         tokenB = handler.tokenB();
         treasury = handler.treasury();
@@ -89,7 +95,7 @@ abstract contract PaymentChecks is ModuleChecks {
         string memory tag = _assetName(asset);
         uint256 accrued = payment.accruedPaymentFees(asset);
         uint256 escrowed = escrow.escrowedAmount(asset);
-        uint256 credited = payment.totalPaymentCredits(asset);
+        uint256 credited = credit.totalCredits(asset);
         uint256 held = handler.balanceOf(asset, address(diamond));
         assertEq(
             held,
@@ -152,7 +158,7 @@ abstract contract PaymentChecks is ModuleChecks {
             string.concat(tag, ": actor balance == start + received - spent - escrowed + claimed")
         );
         assertEq(
-            payment.paymentCredit(asset, actor),
+            credit.creditOf(asset, actor),
             handler.ghostCredit(asset, actor),
             string.concat(tag, ": actor's credit as modelled")
         );
@@ -371,8 +377,8 @@ contract PaymentInvariantTest is PaymentChecks {
         actions[17] = PaymentHandler.cancelInvoice.selector;
         // Refusals: escrow payouts to blocked actors are credited, then claimed.
         actions[18] = PaymentHandler.toggleBlocked.selector;
-        actions[19] = PaymentHandler.claimPaymentCredit.selector;
-        actions[20] = PaymentHandler.claimPaymentCredit.selector;
+        actions[19] = PaymentHandler.claimCredit.selector;
+        actions[20] = PaymentHandler.claimCredit.selector;
         actions[21] = PaymentHandler.setPaymentRail.selector;
         _addTargetSelectors(address(handler), actions);
         // Both tokens start out refusing actor 3, so campaigns meet refused payouts early.
@@ -401,6 +407,18 @@ contract PaymentHandlerTest is PaymentChecks {
             [paymentSelectors(), paymentEscrowSelectors(), paymentInvoiceSelectors()],
             [type(IPayment).interfaceId, type(IPaymentEscrow).interfaceId, type(IPaymentInvoice).interfaceId]
         );
+        bytes4[] memory creditFns = creditSelectors();
+        bytes4 creditInterface;
+        for (uint256 i; i < creditFns.length; ++i) {
+            creditInterface ^= creditFns[i];
+            assertEq(diamond.facetAddress(creditFns[i]), handler.creditFacet(), "credit selector served by its facet");
+            assertTrue(diamond.moduleOfSelector(creditFns[i]) == handler.CREDIT_MODULE(), "owned by credit");
+        }
+        assertTrue(creditInterface == type(ICredit).interfaceId, "credit selectors are all of ICredit");
+        assertTrue(diamond.supportsInterface(type(ICredit).interfaceId), "ICredit declared");
+        ModuleInfo memory info = diamond.getModule(handler.PAYMENT_MODULE());
+        assertEq(info.dependencies.length, 1, "payment declares one dependency");
+        assertTrue(info.dependencies[0] == handler.CREDIT_MODULE(), "payment depends on credit");
         assertEq(payment.paymentTreasury(), treasury, "treasury set");
         assertEq(uint256(_feeOf(address(tokenA))), 30, "fee A");
         assertEq(uint256(_feeOf(address(tokenB))), 100, "fee B");
@@ -685,19 +703,19 @@ contract PaymentHandlerTest is PaymentChecks {
         assertTrue(handler.createEscrow(_escrowSeed(0, 0, 1, 1, 0), 100e18, "e0"), "actor 0 escrows for actor 1");
         handler.toggleBlocked(1 << 8); // token A blocks actor 1
         assertTrue(handler.releaseEscrow(0), "release succeeds although the payee is blocked");
-        assertEq(payment.paymentCredit(address(tokenA), actors[1]), 100e18, "payee credited");
-        assertEq(payment.totalPaymentCredits(address(tokenA)), 100e18, "total credits");
+        assertEq(credit.creditOf(address(tokenA), actors[1]), 100e18, "payee credited");
+        assertEq(credit.totalCredits(address(tokenA)), 100e18, "total credits");
         assertEq(escrow.escrowedAmount(address(tokenA)), 0, "escrow closed");
         _checkAll();
 
         uint256 claimA = 1 | (1 << 8);
-        assertFalse(handler.claimPaymentCredit(claimA | (1 << 12)), "claim to the blocked payee itself");
-        assertFalse(handler.claimPaymentCredit(claimA | (30 << 16)), "claim to zero");
-        assertFalse(handler.claimPaymentCredit(claimA | (31 << 16)), "claim to the diamond");
-        assertFalse(handler.claimPaymentCredit(1 | (2 << 8)), "actor 2 has no credit");
-        assertTrue(handler.claimPaymentCredit(claimA | (3 << 12)), "claim to actor 3");
+        assertFalse(handler.claimCredit(claimA | (1 << 12)), "claim to the blocked payee itself");
+        assertFalse(handler.claimCredit(claimA | (30 << 16)), "claim to zero");
+        assertFalse(handler.claimCredit(claimA | (31 << 16)), "claim to the diamond");
+        assertFalse(handler.claimCredit(1 | (2 << 8)), "actor 2 has no credit");
+        assertTrue(handler.claimCredit(claimA | (3 << 12)), "claim to actor 3");
         assertEq(handler.ghostClaimReceived(address(tokenA), actors[3]), 100e18, "actor 3 got the credit");
-        assertFalse(handler.claimPaymentCredit(claimA | (3 << 12)), "nothing left to claim");
+        assertFalse(handler.claimCredit(claimA | (3 << 12)), "nothing left to claim");
 
         // A split with a blocked payer: the payee is paid, the payer credited.
         assertTrue(handler.createEscrow(_escrowSeed(2, 0, 1, 1, 0), 100e18, "e1"), "actor 2 escrows for actor 3");
@@ -706,14 +724,14 @@ contract PaymentHandlerTest is PaymentChecks {
         uint256 payeeBefore = tokenA.balanceOf(actors[3]);
         assertTrue(handler.resolveEscrow(0, 30e18), "arbiter splits 30 / 70");
         assertEq(tokenA.balanceOf(actors[3]) - payeeBefore, 30e18, "payee paid its share");
-        assertEq(payment.paymentCredit(address(tokenA), actors[2]), 70e18, "payer credited its share");
+        assertEq(credit.creditOf(address(tokenA), actors[2]), 70e18, "payer credited its share");
         handler.toggleBlocked(2 << 8); // unblocked again
-        assertTrue(handler.claimPaymentCredit(1 | (2 << 8) | (2 << 12)), "payer claims to itself");
+        assertTrue(handler.claimCredit(1 | (2 << 8) | (2 << 12)), "payer claims to itself");
 
         assertEq(handler.creditsRecorded(), 2, "two credits");
         assertEq(handler.successes(handler.ACT_CLAIM_CREDIT()), 2, "two claims");
         assertEq(handler.expectedReverts(handler.ACT_CLAIM_CREDIT()), 5, "five refused claims, all predicted");
-        assertEq(payment.totalPaymentCredits(address(tokenA)), 0, "all claimed");
+        assertEq(credit.totalCredits(address(tokenA)), 0, "all claimed");
         _checkAll();
     }
 

@@ -10,10 +10,10 @@ import {LendingChecks} from "./LendingInvariant.t.sol";
 import {PaymentHandler} from "./PaymentHandler.sol";
 import {PaymentChecks} from "./PaymentInvariant.t.sol";
 
-/// @title One diamond with every module installed: payment, lending, upkeep, identity and
-/// asset, sharing a stablecoin.
-/// @notice The payment handler builds the diamond and installs payment; the lending
-/// handler installs lending on the same diamond (as the payment handler's upgrader) and
+/// @title One diamond with every module installed: credit, payment, lending, upkeep,
+/// identity and asset, sharing a stablecoin.
+/// @notice The payment handler builds the diamond and installs credit and payment; the
+/// lending handler installs lending on the same diamond (as the payment handler's upgrader) and
 /// lends the payment handler's token A as pool USD's asset; the asset handler installs
 /// upkeep (lending's init only registers its keeper work: the module is not installed
 /// yet), identity and asset there, and takes token A as the payment token of its
@@ -33,11 +33,11 @@ abstract contract SuiteChecks is PaymentChecks, LendingChecks, AssetChecks {
         assertTrue(assetSuite.isModuleInstalled(assetHandler.UPKEEP_MODULE()), "upkeep installed once");
     }
 
-    /// @dev Per token: the diamond holds exactly payment's books (accrued fees + escrowed +
-    /// credits) plus lending's (pool cash + posted collateral) plus asset's (subscriptions
-    /// and proceeds due, unclaimed distributions, redemption funds), each as its handler
-    /// models it; and token A's whole supply is with the three handlers' accounts and the
-    /// diamond.
+    /// @dev Per token: the diamond holds exactly payment's books (accrued fees + escrowed)
+    /// plus the credit book (payment's refused payouts) plus lending's (pool cash + posted
+    /// collateral) plus asset's (subscriptions and proceeds due, unclaimed distributions,
+    /// redemption funds), each as its handler models it; and token A's whole supply is with
+    /// the three handlers' accounts and the diamond.
     function _checkSuiteBooks() internal view {
         address[3] memory payAssets = handler.assets(); // native, token A, token B
         for (uint256 k; k < 3; ++k) {
@@ -67,11 +67,12 @@ abstract contract SuiteChecks is PaymentChecks, LendingChecks, AssetChecks {
         _checkSharedSupply();
     }
 
-    /// @dev Payment's books of `asset`, each part as the payment handler models it.
+    /// @dev Payment's books of `asset` plus the credit book's (payment is the only module
+    /// that credits here), each part as the payment handler models it.
     function _paymentBooks(address asset) internal view returns (uint256) {
         uint256 accrued = payment.accruedPaymentFees(asset);
         uint256 escrowed = escrow.escrowedAmount(asset);
-        uint256 credited = payment.totalPaymentCredits(asset);
+        uint256 credited = credit.totalCredits(asset);
         assertEq(accrued, handler.ghostAccrued(asset), string.concat(_assetName(asset), ": accrued as modelled"));
         assertEq(escrowed, handler.ghostEscrowed(asset), string.concat(_assetName(asset), ": escrowed as modelled"));
         assertEq(credited, handler.ghostCredited(asset), string.concat(_assetName(asset), ": credits as modelled"));
@@ -134,7 +135,7 @@ contract SuiteInvariantTest is SuiteChecks {
         a[7] = PaymentHandler.reclaimEscrow.selector;
         a[8] = PaymentHandler.withdrawPaymentFees.selector;
         a[9] = PaymentHandler.setPaymentFee.selector;
-        a[10] = PaymentHandler.claimPaymentCredit.selector;
+        a[10] = PaymentHandler.claimCredit.selector;
         a[11] = PaymentHandler.warpTime.selector;
     }
 

@@ -8,7 +8,10 @@ pragma solidity 0.8.34;
 /// channel, is paid by the payer on top of the amount, kept by the diamond and withdrawn to
 /// the treasury; the payee always receives exactly `amount`. Token address zero means the native currency.
 /// Tokens that deliver less than the amount sent (fee-on-transfer, rebasing down) are
-/// refused with {PaymentTokenShortfall}: the module measures what arrives.
+/// refused with {PaymentTokenShortfall}: the module measures what arrives. A payout the
+/// recipient refuses (an escrow release, refund or split) is credited to it in the
+/// diamond's one credit book ({ICredit-Credited}, module id `payment`) and claimed with
+/// {ICredit-claimCredit}.
 interface IPayment {
     /// @notice A payment; `paymentRef` is the caller's invoice or order id, for reconciliation from logs.
     event PaymentSent(
@@ -34,10 +37,6 @@ interface IPayment {
     event PaymentFeeSet(bytes32 indexed channel, address indexed token, uint16 feeBps);
     event PaymentTreasurySet(address indexed treasury);
     event PaymentFeesWithdrawn(address indexed token, address indexed treasury, uint256 amount);
-    /// @notice `account` refused a payout of `amount` (e.g. an escrow release): it is owed
-    /// to it, claimable with `claimPaymentCredit`.
-    event PaymentCredited(address indexed token, address indexed account, uint256 amount);
-    event PaymentCreditClaimed(address indexed token, address indexed account, address to, uint256 amount);
 
     error PaymentZeroAmount();
     /// @notice The payee is the zero address or the diamond itself.
@@ -54,9 +53,6 @@ interface IPayment {
     error PaymentFeeTooHigh(uint16 feeBps, uint16 maxFeeBps);
     error PaymentTreasuryNotSet();
     error PaymentNoFeesAccrued(address token);
-    error PaymentNoCredit(address token, address account);
-    /// @notice A credit cannot be claimed to the zero address or the diamond.
-    error PaymentCreditRecipientInvalid(address to);
     /// @notice A native payment must carry exactly amount + fee.
     error PaymentWrongValue(uint256 expected, uint256 sent);
     /// @notice Native currency sent with an ERC-20 payment.
@@ -115,10 +111,6 @@ interface IPayment {
     /// @notice Sends the accrued fees of `token` to the treasury. Anyone may call it.
     function withdrawPaymentFees(address token) external;
 
-    /// @notice Sends the caller's whole credit in `token` (see {PaymentCredited}) to `to`,
-    /// which may differ from the caller (e.g. when the token blocks the caller's address).
-    function claimPaymentCredit(address token, address to) external;
-
     function paymentRail(
         bytes32 channel,
         address token
@@ -127,10 +119,4 @@ interface IPayment {
     function paymentTreasury() external view returns (address);
 
     function accruedPaymentFees(address token) external view returns (uint256);
-
-    /// @notice What `account` may claim in `token` with `claimPaymentCredit`.
-    function paymentCredit(address token, address account) external view returns (uint256);
-
-    /// @notice The credits of all accounts in `token`, which the diamond holds for them.
-    function totalPaymentCredits(address token) external view returns (uint256);
 }

@@ -10,8 +10,9 @@ pragma solidity 0.8.34;
 /// a 32-byte id and a status per escrow: the terms travel in calldata (every function takes
 /// the `EscrowTerms` emitted by {EscrowCreated}) and the id is their hash. A party that
 /// refuses its payout (a contract without `receive`, an address the token blocks) is
-/// credited instead ({IPayment-PaymentCredited}) and claims it later, to any address, with
-/// `claimPaymentCredit`: a refusal never blocks a transition. Escrows count against the
+/// credited instead in the diamond's credit book ({ICredit-Credited}, module id `payment`)
+/// and claims it later, to any address, with {ICredit-claimCredit}: a refusal never blocks
+/// a transition. Escrows count against the
 /// rail's limits but carry no fee.
 interface IPaymentEscrow {
     enum EscrowStatus {

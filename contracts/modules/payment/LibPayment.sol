@@ -4,6 +4,8 @@ pragma solidity 0.8.34;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 
+import {LibCredit} from "../../shared/credit/LibCredit.sol";
+import {ModuleId} from "../../types/ModuleTypes.sol";
 import {IPayment} from "./IPayment.sol";
 import {PaymentStorage} from "./PaymentStorage.sol";
 
@@ -12,6 +14,8 @@ library LibPayment {
     using SafeERC20 for IERC20;
 
     address internal constant NATIVE = address(0);
+    /// @dev The module id its payouts are credited under in the diamond's credit book.
+    ModuleId internal constant MODULE_ID = ModuleId.wrap("payment");
 
     /// @dev Refuses a disabled rail or a limit breach, counts `amount` against today's
     /// limit and returns the rail's fee on it. One storage word read and written, plus the
@@ -66,40 +70,13 @@ library LibPayment {
         if (received != amount) revert IPayment.PaymentTokenShortfall(address(token), amount, received);
     }
 
-    /// @dev Pays out `amount` of `token` (zero: native) held by the diamond to `to`. If `to`
-    /// refuses it (a reverting receiver, an address the token blocks, a paused token), the
-    /// amount is credited to `to` instead, to claim later with `claimPaymentCredit`: one
-    /// party's refusal never blocks the transition that pays it, nor the other party.
-    function payOut(address token, address to, uint256 amount) internal {
-        if (amount == 0) return;
-        bool ok;
-        if (token == NATIVE) ok = sendNative(to, amount);
-        else ok = IERC20(token).trySafeTransfer(to, amount);
-        if (ok) return;
-        PaymentStorage.Layout storage $ = PaymentStorage.layout();
-        $.credits[token][to] += amount;
-        $.credited[token] += amount;
-        emit IPayment.PaymentCredited(token, to, amount);
-    }
-
     /// @dev Sends `amount` of `token` (zero: native) held by the diamond; reverts if refused.
     function send(address token, address to, uint256 amount) internal {
         if (amount == 0) return;
         if (token == NATIVE) {
-            if (!sendNative(to, amount)) revert IPayment.PaymentNativeTransferFailed(to, amount);
+            if (!LibCredit.sendNative(to, amount)) revert IPayment.PaymentNativeTransferFailed(to, amount);
         } else {
             IERC20(token).safeTransfer(to, amount);
-        }
-    }
-
-    /// @dev Sends native currency with all gas but copies none of the recipient's return
-    /// data, so a recipient cannot make the sender pay for a huge revert message. One that
-    /// burns all the gas it gets only makes the call expensive: 1/64 stays with the sender,
-    /// so crediting it (about 50,000 gas) needs a gas limit of about 3.5M (7M for a split
-    /// between two such parties). Gas is not capped, so smart-wallet recipients are paid.
-    function sendNative(address to, uint256 amount) internal returns (bool ok) {
-        assembly ("memory-safe") {
-            ok := call(gas(), to, amount, 0, 0, 0, 0)
         }
     }
 

@@ -4,6 +4,7 @@ pragma solidity 0.8.34;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
+import {LibCredit} from "../../shared/credit/LibCredit.sol";
 import {IPayment} from "./IPayment.sol";
 import {IPaymentEscrow} from "./IPaymentEscrow.sol";
 import {LibPayment} from "./LibPayment.sol";
@@ -47,7 +48,7 @@ contract PaymentEscrowFacet is IPaymentEscrow, ReentrancyGuardTransient {
     function releaseEscrow(EscrowTerms calldata terms) external nonReentrant {
         bytes32 id = _open(terms, terms.payer, EscrowStatus.Funded, EscrowStatus.Released);
         emit EscrowReleased(id);
-        LibPayment.payOut(terms.token, terms.payee, terms.amount);
+        LibCredit.payOrCredit(LibPayment.MODULE_ID, terms.token, terms.payee, terms.amount);
     }
 
     /// @inheritdoc IPaymentEscrow
@@ -60,7 +61,7 @@ contract PaymentEscrowFacet is IPaymentEscrow, ReentrancyGuardTransient {
         }
         _close(id, terms, EscrowStatus.Refunded);
         emit EscrowRefunded(id);
-        LibPayment.payOut(terms.token, terms.payer, terms.amount);
+        LibCredit.payOrCredit(LibPayment.MODULE_ID, terms.token, terms.payer, terms.amount);
     }
 
     /// @inheritdoc IPaymentEscrow
@@ -68,7 +69,7 @@ contract PaymentEscrowFacet is IPaymentEscrow, ReentrancyGuardTransient {
         if (block.timestamp <= terms.deadline) revert PaymentEscrowNotExpired(escrowId(terms), terms.deadline);
         bytes32 id = _open(terms, terms.payer, EscrowStatus.Funded, EscrowStatus.Reclaimed);
         emit EscrowReclaimed(id);
-        LibPayment.payOut(terms.token, terms.payer, terms.amount);
+        LibCredit.payOrCredit(LibPayment.MODULE_ID, terms.token, terms.payer, terms.amount);
     }
 
     /// @inheritdoc IPaymentEscrow
@@ -89,10 +90,11 @@ contract PaymentEscrowFacet is IPaymentEscrow, ReentrancyGuardTransient {
         uint256 toPayer = terms.amount - toPayee;
         emit EscrowResolved(id, toPayee, toPayer);
         // Both parties are paid in this call (zero amounts are skipped); a party that refuses
-        // its transfer is credited instead and never blocks the other.
-        LibPayment.payOut(terms.token, terms.payee, toPayee);
+        // its transfer is credited instead and never blocks the other. (Two parties that burn
+        // all the gas they get need a gas limit of about 7M: see LibCredit.sendNative.)
+        LibCredit.payOrCredit(LibPayment.MODULE_ID, terms.token, terms.payee, toPayee);
         // solhint-disable-next-line multiple-sends
-        LibPayment.payOut(terms.token, terms.payer, toPayer);
+        LibCredit.payOrCredit(LibPayment.MODULE_ID, terms.token, terms.payer, toPayer);
     }
 
     /// @inheritdoc IPaymentEscrow

@@ -7,6 +7,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {LibAccess} from "../../access/LibAccess.sol";
+import {LibCredit} from "../../shared/credit/LibCredit.sol";
 import {IPayment} from "./IPayment.sol";
 import {LibPayment} from "./LibPayment.sol";
 import {PaymentStorage} from "./PaymentStorage.sol";
@@ -96,7 +97,7 @@ contract PaymentFacet is IPayment, ReentrancyGuardTransient {
 
         if (native) {
             for (uint256 i; i < n; ++i) {
-                if (!LibPayment.sendNative(payees[i], amounts[i])) revert PaymentBatchEntryInvalid(i);
+                if (!LibCredit.sendNative(payees[i], amounts[i])) revert PaymentBatchEntryInvalid(i);
             }
         } else {
             LibPayment.pull(IERC20(token), msg.sender, total + fee);
@@ -157,18 +158,6 @@ contract PaymentFacet is IPayment, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IPayment
-    function claimPaymentCredit(address token, address to) external nonReentrant {
-        if (to == address(0) || to == address(this)) revert PaymentCreditRecipientInvalid(to);
-        PaymentStorage.Layout storage $ = PaymentStorage.layout();
-        uint256 amount = $.credits[token][msg.sender];
-        if (amount == 0) revert PaymentNoCredit(token, msg.sender);
-        $.credits[token][msg.sender] = 0;
-        $.credited[token] -= amount;
-        emit PaymentCreditClaimed(token, msg.sender, to, amount);
-        LibPayment.send(token, to, amount);
-    }
-
-    /// @inheritdoc IPayment
     function paymentRail(
         bytes32 channel,
         address token
@@ -191,16 +180,6 @@ contract PaymentFacet is IPayment, ReentrancyGuardTransient {
     /// @inheritdoc IPayment
     function accruedPaymentFees(address token) external view returns (uint256) {
         return PaymentStorage.layout().accruedFees[token];
-    }
-
-    /// @inheritdoc IPayment
-    function paymentCredit(address token, address account) external view returns (uint256) {
-        return PaymentStorage.layout().credits[token][account];
-    }
-
-    /// @inheritdoc IPayment
-    function totalPaymentCredits(address token) external view returns (uint256) {
-        return PaymentStorage.layout().credited[token];
     }
 
     // ------------------------------------------------------------------ internals

@@ -43,7 +43,8 @@ library PaymentStorage {
     /// @custom:storage-location erc7201:finsuite.payment
     struct Layout {
         address treasury;
-        // Fees the diamond holds for the treasury: with `escrowed` and `credited`, all it may hold.
+        // Fees the diamond holds for the treasury: with `escrowed`, all payment holds (what
+        // recipients refused is in the credit book).
         mapping(address token => uint256 amount) accruedFees;
         mapping(bytes32 channel => mapping(address token => Rail)) rails;
         mapping(bytes32 channel => mapping(address token => DailyLimit)) dailyLimits;
@@ -55,8 +56,8 @@ library PaymentStorage {
         uint256 invoiceCount;
         mapping(uint256 id => IPaymentInvoice.Invoice) invoices;
         mapping(bytes32 currency => mapping(address token => PriceFeed)) feeds;
-        // Payouts a recipient refused (reverting receiver, blocked address, paused token),
-        // owed to it until it claims them; and their total per token.
+        // Retired in 1.0.0, kept for the append-only layout: no longer written nor read.
+        // Refused payouts are credited in the diamond's credit book (LibCredit) instead.
         mapping(address token => mapping(address account => uint256 amount)) credits;
         mapping(address token => uint256 amount) credited;
     }
