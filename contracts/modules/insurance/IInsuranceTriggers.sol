@@ -39,6 +39,6 @@ interface IInsuranceTriggers is IInsuranceTypes {
 
     /// @notice The insurance module's upkeep perform: re-validates and does the work (a
     /// batch of at most `MAX_UPKEEP_BATCH` payouts, or a feed trigger), or nothing when
-    /// there is none (stale, repeated or forged data).
+    /// there is none (stale, repeated, forged or malformed data).
     function insurancePerformUpkeep(bytes calldata performData) external;
 }

@@ -71,7 +71,9 @@ contract InsuranceTriggerFacet is IInsuranceTriggers, ReentrancyGuardTransient {
 
     /// @inheritdoc IInsuranceTriggers
     function insurancePerformUpkeep(bytes calldata performData) external nonReentrant {
-        (uint8 action, uint256 riskId) = abi.decode(performData, (uint8, uint256));
+        // Anything but the two words `insuranceCheckUpkeep` returns is no work.
+        if (performData.length != 64) return;
+        (uint256 action, uint256 riskId) = abi.decode(performData, (uint256, uint256));
         InsuranceStorage.Risk storage r = InsuranceStorage.layout().risks[riskId];
         if (action == ACTION_PAY) {
             if (r.state == uint8(RiskState.Triggered)) {
