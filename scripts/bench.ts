@@ -10,6 +10,7 @@ import { network } from "hardhat";
 import { measureAsset } from "./bench/asset.js";
 import type { BenchContext, BenchRow } from "./bench/common.js";
 import { measureCore } from "./bench/core.js";
+import { measureInsurance } from "./bench/insurance.js";
 import { measureLending } from "./bench/lending.js";
 import { measureMorpho, morphoRows } from "./bench/morpho.js";
 import { measurePayment } from "./bench/payment.js";
@@ -29,6 +30,9 @@ rows.push(...(await measureLending(ctx, core.diamond, morpho)));
 rows.push(...morphoRows(morpho));
 const trex = await measureTrex(ctx);
 rows.push(...(await measureAsset(ctx, core.diamond, trex)));
+// Last: it uses the upkeep module the lending scenarios installed and sends from its own
+// fixed-key wallets, so it moves none of the figures above.
+rows.push(...(await measureInsurance(ctx, core.diamond)));
 
 // --- Output ------------------------------------------------------------------------
 const outDir = path.resolve("bench");
