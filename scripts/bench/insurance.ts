@@ -282,9 +282,9 @@ export async function measureInsurance(ctx: BenchContext, diamond: IFinanceDiamo
     peerName: null,
     budget: INSURANCE_BUDGETS.reportEvent,
     note:
-      "an oracle's first reading of the risk meets the top tier, the keeper's queue was empty; five words are " +
-      "written from zero (risk word 2: the reading, no feed address in it; risk word 3: the value and the " +
-      "reservation; the queue's length, entry and the risk's position in it), about 106,000 gas of SSTORE alone",
+      "an oracle's first reading of the risk meets the top tier, the keeper's queue was empty; no word is " +
+      "written from zero: the risk's three words, the pool's capital word and the queue's word are rewritten " +
+      "(role check, product and tier reads, two events)",
   });
   rows.push({
     name: "insurance: trigger a risk (report), any number of policies: risk with 100 policies",
@@ -302,7 +302,7 @@ export async function measureInsurance(ctx: BenchContext, diamond: IFinanceDiamo
     budget: INSURANCE_BUDGETS.checkTrigger,
     note:
       "anyone; the risk's feed (MockPriceFeed) meets the top tier; risk with 1 policy, the keeper's queue was " +
-      "empty; the report's writes, except that the reading's word already holds the feed address",
+      "empty; the report's writes without the role check, plus the feed's latestRoundData",
   });
   const marginal = Math.round((batchHundred - batchOne) / 99);
   rows.push({
