@@ -32,11 +32,13 @@ library LibFeed {
     /// rules to the value; for the update time it refuses future and stale readings as
     /// `read` does.
     function latest(address feed) internal view returns (bool ok, int256 answer, uint256 updatedAt) {
-        try IPriceFeed(feed).latestRoundData() returns (uint80, int256 value, uint256, uint256 at, uint80) {
-            return (true, value, at);
-        } catch {
-            return (false, 0, 0);
-        }
+        // A low-level call: `try` lets a call to an address without code, or an answer
+        // that does not decode, revert the caller.
+        (bool success, bytes memory data) = feed.staticcall(abi.encodeCall(IPriceFeed.latestRoundData, ()));
+        if (!success || data.length != 160) return (false, 0, 0);
+        (, answer, , updatedAt, ) = abi.decode(data, (uint80, int256, uint256, uint256, uint80));
+        // abi.decode refuses words out of range of their type only for the narrow ones.
+        return (true, answer, updatedAt);
     }
 
     /// @dev The feed's decimals, read once when a feed is configured and stored with it.

@@ -154,7 +154,7 @@ export async function insuranceChapter({ ethers, admin, bank, diamond, gas }: De
     `  pool before → after: capital ${fmtUsd(before.capital)} → ${fmtUsd(after.capital)}, locked ${fmtUsd(before.locked)} → ${fmtUsd(after.locked)}`,
   );
   console.log(
-    `  loss ratio (payouts / net premiums): ${fmtUsd(paid)} / ${fmtUsd(premiums)} = ${(Number((paid * 10_000n) / premiums) / 100).toFixed(2)}`,
+    `  loss ratio of this flight (payouts / the pool's premiums): ${fmtUsd(paid)} / ${fmtUsd(premiums)} = ${(Number((paid * 100n) / premiums) / 100).toFixed(1)}x; the providers' capital absorbs it`,
   );
   await (await busd.setBlocked(refusing.address, false)).wait();
   await gas(
@@ -163,6 +163,6 @@ export async function insuranceChapter({ ethers, admin, bank, diamond, gas }: De
   );
   const held = await busd.balanceOf(bank.address);
   console.log(
-    `  the diamond holds ${fmtUsd(held)} bUSD = capital + owed + fees + credits: ${held === after.capital + after.owed + after.fees + (await suite.totalCredits(busdAddress))}`,
+    `  the diamond holds ${fmtUsd(held)} = capital + owed + fees + credits: ${held === after.capital + after.owed + after.fees + (await suite.totalCredits(busdAddress))}`,
   );
 }
