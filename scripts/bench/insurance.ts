@@ -235,7 +235,7 @@ export async function measureInsurance(ctx: BenchContext, diamond: IFinanceDiamo
     peer: null,
     peerName: null,
     budget: null,
-    note: `context: the risk's sums and locks are written from zero; +${fmtGas(buyFirstOfRisk - buyPolicy)} over the budgeted row`,
+    note: `context: the risk's active sum shares the risk's first word, non-zero since the risk was opened; ${fmtGas(buyFirstOfRisk - buyPolicy)} more than the budgeted row`,
   });
 
   // --- Triggers: the flight is four hours late; readings are taken an hour before sending --
@@ -284,7 +284,7 @@ export async function measureInsurance(ctx: BenchContext, diamond: IFinanceDiamo
     note:
       "an oracle's first reading of the risk meets the top tier, the keeper's queue was empty; no word is " +
       "written from zero: the risk's three words, the pool's capital word and the queue's word are rewritten " +
-      "(role check, product and tier reads, two events)",
+      "(role check, product and tier reads, one event)",
   });
   rows.push({
     name: "insurance: trigger a risk (report), any number of policies: risk with 100 policies",

@@ -180,11 +180,11 @@ describe("insurance: abuse cases", function () {
     await networkHelpers.time.increaseTo(start + 5 * HOUR);
     await mined(f.suite.connect(f.oracle).reportEvent(riskId, 90, start + HOUR));
     await expect(f.suite.connect(f.oracle).reportEvent(riskId, 20, start + 2 * HOUR))
-      .to.emit(f.suite, "InsuranceEventReported")
-      .withArgs(riskId, f.oracle.address, 20, start + 2 * HOUR, 0);
+      .to.emit(f.suite, "InsuranceReadingRecorded")
+      .withArgs(riskId, f.oracle.address, 20, start + 2 * HOUR);
     await expect(f.suite.connect(f.oracle).reportEvent(riskId, 130, start + 3 * HOUR))
       .to.emit(f.suite, "InsuranceRiskTriggered")
-      .withArgs(riskId, 1, 5_000, 130, start + 3 * HOUR, usd(750));
+      .withArgs(riskId, f.oracle.address, 1, 5_000, 130, start + 3 * HOUR, usd(750));
     // A more severe or a "no delay after all" reading cannot change the outcome.
     for (const value of [400, 0]) {
       await expect(f.suite.connect(f.oracle).reportEvent(riskId, value, start + 4 * HOUR))
@@ -192,7 +192,7 @@ describe("insurance: abuse cases", function () {
         .withArgs(riskId, RiskState.Triggered);
     }
     const r = await f.suite.insuranceRisk(riskId);
-    expect([r.tier, r.value, r.observedAt]).to.deep.equal([1n, 130n, BigInt(start + 3 * HOUR)]);
+    expect([r.tier, r.observedAt]).to.deep.equal([1n, BigInt(start + 3 * HOUR)]);
     await expect(f.suite.processPayouts(riskId, 10)).to.changeTokenBalance(ethers, f.usdc, f.passenger, usd(750));
   });
 

@@ -105,7 +105,7 @@ describe("insurance: payouts", function () {
     await networkHelpers.time.increaseTo(start + 3 * HOUR);
     await expect(f.suite.connect(f.oracle).reportEvent(riskId, 200, start + 2 * HOUR))
       .to.emit(f.suite, "InsuranceRiskTriggered")
-      .withArgs(riskId, 2, 10_000, 200, start + 2 * HOUR, usd(1_800));
+      .withArgs(riskId, f.oracle.address, 2, 10_000, 200, start + 2 * HOUR, usd(1_800));
     // Before its batch a policy is Active; after, an unpaid one is Expired.
     expect((await f.suite.insurancePolicy(later)).status).to.equal(PolicyStatus.Active);
     const tx = f.suite.processPayouts(riskId, 10);

@@ -256,15 +256,14 @@ describe("insurance: products and risks", function () {
         BigInt(start + DAY),
         feedAddress,
       ]);
-      expect([
-        r.policyCount,
-        r.pendingClaims,
-        r.activeSumInsured,
-        r.locked,
-        r.tier,
-        r.value,
-        r.observedAt,
-      ]).to.deep.equal([0n, 0n, 0n, 0n, 0n, 0n, 0n]);
+      expect([r.policyCount, r.pendingClaims, r.activeSumInsured, r.locked, r.tier, r.observedAt]).to.deep.equal([
+        0n,
+        0n,
+        0n,
+        0n,
+        0n,
+        0n,
+      ]);
       expect([r.cursor, r.owedLeft]).to.deep.equal([0n, 0n]);
       expect((await f.suite.insuranceCounts())[2]).to.equal(1n);
     });
@@ -327,11 +326,7 @@ describe("insurance: products and risks", function () {
       });
     });
 
-    // BUG: LibFeed.latest promises `ok = false` for a feed that "reverted or answered malformed
-    // data", but a try/catch does not catch the caller-side ABI decoding failure: a feed
-    // address without code (empty return data) makes createInsuranceRisk revert without a
-    // reason instead of InsuranceParamInvalid("feed", feed).
-    it.skip("refuses a feed address without code (InsuranceParamInvalid feed)", async function () {
+    it("refuses a feed address without code (InsuranceParamInvalid feed)", async function () {
       const eoa = f.outsider.address;
       await expect(
         f.suite.connect(f.insurer).createInsuranceRisk(f.flightProductId, id("x"), f.now + DAY, f.now + 2 * DAY, eoa),

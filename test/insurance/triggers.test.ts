@@ -33,10 +33,10 @@ describe("insurance: triggers", function () {
       await networkHelpers.time.increaseTo(start + 6 * HOUR);
     });
 
-    it("a reading meeting no tier is recorded (InsuranceEventReported tier 0) and triggers nothing", async function () {
+    it("a reading meeting no tier is recorded (InsuranceReadingRecorded, with its value) and triggers nothing", async function () {
       await expect(f.suite.connect(f.oracle).reportEvent(riskId, 119, start + HOUR))
-        .to.emit(f.suite, "InsuranceEventReported")
-        .withArgs(riskId, f.oracle.address, 119, start + HOUR, 0)
+        .to.emit(f.suite, "InsuranceReadingRecorded")
+        .withArgs(riskId, f.oracle.address, 119, start + HOUR)
         .and.not.to.emit(f.suite, "InsuranceRiskTriggered");
       const r = await f.suite.insuranceRisk(riskId);
       expect([r.state, r.tier, r.observedAt, r.locked]).to.deep.equal([
@@ -48,26 +48,16 @@ describe("insurance: triggers", function () {
       expect((await f.suite.insurancePool(f.poolId)).owed).to.equal(0n);
     });
 
-    // BUG: RiskView documents `tier`, `value` and `observedAt` as "the trigger (or last
-    // accepted reading while open)", but LibInsurance.acceptReading stores only
-    // `observedAt` for a reading that meets no tier: the view's `value` stays 0.
-    it.skip("the view shows the last accepted reading's value while open", async function () {
-      await mined(f.suite.connect(f.oracle).reportEvent(riskId, 60, start + HOUR));
-      expect((await f.suite.insuranceRisk(riskId)).value).to.equal(60n);
-    });
-
     it("the first tier: exactly the threshold pays 50 % (InsuranceRiskTriggered) and queues the risk", async function () {
       const before = await f.suite.insurancePool(f.poolId);
       await expect(f.suite.connect(f.oracle).reportEvent(riskId, 120, start + HOUR))
-        .to.emit(f.suite, "InsuranceEventReported")
-        .withArgs(riskId, f.oracle.address, 120, start + HOUR, 1)
-        .and.to.emit(f.suite, "InsuranceRiskTriggered")
-        .withArgs(riskId, 1, 5_000, 120, start + HOUR, usd(500));
+        .to.emit(f.suite, "InsuranceRiskTriggered")
+        .withArgs(riskId, f.oracle.address, 1, 5_000, 120, start + HOUR, usd(500))
+        .and.not.to.emit(f.suite, "InsuranceReadingRecorded");
       const r = await f.suite.insuranceRisk(riskId);
-      expect([r.state, r.tier, r.value, r.observedAt, r.locked, r.owedLeft, r.cursor]).to.deep.equal([
+      expect([r.state, r.tier, r.observedAt, r.locked, r.owedLeft, r.cursor]).to.deep.equal([
         BigInt(RiskState.Triggered),
         1n,
-        120n,
         BigInt(start + HOUR),
         0n,
         usd(500),
@@ -85,7 +75,7 @@ describe("insurance: triggers", function () {
     it("the most severe tier met is the one that pays", async function () {
       await expect(f.suite.connect(f.oracle).reportEvent(riskId, 10_000, start + HOUR))
         .to.emit(f.suite, "InsuranceRiskTriggered")
-        .withArgs(riskId, 2, 10_000, 10_000, start + HOUR, usd(1_000));
+        .withArgs(riskId, f.oracle.address, 2, 10_000, 10_000, start + HOUR, usd(1_000));
     });
 
     it("an AtMost product triggers on a reading at or below a threshold", async function () {
@@ -102,11 +92,11 @@ describe("insurance: triggers", function () {
       await buy(f, r.riskId, f.holder, f.passenger.address, usd(100), r.start, r.end);
       await networkHelpers.time.increaseTo(r.start + 2 * HOUR);
       await expect(f.suite.connect(f.oracle).reportEvent(r.riskId, -9, r.start + 1))
-        .to.emit(f.suite, "InsuranceEventReported")
-        .withArgs(r.riskId, f.oracle.address, -9, r.start + 1, 0);
+        .to.emit(f.suite, "InsuranceReadingRecorded")
+        .withArgs(r.riskId, f.oracle.address, -9, r.start + 1);
       await expect(f.suite.connect(f.oracle).reportEvent(r.riskId, -20, r.start + 2))
         .to.emit(f.suite, "InsuranceRiskTriggered")
-        .withArgs(r.riskId, 2, 9_000, -20, r.start + 2, usd(90));
+        .withArgs(r.riskId, f.oracle.address, 2, 9_000, -20, r.start + 2, usd(90));
     });
 
     it("a risk without policies settles at once when triggered (InsuranceRiskSettled, not queued)", async function () {
@@ -186,19 +176,20 @@ describe("insurance: triggers", function () {
         .withArgs(riskId, start - 1, start, end);
     });
 
-    // BUG: ProductParams.claimWindow documents, for a parametric product, "how long after
-    // the risk's end a reading (taken inside the window) is still accepted", but
-    // LibInsurance.readingFault never checks it: a reading taken at the risk's end is
-    // accepted until `end + maxReadingAge`, after `end + claimWindow`, when the risk could
-    // already have been closed (a race between closeRisk and a late trigger).
-    it.skip("refuses a reading reported after the risk's end plus the claim window", async function () {
+    // Readings are accepted until the risk's end plus the claim window, when closeRisk may
+    // run: a late trigger never races a close.
+    it("refuses a reading reported after the risk's end plus the claim window (InsuranceReportingClosed)", async function () {
       const params = flightDelayProduct(f.poolId, { claimWindow: HOUR });
       await mined(f.suite.connect(f.insurer).createInsuranceProduct(params));
       const now = await networkHelpers.time.latest();
       const r = await flightRisk(f, { productId: 3n, start: now + 2 * DAY, key: "short window" });
       await buy(f, r.riskId, f.holder, f.passenger.address, usd(100), r.start, r.end);
       await networkHelpers.time.increaseTo(r.end + 2 * HOUR);
-      await expect(f.suite.connect(f.oracle).reportEvent(r.riskId, 500, r.end)).to.revert(ethers);
+      await expectUnchanged(insuranceState(f), async () => {
+        await expect(f.suite.connect(f.oracle).reportEvent(r.riskId, 500, r.end))
+          .to.be.revertedWithCustomError(f.suite, "InsuranceReportingClosed")
+          .withArgs(r.riskId, r.end + HOUR);
+      });
     });
   });
 
@@ -218,10 +209,8 @@ describe("insurance: triggers", function () {
     it("anyone triggers the risk from its feed when the reading meets a tier; the caller is the reporter", async function () {
       await mined(feed.set(185, start + 5 * HOUR));
       await expect(f.suite.connect(f.outsider).checkTrigger(feedRisk))
-        .to.emit(f.suite, "InsuranceEventReported")
-        .withArgs(feedRisk, f.outsider.address, 185, start + 5 * HOUR, 2)
-        .and.to.emit(f.suite, "InsuranceRiskTriggered")
-        .withArgs(feedRisk, 2, 10_000, 185, start + 5 * HOUR, usd(300));
+        .to.emit(f.suite, "InsuranceRiskTriggered")
+        .withArgs(feedRisk, f.outsider.address, 2, 10_000, 185, start + 5 * HOUR, usd(300));
       expect((await f.suite.insuranceRisk(feedRisk)).state).to.equal(RiskState.Triggered);
       // The trigger is final: the feed is not read again.
       await expect(f.suite.connect(f.outsider).checkTrigger(feedRisk))

@@ -63,17 +63,15 @@ describe("insurance: upkeep", function () {
     expect(performData).to.equal(action(InsuranceUpkeepAction.Trigger, riskId));
     await expect(f.suite.connect(f.outsider).performUpkeep(performData))
       .to.emit(f.suite, "InsuranceRiskTriggered")
-      .withArgs(riskId, 2, 10_000, 181, start + HOUR, usd(100));
+      .withArgs(riskId, f.outsider.address, 2, 10_000, 181, start + HOUR, usd(100));
     expect((await f.suite.insuranceRisk(riskId)).state).to.equal(RiskState.Triggered);
     // Now the pay action comes first.
     expect((await f.suite.checkUpkeep(check))[1]).to.equal(action(InsuranceUpkeepAction.Pay, riskId));
   });
 
-  // BUG: IInsuranceTriggers says the watched-feed check "never reverts" and LibFeed.latest
-  // promises `ok = false` for malformed data, but a feed answering fewer than five words
-  // makes the caller-side ABI decoding revert, so checkUpkeep with that risk watched
-  // reverts instead of reporting no work.
-  it.skip("a feed answering malformed data is no work for checkUpkeep, not a revert", async function () {
+  // LibFeed.latest reads with a low-level call: an answer of fewer than five words is "not
+  // ok", never a revert of the check.
+  it("a feed answering malformed data is no work for checkUpkeep, not a revert", async function () {
     const feed = await new MockInsuranceFeed__factory(f.owner).deploy(0, f.now);
     const { riskId } = await flightRisk(f, { feed: await feed.getAddress() });
     await mined(feed.setMalformed(true));

@@ -302,6 +302,9 @@ interface IInsuranceTypes is IERC20Errors {
     error InsuranceReadingOutsideWindow(uint256 riskId, uint256 observedAt, uint256 start, uint256 end);
     /// @notice A reading must be newer than the last one accepted for the risk (no replay).
     error InsuranceReadingNotNewer(uint256 riskId, uint256 observedAt, uint256 lastObservedAt);
+    /// @notice Readings of the risk were accepted until `closesAt` (its end plus the product's
+    /// claim window); the risk can now only be closed.
+    error InsuranceReportingClosed(uint256 riskId, uint256 closesAt);
     error InsuranceRiskHasNoFeed(uint256 riskId);
     /// @notice The feed could not be read (it reverted).
     error InsuranceFeedUnreadable(uint256 riskId, address feed);

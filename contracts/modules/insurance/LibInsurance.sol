@@ -102,8 +102,8 @@ library LibInsurance {
 
     /// @dev Accepts a reading of `riskId`'s index, taken at `observedAt`: records it and,
     /// when it meets a tier, triggers the risk. Refuses a reading from the future, older
-    /// than the product's `maxReadingAge`, outside the risk's window, or not newer than the
-    /// last accepted one (a replay).
+    /// than the product's `maxReadingAge`, outside the risk's window, not newer than the
+    /// last accepted one (a replay), or after the risk's end plus the claim window.
     function acceptReading(
         uint256 riskId,
         InsuranceStorage.Risk storage r,
@@ -141,12 +141,16 @@ library LibInsurance {
         if (fault == FAULT_NOT_NEWER) {
             revert IInsuranceTypes.InsuranceReadingNotNewer(riskId, observedAt, r.observedAt);
         }
+        if (fault == FAULT_LATE) {
+            revert IInsuranceTypes.InsuranceReportingClosed(riskId, uint256(r.end) + pr.claimWindow);
+        }
     }
 
     uint8 internal constant FAULT_FUTURE = 1;
     uint8 internal constant FAULT_STALE = 2;
     uint8 internal constant FAULT_WINDOW = 3;
     uint8 internal constant FAULT_NOT_NEWER = 4;
+    uint8 internal constant FAULT_LATE = 5;
 
     /// @dev Why a reading taken at `observedAt` cannot be accepted for the risk (0: it can).
     function readingFault(
@@ -158,6 +162,8 @@ library LibInsurance {
         if (block.timestamp - observedAt > pr.maxReadingAge) return FAULT_STALE;
         if (observedAt < r.start || observedAt > r.end) return FAULT_WINDOW;
         if (observedAt <= r.observedAt) return FAULT_NOT_NEWER;
+        // Readings are accepted until the claim window after the risk's end, when it may close.
+        if (block.timestamp > uint256(r.end) + pr.claimWindow) return FAULT_LATE;
         return 0;
     }
 
