@@ -5,9 +5,11 @@ pragma solidity 0.8.34;
 // solhint-disable max-states-count, immutable-vars-naming
 
 import {Vm, boundTo} from "./TestBase.sol";
+import {IHandlerClock} from "./LendingHandler.sol";
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 
 import {Diamond, DiamondConfig} from "../../contracts/diamond/Diamond.sol";
 import {CoreFacets} from "../../contracts/diamond/libraries/LibCore.sol";
@@ -15,6 +17,7 @@ import {DiamondCutFacet} from "../../contracts/diamond/facets/DiamondCutFacet.so
 import {DiamondLoupeFacet} from "../../contracts/diamond/facets/DiamondLoupeFacet.sol";
 import {OwnershipFacet} from "../../contracts/diamond/facets/OwnershipFacet.sol";
 import {AccessControlFacet} from "../../contracts/access/AccessControlFacet.sol";
+import {LibAccess} from "../../contracts/access/LibAccess.sol";
 import {PauseFacet} from "../../contracts/access/PauseFacet.sol";
 import {TimelockFacet} from "../../contracts/access/TimelockFacet.sol";
 import {ModuleRegistryFacet} from "../../contracts/registry/ModuleRegistryFacet.sol";
@@ -52,6 +55,14 @@ interface IInsuranceVmLogs {
     function recordLogs() external;
 
     function getRecordedLogs() external returns (InsuranceVmLog[] memory);
+}
+
+/// @dev The pools' test tokens: an open mint, and a blocklist (bUSD; the suite's token A, a
+/// `PaymentTestToken`; not the standalone stablecoin, which is never asked to block).
+interface IInsuranceTestToken {
+    function mint(address to, uint256 amount) external;
+
+    function setBlocked(address account, bool isBlocked) external;
 }
 
 /// @dev The diamond as the insurance campaign sees it: the module's four interfaces, the
@@ -140,6 +151,10 @@ function insuranceCreditSelectors() pure returns (bytes4[] memory s) {
 /// (`recordLogs`) and checks each against its model when it happens; every call that reverts
 /// must revert with one of the errors the action may meet, and the calls the model says are
 /// valid must succeed.
+/// With `existingDiamond` the handler installs insurance on that diamond (upkeep and credit
+/// too, each unless installed) as `owner_`'s upgrader, takes `sharedToken` (a token with a
+/// blocklist, e.g. `PaymentTestToken`) as pool 2's asset in place of its own stablecoin,
+/// blocks the blockable beneficiary in it together with bUSD, and follows `clock` for time.
 /// @dev Every ghost counter below is a property the invariant contract asserts or reports.
 contract InsuranceHandler {
     /// @dev A risk as the handler opened it, and what the logs said happened to it.
@@ -246,7 +261,16 @@ contract InsuranceHandler {
     ICredit public immutable credit;
     IUpkeep public immutable upkeep;
     MockBlocklistToken public immutable blockToken;
-    MockStablecoin public immutable stable;
+    /// @dev Pool 2's asset: the handler's own stablecoin, or the shared token when attached.
+    address public immutable stable;
+    /// @dev The clock of the handler that drives time on a shared diamond (zero: its own).
+    IHandlerClock public immutable clock;
+    address public immutable diamondOwner;
+    /// @dev Whether this handler installed upkeep and credit (else they were there already).
+    bool public immutable installedUpkeep;
+    bool public immutable installedCredit;
+    /// @dev Attached: the shared token blocks the blockable beneficiary together with bUSD.
+    bool public immutable blocksShared;
     MockPriceFeed public immutable feed;
     address public immutable treasury;
     address public immutable sink;
@@ -304,31 +328,51 @@ contract InsuranceHandler {
     uint256 public creditedPayouts;
     uint256 public claimPayouts;
     uint256 public warps;
+    /// @dev Upkeep checks that found another module's work first (left to its own handler).
+    uint256 public upkeepElsewhere;
 
-    constructor() {
-        diamond = IFinanceDiamond(_newDiamond());
+    constructor(address existingDiamond, address owner_, address clock_, address sharedToken) {
+        clock = IHandlerClock(clock_);
+        if (existingDiamond == address(0)) {
+            diamond = IFinanceDiamond(_newDiamond());
+            diamondOwner = address(this);
+        } else {
+            diamond = IFinanceDiamond(existingDiamond);
+            diamondOwner = owner_;
+            VM.prank(owner_);
+            diamond.grantRole(LibAccess.UPGRADER_ROLE, address(this));
+        }
         insurance = IInsuranceDiamond(address(diamond));
         credit = ICredit(address(diamond));
         upkeep = IUpkeep(address(diamond));
-        _installModules();
-        diamond.grantRole(InsuranceStorage.INSURER_ROLE, address(this));
-        diamond.grantRole(InsuranceStorage.ORACLE_ROLE, address(this));
-        diamond.grantRole(InsuranceStorage.ASSESSOR_ROLE, address(this));
+        installedUpkeep = !diamond.isModuleInstalled(UPKEEP_MODULE);
+        installedCredit = !diamond.isModuleInstalled(CREDIT_MODULE);
+        _installModules(installedUpkeep, installedCredit);
+        bytes32[3] memory roles = [
+            InsuranceStorage.INSURER_ROLE,
+            InsuranceStorage.ORACLE_ROLE,
+            InsuranceStorage.ASSESSOR_ROLE
+        ];
+        for (uint256 i; i < roles.length; ++i) {
+            _asOwner();
+            diamond.grantRole(roles[i], address(this));
+        }
         blockToken = new MockBlocklistToken();
-        stable = new MockStablecoin();
+        stable = sharedToken == address(0) ? address(new MockStablecoin()) : sharedToken;
+        blocksShared = sharedToken != address(0);
         feed = new MockPriceFeed(8, 100);
         treasury = _addr("treasury");
         sink = _addr("sink");
         keeper = _addr("keeper");
-        _tokens = [address(blockToken), address(stable)];
-        _unit = [uint256(1e18), 1e6];
+        _tokens = [address(blockToken), stable];
+        _unit = [uint256(1e18), 10 ** IERC20Metadata(stable).decimals()];
         for (uint256 i; i < ACTORS; ++i) _actors[i] = _addr(string.concat("actor", _digit(i)));
         for (uint256 i; i < BENEFICIARIES; ++i) _beneficiaries[i] = _addr(string.concat("beneficiary", _digit(i)));
         _ghostTime = block.timestamp;
         _createPools();
         _createProducts();
         _fundActors();
-        _label();
+        _label(sharedToken == address(0));
     }
 
     // ------------------------------------------------------------------ setup
@@ -347,37 +391,14 @@ contract InsuranceHandler {
     }
 
     /// @dev As scripts/manifest.ts declares them (set `insurance`), in one timelocked
-    /// operation: upkeep, credit, then insurance (depending on both) with
-    /// `InsuranceInit.initInsurance` and the one `InsurancePoolVault` implementation.
-    function _installModules() private {
-        bytes[] memory calls = new bytes[](3);
-        calls[0] = abi.encodeCall(
-            IModuleRegistry.installModule,
-            (
-                _spec1(
-                    UPKEEP_MODULE,
-                    address(new UpkeepFacet()),
-                    insuranceUpkeepSelectors(),
-                    type(IUpkeep).interfaceId
-                ),
-                address(0),
-                ""
-            )
-        );
-        calls[1] = abi.encodeCall(
-            IModuleRegistry.installModule,
-            (
-                _spec1(
-                    CREDIT_MODULE,
-                    address(new CreditFacet()),
-                    insuranceCreditSelectors(),
-                    type(ICredit).interfaceId
-                ),
-                address(0),
-                ""
-            )
-        );
-        calls[2] = abi.encodeCall(
+    /// operation: upkeep and credit (each unless installed), then insurance (depending on
+    /// both) with `InsuranceInit.initInsurance` and the one `InsurancePoolVault` implementation.
+    function _installModules(bool withUpkeep, bool withCredit) private {
+        bytes[] memory calls = new bytes[]((withUpkeep ? 1 : 0) + (withCredit ? 1 : 0) + 1);
+        uint256 n;
+        if (withUpkeep) calls[n++] = _installUpkeepCall();
+        if (withCredit) calls[n++] = _installCreditCall();
+        calls[n] = abi.encodeCall(
             IModuleRegistry.installModule,
             (
                 _insuranceSpec(),
@@ -387,6 +408,40 @@ contract InsuranceHandler {
         );
         diamond.schedule(calls, bytes32("insurance-install"));
         diamond.execute(calls, bytes32("insurance-install"));
+    }
+
+    function _installUpkeepCall() private returns (bytes memory) {
+        return
+            abi.encodeCall(
+                IModuleRegistry.installModule,
+                (
+                    _spec1(
+                        UPKEEP_MODULE,
+                        address(new UpkeepFacet()),
+                        insuranceUpkeepSelectors(),
+                        type(IUpkeep).interfaceId
+                    ),
+                    address(0),
+                    ""
+                )
+            );
+    }
+
+    function _installCreditCall() private returns (bytes memory) {
+        return
+            abi.encodeCall(
+                IModuleRegistry.installModule,
+                (
+                    _spec1(
+                        CREDIT_MODULE,
+                        address(new CreditFacet()),
+                        insuranceCreditSelectors(),
+                        type(ICredit).interfaceId
+                    ),
+                    address(0),
+                    ""
+                )
+            );
     }
 
     function _spec1(
@@ -491,8 +546,7 @@ contract InsuranceHandler {
     function _fundActors() private {
         for (uint256 i; i < ACTORS; ++i) {
             for (uint256 k; k < TOKENS; ++k) {
-                if (k == 0) blockToken.mint(_actors[i], 1e9 * _unit[k]);
-                else stable.mint(_actors[i], 1e9 * _unit[k]);
+                IInsuranceTestToken(_tokens[k]).mint(_actors[i], mintedPerActor(k));
                 VM.startPrank(_actors[i]);
                 IERC20(_tokens[k]).approve(address(diamond), type(uint256).max);
                 IERC20(_tokens[k]).approve(_vaults[k], type(uint256).max);
@@ -501,10 +555,10 @@ contract InsuranceHandler {
         }
     }
 
-    function _label() private {
+    function _label(bool ownStable) private {
         VM.label(address(diamond), "Diamond");
         VM.label(address(blockToken), "bUSD");
-        VM.label(address(stable), "USD");
+        if (ownStable) VM.label(stable, "USD");
         VM.label(address(feed), "IndexFeed");
         VM.label(_vaults[0], "VaultB");
         VM.label(_vaults[1], "VaultU");
@@ -841,6 +895,12 @@ contract InsuranceHandler {
             bool needed;
             (needed, performData) = upkeep.checkUpkeep(mode == 0 ? bytes("") : _riskCheckData());
             if (!needed) return _end(true);
+            // On a shared diamond the scan may find another module's work first: its own
+            // handler models that module, so it is not performed here.
+            if (!_isInsuranceWork(performData)) {
+                ++upkeepElsewhere;
+                return _end(true);
+            }
         }
         for (uint256 n; n < (mode == 3 ? 2 : 1); ++n) {
             VM.prank(keeper);
@@ -849,6 +909,11 @@ contract InsuranceHandler {
             }
         }
         _end(true);
+    }
+
+    function _isInsuranceWork(bytes memory performData) private pure returns (bool) {
+        (ModuleId moduleId, ) = abi.decode(performData, (ModuleId, bytes));
+        return ModuleId.unwrap(moduleId) == ModuleId.unwrap(INSURANCE_MODULE);
     }
 
     function _riskCheckData() private view returns (bytes memory) {
@@ -998,6 +1063,7 @@ contract InsuranceHandler {
         _begin(ACT_BLOCK);
         blocked = !blocked;
         blockToken.setBlocked(_beneficiaries[BLOCKABLE], blocked);
+        if (blocksShared) IInsuranceTestToken(stable).setBlocked(_beneficiaries[BLOCKABLE], blocked);
         _end(true);
     }
 
@@ -1015,8 +1081,9 @@ contract InsuranceHandler {
 
     function warpTime(uint256 secondsForward) external {
         _begin(ACT_WARP);
-        _ghostTime += boundTo(secondsForward, 30 minutes, 3 days);
-        VM.warp(_ghostTime);
+        if (address(clock) == address(0)) _ghostTime += boundTo(secondsForward, 30 minutes, 3 days);
+        else clock.warpTime(secondsForward);
+        VM.warp(ghostTime());
         ++warps;
         _end(true);
     }
@@ -1025,7 +1092,7 @@ contract InsuranceHandler {
 
     /// @dev Every action runs at the handler's time, with the diamond's logs recorded.
     function _begin(bytes32 action) private {
-        VM.warp(_ghostTime);
+        VM.warp(ghostTime());
         _action = action;
         ++attempts[action];
         LOGS.recordLogs();
@@ -1251,6 +1318,10 @@ contract InsuranceHandler {
         lastMismatch = abi.encode(_action, what, data);
     }
 
+    function _asOwner() private {
+        if (diamondOwner != address(this)) VM.prank(diamondOwner);
+    }
+
     function _addr(string memory name) private pure returns (address) {
         return address(uint160(uint256(keccak256(abi.encode("finsuite.test.insurance", name)))));
     }
@@ -1323,7 +1394,13 @@ contract InsuranceHandler {
         return _creditOf[k][b];
     }
 
-    function ghostTime() external view returns (uint256) {
-        return _ghostTime;
+    /// @dev The handler's own time, or the shared clock's when attached.
+    function ghostTime() public view returns (uint256) {
+        return address(clock) == address(0) ? _ghostTime : clock.ghostTime();
+    }
+
+    /// @dev What each actor was minted of pool `k`'s token at construction.
+    function mintedPerActor(uint256 k) public view returns (uint256) {
+        return 1e9 * _unit[k];
     }
 }

@@ -10,16 +10,17 @@ import {IInsuranceTypes} from "../../contracts/modules/insurance/IInsuranceTypes
 
 /// @dev The insurance campaign's properties, shared by the campaign and the scripted tests.
 abstract contract InsuranceChecks is TestBase {
-    InsuranceHandler internal handler;
+    InsuranceHandler internal insuranceHandler;
 
     uint256 internal constant BPS = 10_000;
 
-    function _deployInsurance() internal {
-        // The test chain starts at timestamp 1, the timelock's DONE marker.
-        vm.warp(1_700_000_000);
-        handler = new InsuranceHandler();
-        handler.seed();
-        vm.label(address(handler), "InsuranceHandler");
+    /// @dev Without `existing`, the handler builds its own diamond and tokens; with it, it
+    /// installs insurance there (upkeep and credit unless installed) as `owner`'s upgrader,
+    /// takes `token` as pool 2's asset and follows `clock`. Then it seeds the pools.
+    function _deployInsurance(address existing, address owner, address clock, address token) internal {
+        insuranceHandler = new InsuranceHandler(existing, owner, clock, token);
+        insuranceHandler.seed();
+        vm.label(address(insuranceHandler), "InsuranceHandler");
     }
 
     // ------------------------------------------------------------------ 1. the money
@@ -28,38 +29,58 @@ abstract contract InsuranceChecks is TestBase {
     /// plus the credits it keeps for refused payouts; that is what flowed in (deposits,
     /// premiums) less what flowed out (withdrawals, refunds, fees, payouts sent, credits
     /// claimed). Beneficiaries, the credit sink and the treasury hold what the model says.
-    function _checkMoney() internal view {
+    function _checkInsuranceMoney() internal view {
         for (uint256 k; k < 2; ++k) {
-            IERC20 token = IERC20(handler.tokens()[k]);
-            string memory tag = k == 0 ? "bUSD" : "USD";
-            IInsuranceTypes.InsurancePoolView memory p = handler.insurance().insurancePool(handler.poolIds()[k]);
-            uint256 balance = token.balanceOf(address(handler.diamond()));
-            uint256 credits = handler.credit().totalCredits(address(token));
-            assertEq(balance, p.capital + p.owed + p.fees + credits, string.concat(tag, ": held == books + credits"));
-            assertEq(balance, _modelledHeld(k), string.concat(tag, ": held == what flowed in - what flowed out"));
+            IERC20 token = IERC20(insuranceHandler.tokens()[k]);
+            string memory tag = _insuranceTokenName(k);
+            uint256 balance = token.balanceOf(address(insuranceHandler.diamond()));
+            uint256 credits = insuranceHandler.credit().totalCredits(address(token));
+            assertEq(balance, _insuranceBooks(k) + credits, string.concat(tag, ": held == books + credits"));
             assertEq(
-                p.capital + p.owed,
-                handler.ghostDeposited(k) +
-                    handler.ghostPremiums(k) -
-                    handler.ghostFeesAccrued(k) -
-                    handler.ghostWithdrawn(k) -
-                    handler.ghostRefunds(k) -
-                    handler.ghostPayoutsSent(k) -
-                    handler.ghostCredited(k),
-                string.concat(tag, ": capital + owed == deposits + net premiums - withdrawals - refunds - payouts")
+                balance,
+                _insuranceModelledHeld(k),
+                string.concat(tag, ": held == what flowed in - what flowed out")
             );
-            assertEq(p.fees, handler.ghostFeesAccrued(k) - handler.ghostFeesWithdrawn(k), string.concat(tag, ": fees"));
-            assertEq(
-                credits,
-                handler.ghostCredited(k) - handler.ghostCreditsClaimed(k),
-                string.concat(tag, ": credits")
-            );
+            assertEq(credits, _insuranceCredits(k), string.concat(tag, ": credits"));
             _checkRecipients(k, token, tag);
         }
     }
 
-    function _modelledHeld(uint256 k) private view returns (uint256) {
-        InsuranceHandler h = handler;
+    /// @dev Pool `k`'s books (capital + owed + fees), each part as the model says: capital
+    /// and owed are deposits and net premiums less withdrawals, refunds and payouts; fees
+    /// are those accrued less those withdrawn.
+    function _insuranceBooks(uint256 k) internal view returns (uint256) {
+        InsuranceHandler h = insuranceHandler;
+        string memory tag = _insuranceTokenName(k);
+        IInsuranceTypes.InsurancePoolView memory p = h.insurance().insurancePool(h.poolIds()[k]);
+        assertEq(
+            p.capital + p.owed,
+            h.ghostDeposited(k) +
+                h.ghostPremiums(k) -
+                h.ghostFeesAccrued(k) -
+                h.ghostWithdrawn(k) -
+                h.ghostRefunds(k) -
+                h.ghostPayoutsSent(k) -
+                h.ghostCredited(k),
+            string.concat(tag, ": capital + owed == deposits + net premiums - withdrawals - refunds - payouts")
+        );
+        assertEq(p.fees, h.ghostFeesAccrued(k) - h.ghostFeesWithdrawn(k), string.concat(tag, ": fees"));
+        return p.capital + p.owed + p.fees;
+    }
+
+    /// @dev The credits the model says the insurance module keeps in pool `k`'s token:
+    /// payouts credited less credits claimed.
+    function _insuranceCredits(uint256 k) internal view returns (uint256) {
+        return insuranceHandler.ghostCredited(k) - insuranceHandler.ghostCreditsClaimed(k);
+    }
+
+    function _insuranceTokenName(uint256 k) internal view returns (string memory) {
+        if (k == 0) return "bUSD";
+        return insuranceHandler.blocksShared() ? "insurance pool 2 token" : "USD";
+    }
+
+    function _insuranceModelledHeld(uint256 k) internal view returns (uint256) {
+        InsuranceHandler h = insuranceHandler;
         return
             h.ghostDeposited(k) +
             h.ghostPremiums(k) -
@@ -70,24 +91,47 @@ abstract contract InsuranceChecks is TestBase {
             h.ghostCreditsClaimed(k);
     }
 
-    function _checkRecipients(uint256 k, IERC20 token, string memory tag) private view {
-        address[3] memory bens = handler.beneficiaries();
+    /// @dev Pool `k`'s token held by the insurance handler's accounts: the actors together
+    /// (what they were minted, less deposits and premiums, plus withdrawals and refunds),
+    /// the beneficiaries, the credit sink and the treasury (each as `_checkRecipients` checks).
+    function _insuranceHeld(uint256 k) internal view returns (uint256 sum) {
+        InsuranceHandler h = insuranceHandler;
+        IERC20 token = IERC20(h.tokens()[k]);
+        address[4] memory holders = h.actors();
+        for (uint256 i; i < 4; ++i) sum += token.balanceOf(holders[i]);
+        assertEq(
+            sum + h.ghostDeposited(k) + h.ghostPremiums(k),
+            4 * h.mintedPerActor(k) + h.ghostWithdrawn(k) + h.ghostRefunds(k),
+            string.concat(_insuranceTokenName(k), ": the insurance actors hold what the model says")
+        );
+        address[3] memory bens = h.beneficiaries();
+        for (uint256 b; b < 3; ++b) sum += token.balanceOf(bens[b]);
+        sum += token.balanceOf(h.sink()) + token.balanceOf(h.treasury());
+        _checkRecipients(k, token, _insuranceTokenName(k));
+    }
+
+    function _checkRecipients(uint256 k, IERC20 token, string memory tag) internal view {
+        address[3] memory bens = insuranceHandler.beneficiaries();
         for (uint256 b; b < 3; ++b) {
-            assertEq(token.balanceOf(bens[b]), handler.received(k, b), string.concat(tag, ": a beneficiary's payouts"));
             assertEq(
-                handler.credit().creditOf(address(token), bens[b]),
-                handler.creditOf(k, b),
+                token.balanceOf(bens[b]),
+                insuranceHandler.received(k, b),
+                string.concat(tag, ": a beneficiary's payouts")
+            );
+            assertEq(
+                insuranceHandler.credit().creditOf(address(token), bens[b]),
+                insuranceHandler.creditOf(k, b),
                 string.concat(tag, ": a beneficiary's credit")
             );
         }
         assertEq(
-            token.balanceOf(handler.sink()),
-            handler.ghostCreditsClaimed(k),
+            token.balanceOf(insuranceHandler.sink()),
+            insuranceHandler.ghostCreditsClaimed(k),
             string.concat(tag, ": credits claimed")
         );
         assertEq(
-            token.balanceOf(handler.treasury()),
-            handler.ghostFeesWithdrawn(k),
+            token.balanceOf(insuranceHandler.treasury()),
+            insuranceHandler.ghostFeesWithdrawn(k),
             string.concat(tag, ": fees withdrawn")
         );
     }
@@ -97,11 +141,11 @@ abstract contract InsuranceChecks is TestBase {
     /// @dev Every policy was paid at most its sum insured, at most once by a trigger, and
     /// the diamond reports what the model saw paid; a policy paid by its trigger or in full
     /// by claims is Paid.
-    function _checkPolicies() internal view {
+    function _checkInsurancePolicies() internal view {
         uint256 total;
-        for (uint256 i; i < handler.policyCount(); ++i) {
-            InsuranceHandler.PolicyModel memory m = handler.policy(i);
-            IInsuranceTypes.PolicyView memory v = handler.insurance().insurancePolicy(m.id);
+        for (uint256 i; i < insuranceHandler.policyCount(); ++i) {
+            InsuranceHandler.PolicyModel memory m = insuranceHandler.policy(i);
+            IInsuranceTypes.PolicyView memory v = insuranceHandler.insurance().insurancePolicy(m.id);
             assertTrue(m.paid <= m.sumInsured, string.concat("policy paid more than its sum insured: ", _dec(m.id)));
             assertTrue(m.triggerPayments <= 1, string.concat("policy paid twice by its trigger: ", _dec(m.id)));
             assertEq(v.paid, m.paid, string.concat("policy paid as modelled: ", _dec(m.id)));
@@ -116,10 +160,10 @@ abstract contract InsuranceChecks is TestBase {
         }
         assertEq(
             total,
-            handler.ghostPayoutsSent(0) +
-                handler.ghostPayoutsSent(1) +
-                handler.ghostCredited(0) +
-                handler.ghostCredited(1),
+            insuranceHandler.ghostPayoutsSent(0) +
+                insuranceHandler.ghostPayoutsSent(1) +
+                insuranceHandler.ghostCredited(0) +
+                insuranceHandler.ghostCredited(1),
             "sum paid per policy == payouts sent + credited"
         );
     }
@@ -131,18 +175,18 @@ abstract contract InsuranceChecks is TestBase {
     /// tier's share; or in the assessor's confirmation of that claim, for the confirmed
     /// amount. Every trigger happened in a report, a feed check or upkeep, with the tier
     /// its value meets and the reserve its active sums call for.
-    function _checkPayoutsAuthorized() internal view {
-        if (handler.payoutViolations() == 0) return;
+    function _checkInsurancePayoutsAuthorized() internal view {
+        if (insuranceHandler.payoutViolations() == 0) return;
         (bytes32 action, string memory what, bytes memory data) = abi.decode(
-            handler.lastPayoutViolation(),
+            insuranceHandler.lastPayoutViolation(),
             (bytes32, string, bytes)
         );
         fail(
             string.concat(
                 "unauthorized payout or trigger (",
-                _dec(handler.payoutViolations()),
+                _dec(insuranceHandler.payoutViolations()),
                 "x), last in ",
-                _name(action),
+                _insuranceActionName(action),
                 ": ",
                 what,
                 " ",
@@ -156,35 +200,44 @@ abstract contract InsuranceChecks is TestBase {
     /// @dev Per pool: capital >= locked; locked is exactly what open risks lock, and each
     /// open risk locks at least its active sums × collateral (its active sums are the
     /// model's); risks that are not open lock nothing.
-    function _checkLocks() internal view {
+    function _checkInsuranceLocks() internal view {
         uint256[2] memory lockedByRisks;
         uint256[2] memory needed;
-        for (uint256 i; i < handler.riskCount(); ++i) {
-            InsuranceHandler.RiskModel memory m = handler.risk(i);
-            IInsuranceTypes.RiskView memory v = handler.insurance().insuranceRisk(m.id);
-            uint256 k = handler.poolOfRisk(i);
+        for (uint256 i; i < insuranceHandler.riskCount(); ++i) {
+            InsuranceHandler.RiskModel memory m = insuranceHandler.risk(i);
+            IInsuranceTypes.RiskView memory v = insuranceHandler.insurance().insuranceRisk(m.id);
+            uint256 k = insuranceHandler.poolOfRisk(i);
             if (v.state != IInsuranceTypes.RiskState.Open) {
                 assertEq(v.locked, 0, string.concat("a risk that is not open locks nothing: ", _dec(m.id)));
                 continue;
             }
-            assertEq(v.activeSumInsured, _activeSum(i), string.concat("active sums as modelled: ", _dec(m.id)));
-            uint256 collateral = handler.insurance().insurancePool(handler.poolIds()[k]).collateralBps;
+            assertEq(
+                v.activeSumInsured,
+                _insuranceActiveSum(i),
+                string.concat("active sums as modelled: ", _dec(m.id))
+            );
+            uint256 collateral = insuranceHandler
+                .insurance()
+                .insurancePool(insuranceHandler.poolIds()[k])
+                .collateralBps;
             uint256 floor = (v.activeSumInsured * collateral) / BPS;
             assertTrue(v.locked >= floor, string.concat("a risk's lock covers its sums: ", _dec(m.id)));
             lockedByRisks[k] += v.locked;
             needed[k] += floor;
         }
         for (uint256 k; k < 2; ++k) {
-            IInsuranceTypes.InsurancePoolView memory p = handler.insurance().insurancePool(handler.poolIds()[k]);
+            IInsuranceTypes.InsurancePoolView memory p = insuranceHandler.insurance().insurancePool(
+                insuranceHandler.poolIds()[k]
+            );
             assertTrue(p.capital >= p.locked, "capital >= locked");
             assertEq(p.locked, lockedByRisks[k], "pool locked == sum of open risks' locks");
             assertTrue(p.locked >= needed[k], "locked >= open active sums x collateral");
         }
     }
 
-    function _activeSum(uint256 ri) private view returns (uint256 sum) {
-        for (uint256 i; i < handler.policyCount(); ++i) {
-            InsuranceHandler.PolicyModel memory m = handler.policy(i);
+    function _insuranceActiveSum(uint256 ri) private view returns (uint256 sum) {
+        for (uint256 i; i < insuranceHandler.policyCount(); ++i) {
+            InsuranceHandler.PolicyModel memory m = insuranceHandler.policy(i);
             if (m.risk == ri && !m.cancelled) sum += m.sumInsured - m.claimPaid;
         }
     }
@@ -194,11 +247,13 @@ abstract contract InsuranceChecks is TestBase {
     /// @dev Per pool: the vault's total assets are the pool's capital, its supply the pool's
     /// shares, all held by the actors; nobody may withdraw more than the free capital, and
     /// an address without shares nothing.
-    function _checkVaults() internal view {
-        address[4] memory holders = handler.actors();
+    function _checkInsuranceVaults() internal view {
+        address[4] memory holders = insuranceHandler.actors();
         for (uint256 k; k < 2; ++k) {
-            IERC4626 vault = IERC4626(handler.vaults()[k]);
-            IInsuranceTypes.InsurancePoolView memory p = handler.insurance().insurancePool(handler.poolIds()[k]);
+            IERC4626 vault = IERC4626(insuranceHandler.vaults()[k]);
+            IInsuranceTypes.InsurancePoolView memory p = insuranceHandler.insurance().insurancePool(
+                insuranceHandler.poolIds()[k]
+            );
             assertEq(vault.totalAssets(), p.capital, "vault total assets == capital");
             assertEq(vault.totalSupply(), p.totalShares, "vault total supply == pool shares");
             uint256 held;
@@ -206,13 +261,13 @@ abstract contract InsuranceChecks is TestBase {
                 held += vault.balanceOf(holders[i]);
                 assertEq(
                     vault.balanceOf(holders[i]),
-                    handler.insurance().insuranceSharesOf(handler.poolIds()[k], holders[i]),
+                    insuranceHandler.insurance().insuranceSharesOf(insuranceHandler.poolIds()[k], holders[i]),
                     "shares as booked"
                 );
                 assertTrue(vault.maxWithdraw(holders[i]) <= p.capital - p.locked, "maxWithdraw <= capital - locked");
             }
             assertEq(held, p.totalShares, "the actors hold every share");
-            assertEq(vault.maxWithdraw(handler.sink()), 0, "no shares, nothing to withdraw");
+            assertEq(vault.maxWithdraw(insuranceHandler.sink()), 0, "no shares, nothing to withdraw");
         }
     }
 
@@ -221,12 +276,12 @@ abstract contract InsuranceChecks is TestBase {
     /// @dev Per pool: the owed book is exactly what its triggered risks still reserve; each
     /// triggered risk reserves what its trigger reserved less what its batches paid; the
     /// pending queue is exactly the triggered risks; other risks reserve nothing.
-    function _checkOwed() internal view {
+    function _checkInsuranceOwed() internal view {
         uint256[2] memory owedLeft;
         uint256 triggered;
-        for (uint256 i; i < handler.riskCount(); ++i) {
-            InsuranceHandler.RiskModel memory m = handler.risk(i);
-            IInsuranceTypes.RiskView memory v = handler.insurance().insuranceRisk(m.id);
+        for (uint256 i; i < insuranceHandler.riskCount(); ++i) {
+            InsuranceHandler.RiskModel memory m = insuranceHandler.risk(i);
+            IInsuranceTypes.RiskView memory v = insuranceHandler.insurance().insuranceRisk(m.id);
             if (v.state != IInsuranceTypes.RiskState.Triggered) {
                 assertEq(v.owedLeft, 0, string.concat("only a triggered risk owes: ", _dec(m.id)));
                 if (m.triggered) assertTrue(v.state == IInsuranceTypes.RiskState.Settled, "triggered, then settled");
@@ -237,51 +292,51 @@ abstract contract InsuranceChecks is TestBase {
             assertTrue(v.owedLeft <= m.reserved, string.concat("owed left <= reserved: ", _dec(m.id)));
             assertEq(
                 v.owedLeft,
-                m.reserved - _paidByTrigger(i),
+                m.reserved - _insurancePaidByTrigger(i),
                 string.concat("owed left == reserved - paid: ", _dec(m.id))
             );
-            owedLeft[handler.poolOfRisk(i)] += v.owedLeft;
+            owedLeft[insuranceHandler.poolOfRisk(i)] += v.owedLeft;
         }
-        uint256[] memory pending = handler.insurance().insurancePendingRisks();
+        uint256[] memory pending = insuranceHandler.insurance().insurancePendingRisks();
         assertEq(pending.length, triggered, "the pending queue holds the triggered risks");
         for (uint256 j; j < pending.length; ++j) {
             assertTrue(
-                handler.insurance().insuranceRisk(pending[j]).state == IInsuranceTypes.RiskState.Triggered,
+                insuranceHandler.insurance().insuranceRisk(pending[j]).state == IInsuranceTypes.RiskState.Triggered,
                 "a pending risk is triggered"
             );
         }
         for (uint256 k; k < 2; ++k) {
             assertEq(
-                handler.insurance().insurancePool(handler.poolIds()[k]).owed,
+                insuranceHandler.insurance().insurancePool(insuranceHandler.poolIds()[k]).owed,
                 owedLeft[k],
                 "pool owed == sum of owed left"
             );
         }
     }
 
-    function _paidByTrigger(uint256 ri) private view returns (uint256 paid) {
-        for (uint256 i; i < handler.policyCount(); ++i) {
-            InsuranceHandler.PolicyModel memory m = handler.policy(i);
+    function _insurancePaidByTrigger(uint256 ri) private view returns (uint256 paid) {
+        for (uint256 i; i < insuranceHandler.policyCount(); ++i) {
+            InsuranceHandler.PolicyModel memory m = insuranceHandler.policy(i);
             if (m.risk == ri && m.triggerPayments != 0) paid += m.paid;
         }
     }
 
-    // ------------------------------------------------------------------ the handler's predictions
+    // ------------------------------------------------------------------ the insuranceHandler's predictions
 
     /// @dev Every call the model said was valid succeeded, every refusal used an error the
     /// action may meet, and returned amounts (premium, refund, redemption) were the model's.
-    function _checkPredictions() internal view {
-        if (handler.mismatches() == 0) return;
+    function _checkInsurancePredictions() internal view {
+        if (insuranceHandler.mismatches() == 0) return;
         (bytes32 action, string memory what, bytes memory data) = abi.decode(
-            handler.lastMismatch(),
+            insuranceHandler.lastMismatch(),
             (bytes32, string, bytes)
         );
         fail(
             string.concat(
-                "insurance handler outcome differs from model (",
-                _dec(handler.mismatches()),
+                "insurance insuranceHandler outcome differs from model (",
+                _dec(insuranceHandler.mismatches()),
                 "x), last in ",
-                _name(action),
+                _insuranceActionName(action),
                 ": ",
                 what,
                 " ",
@@ -290,28 +345,9 @@ abstract contract InsuranceChecks is TestBase {
         );
     }
 
-    function _name(bytes32 action) internal pure returns (string memory) {
-        uint256 n;
-        while (n < 32 && action[n] != 0) ++n;
-        bytes memory out = new bytes(n);
-        for (uint256 i; i < n; ++i) out[i] = action[i];
-        return string(out);
-    }
-}
-
-/// @title Invariants of the insurance module under random capital moves, policy sales and
-/// cancellations, oracle reports, feed triggers, payout batches, upkeep, assessed claims,
-/// risk closings, blocklisted beneficiaries and credit claims, and time warps.
-contract InsuranceInvariantTest is InsuranceChecks {
-    function setUp() public {
-        _deployInsurance();
-        _addTargetContract(address(handler));
-        _addTargetSelectors(address(handler), insuranceActions());
-    }
-
     /// @dev Weighted: buying and warping thrice, reporting and paying out twice, so that policies
     /// exist, covers start and triggers are paid within a short sequence.
-    function insuranceActions() internal pure returns (bytes4[] memory actions) {
+    function _insuranceActions() internal pure returns (bytes4[] memory actions) {
         actions = new bytes4[](29);
         actions[0] = InsuranceHandler.deposit.selector;
         actions[1] = InsuranceHandler.withdraw.selector;
@@ -344,99 +380,122 @@ contract InsuranceInvariantTest is InsuranceChecks {
         actions[28] = InsuranceHandler.warpTime.selector;
     }
 
-    function invariant_diamondHoldsPoolBooksPlusCredits() public view {
-        _checkMoney();
-    }
-
-    function invariant_policyPaidAtMostSumInsuredAndOnceByTrigger() public view {
-        _checkPolicies();
-    }
-
-    function invariant_payoutsOnlyFromTriggersOrConfirmedClaims() public view {
-        _checkPayoutsAuthorized();
-    }
-
-    function invariant_lockedCapitalCoversLiveSumsInsured() public view {
-        _checkLocks();
-    }
-
-    function invariant_vaultMatchesPoolCapitalAndShares() public view {
-        _checkVaults();
-    }
-
-    function invariant_triggeredRisksOweWhatPoolOwes() public view {
-        _checkOwed();
-    }
-
-    function invariant_handlerCallsAsModelled() public view {
-        _checkPredictions();
+    function _insuranceActionName(bytes32 action) internal pure returns (string memory) {
+        uint256 n;
+        while (n < 32 && action[n] != 0) ++n;
+        bytes memory out = new bytes(n);
+        for (uint256 i; i < n; ++i) out[i] = action[i];
+        return string(out);
     }
 }
 
-/// @title The handler's own tests: a scripted run reaches every kind of payout, and the
+/// @title Invariants of the insurance module under random capital moves, policy sales and
+/// cancellations, oracle reports, feed triggers, payout batches, upkeep, assessed claims,
+/// risk closings, blocklisted beneficiaries and credit claims, and time warps.
+contract InsuranceInvariantTest is InsuranceChecks {
+    function setUp() public {
+        // The test chain starts at timestamp 1, the timelock's DONE marker.
+        vm.warp(1_700_000_000);
+        _deployInsurance(address(0), address(0), address(0), address(0));
+        _addTargetContract(address(insuranceHandler));
+        _addTargetSelectors(address(insuranceHandler), _insuranceActions());
+    }
+
+    function invariant_diamondHoldsPoolBooksPlusCredits() public view {
+        _checkInsuranceMoney();
+    }
+
+    function invariant_policyPaidAtMostSumInsuredAndOnceByTrigger() public view {
+        _checkInsurancePolicies();
+    }
+
+    function invariant_payoutsOnlyFromTriggersOrConfirmedClaims() public view {
+        _checkInsurancePayoutsAuthorized();
+    }
+
+    function invariant_lockedCapitalCoversLiveSumsInsured() public view {
+        _checkInsuranceLocks();
+    }
+
+    function invariant_vaultMatchesPoolCapitalAndShares() public view {
+        _checkInsuranceVaults();
+    }
+
+    function invariant_triggeredRisksOweWhatPoolOwes() public view {
+        _checkInsuranceOwed();
+    }
+
+    function invariant_handlerCallsAsModelled() public view {
+        _checkInsurancePredictions();
+    }
+}
+
+/// @title The insuranceHandler's own tests: a scripted run reaches every kind of payout, and the
 /// campaign's properties hold along it (so the campaign is not vacuous).
 contract InsuranceHandlerTest is InsuranceChecks {
     uint256 internal constant UNIT_B = 1e18;
 
     function setUp() public {
-        _deployInsurance();
+        // The test chain starts at timestamp 1, the timelock's DONE marker.
+        vm.warp(1_700_000_000);
+        _deployInsurance(address(0), address(0), address(0), address(0));
     }
 
     /// @dev Risks 0-3 are the seeded ones (delay, assessed bUSD, index, assessed USD), all
-    /// starting in 2 h; seeds as the handler documents them.
+    /// starting in 2 h; seeds as the insuranceHandler documents them.
     function test_script_triggersClaimsCreditsUpkeepAndClose() public {
-        handler.buyPolicy(0 | (0 << 2) | (2 << 6), 100 * UNIT_B, 0); // delay, blocked beneficiary
-        handler.buyPolicy(1 | (1 << 2), 200 * UNIT_B, 0); // assessed bUSD
-        handler.buyPolicy(2 | (2 << 2) | (1 << 6), 300e6, 0); // index
-        handler.buyPolicy(3 | (2 << 2) | (1 << 6), 50e6, 0); // index, cancelled below
-        handler.cancelPolicy(3);
+        insuranceHandler.buyPolicy(0 | (0 << 2) | (2 << 6), 100 * UNIT_B, 0); // delay, blocked beneficiary
+        insuranceHandler.buyPolicy(1 | (1 << 2), 200 * UNIT_B, 0); // assessed bUSD
+        insuranceHandler.buyPolicy(2 | (2 << 2) | (1 << 6), 300e6, 0); // index
+        insuranceHandler.buyPolicy(3 | (2 << 2) | (1 << 6), 50e6, 0); // index, cancelled below
+        insuranceHandler.cancelPolicy(3);
         _checkAll();
-        handler.warpTime(2 hours + 30 minutes);
-        handler.reportEvent(4 << 4, 0); // delay 180: tier 2
-        handler.processPayouts(0, 4);
-        handler.claimCredit(2);
-        handler.submitClaim(1, 40 * UNIT_B);
-        handler.confirmClaim(0, 40 * UNIT_B);
-        handler.moveFeed(5, 0); // index 40, read now
-        handler.checkTrigger(2);
-        handler.performUpkeep(0);
+        insuranceHandler.warpTime(2 hours + 30 minutes);
+        insuranceHandler.reportEvent(4 << 4, 0); // delay 180: tier 2
+        insuranceHandler.processPayouts(0, 4);
+        insuranceHandler.claimCredit(2);
+        insuranceHandler.submitClaim(1, 40 * UNIT_B);
+        insuranceHandler.confirmClaim(0, 40 * UNIT_B);
+        insuranceHandler.moveFeed(5, 0); // index 40, read now
+        insuranceHandler.checkTrigger(2);
+        insuranceHandler.performUpkeep(0);
         _checkAll();
-        for (uint256 i; i < 4; ++i) handler.warpTime(2 days);
-        handler.closeRisk(3);
-        handler.withdrawFees(0);
-        handler.redeem(0, 1e9);
+        for (uint256 i; i < 4; ++i) insuranceHandler.warpTime(2 days);
+        insuranceHandler.closeRisk(3);
+        insuranceHandler.withdrawFees(0);
+        insuranceHandler.redeem(0, 1e9);
         _checkAll();
-        assertEq(handler.triggers(), 2, "two triggers");
-        assertEq(handler.payouts(), 6, "five trigger payouts (two seeded) and a claim payout");
-        assertEq(handler.creditedPayouts(), 2, "the payouts to the blocked beneficiary are credited");
-        assertEq(handler.claimPayouts(), 1, "one claim payout");
-        assertEq(handler.successes(handler.ACT_CLOSE()), 1, "risk closed");
-        assertEq(handler.successes(handler.ACT_CREDIT()), 1, "credit claimed");
-        assertEq(handler.successes(handler.ACT_CANCEL()), 1, "policy cancelled");
+        assertEq(insuranceHandler.triggers(), 2, "two triggers");
+        assertEq(insuranceHandler.payouts(), 6, "five trigger payouts (two seeded) and a claim payout");
+        assertEq(insuranceHandler.creditedPayouts(), 2, "the payouts to the blocked beneficiary are credited");
+        assertEq(insuranceHandler.claimPayouts(), 1, "one claim payout");
+        assertEq(insuranceHandler.successes(insuranceHandler.ACT_CLOSE()), 1, "risk closed");
+        assertEq(insuranceHandler.successes(insuranceHandler.ACT_CREDIT()), 1, "credit claimed");
+        assertEq(insuranceHandler.successes(insuranceHandler.ACT_CANCEL()), 1, "policy cancelled");
     }
 
-    /// @dev Refused calls the handler makes on purpose are expected, not mismatches.
+    /// @dev Refused calls the insuranceHandler makes on purpose are expected, not mismatches.
     function test_script_refusalsAreExpected() public {
-        handler.reportEvent(4 << 4, 0); // before the risk's window
-        handler.reportEvent((4 << 4) | (5 << 8), 0); // from the future
-        handler.checkTrigger(0); // no feed
-        handler.processPayouts(0, 1); // not triggered
-        handler.closeRisk(0); // not ended
-        handler.claimCredit(0); // no credit
-        handler.withdraw(7 << 5, 1); // more than the maximum
-        handler.buyPolicy(14 << 8, 0, 0); // sum out of range
-        handler.submitClaim(0, 1); // no policy yet: skipped
+        insuranceHandler.reportEvent(4 << 4, 0); // before the risk's window
+        insuranceHandler.reportEvent((4 << 4) | (5 << 8), 0); // from the future
+        insuranceHandler.checkTrigger(0); // no feed
+        insuranceHandler.processPayouts(0, 1); // not triggered
+        insuranceHandler.closeRisk(0); // not ended
+        insuranceHandler.claimCredit(0); // no credit
+        insuranceHandler.withdraw(7 << 5, 1); // more than the maximum
+        insuranceHandler.buyPolicy(14 << 8, 0, 0); // sum out of range
+        insuranceHandler.submitClaim(0, 1); // no policy yet: skipped
         _checkAll();
-        assertEq(handler.successes(handler.ACT_REPORT()), 0, "no report accepted");
+        assertEq(insuranceHandler.successes(insuranceHandler.ACT_REPORT()), 0, "no report accepted");
     }
 
     function _checkAll() internal view {
-        _checkMoney();
-        _checkPolicies();
-        _checkPayoutsAuthorized();
-        _checkLocks();
-        _checkVaults();
-        _checkOwed();
-        _checkPredictions();
+        _checkInsuranceMoney();
+        _checkInsurancePolicies();
+        _checkInsurancePayoutsAuthorized();
+        _checkInsuranceLocks();
+        _checkInsuranceVaults();
+        _checkInsuranceOwed();
+        _checkInsurancePredictions();
     }
 }
