@@ -855,7 +855,8 @@ contract InsuranceHandler {
             s == IInsuranceTypes.InsuranceReadingFromFuture.selector ||
             s == IInsuranceTypes.InsuranceReadingStale.selector ||
             s == IInsuranceTypes.InsuranceReadingOutsideWindow.selector ||
-            s == IInsuranceTypes.InsuranceReadingNotNewer.selector;
+            s == IInsuranceTypes.InsuranceReadingNotNewer.selector ||
+            s == IInsuranceTypes.InsuranceReportingClosed.selector;
     }
 
     /// @dev seed: risk (mostly one with payouts pending); maxCount 0 to 4 (0 is refused).
@@ -1301,7 +1302,9 @@ contract InsuranceHandler {
         uint256 lo = _max(_max(r.start, nowTs - _min(nowTs, _products[r.product].maxReadingAge)), v.observedAt + 1);
         uint256 hi = _min(nowTs, r.end);
         if (lo > hi) return (hi, false);
-        return (boundTo(age, lo, hi), v.state == IInsuranceTypes.RiskState.Open);
+        // Readings close at the risk's end plus the product's claim window.
+        bool reporting = nowTs <= uint256(r.end) + _products[r.product].claimWindow;
+        return (boundTo(age, lo, hi), v.state == IInsuranceTypes.RiskState.Open && reporting);
     }
 
     function _riskState(uint256 riskId) private view returns (IInsuranceTypes.RiskState) {
