@@ -8,8 +8,10 @@ import { artifacts, network } from "hardhat";
 import { Interface, type InterfaceAbi } from "ethers";
 
 import fixtureManifest from "./fixtures/manifest.js";
+import minorManifest from "./fixtures/manifest-minor.js";
+import v2Manifest from "./fixtures/manifest-v2.js";
 import suiteManifest from "../scripts/manifest.js";
-import { apply, prepare, UserError, type Request, type SuiteContext } from "../scripts/lib/deployments.js";
+import { apply, formatPlan, prepare, UserError, type Request, type SuiteContext } from "../scripts/lib/deployments.js";
 import type { Manifest } from "../scripts/lib/manifest.js";
 import { RecordStore, type DeploymentRecord } from "../scripts/lib/records.js";
 import { expectRejection } from "./helpers.js";
@@ -140,6 +142,45 @@ describe("deployments (in process)", function () {
     const prepared = await prepare(ctx, { kind: "upgrade", name: "layout" });
     expect(prepared.plan.problems.join("\n")).to.match(/finsuite\.mock: member 0 "legacy" is now "value"/);
     await expectRejection(apply(ctx, prepared), UserError, /Refusing to apply/);
+    expect(await filesOf(ctx.store.dir)).to.deep.equal(before);
+  });
+
+  it("records each module's ABI, and plan prints the ABI diff against the manifest", async function () {
+    const ctx = await freshContext();
+    const record = await run(ctx, { kind: "deploy", set: "basic", name: "abidiff" });
+    expect(record.installed.find((m) => m.id === "mock")!.abi).to.have.members([
+      "function mockPing() pure returns (uint256)",
+      "function mockValue() view returns (uint256)",
+      "function setMockValue(uint256)",
+      "event MockValueSet(uint256)",
+    ]);
+    expect(record.installed.find((m) => m.id === "core")!.abi).to.equal(undefined);
+
+    const prepared = await prepare({ ...ctx, manifest: v2Manifest }, { kind: "plan", name: "abidiff" });
+    expect(prepared.plan.problems).to.deep.equal([]);
+    expect(formatPlan(prepared).split("\n").slice(-4)).to.deep.equal([
+      "  ABI of mock 1.0.0 -> 2.0.0 (chain -> manifest):",
+      "    + function mockPong() pure returns (uint256) [0xc679f30f]",
+      "    - function mockPing() pure returns (uint256) [0x8bc6cdd4]",
+      "    - event MockValueSet(uint256)",
+    ]);
+  });
+
+  it("refuses to drop a function in a minor version, naming it and the version to use, and changes nothing", async function () {
+    const ctx = await freshContext();
+    await run(ctx, { kind: "deploy", set: "basic", name: "minor" });
+    const minor = { ...ctx, manifest: minorManifest };
+    const before = await filesOf(ctx.store.dir);
+    const block = await ethers.provider.getBlockNumber();
+
+    const prepared = await prepare(minor, { kind: "upgrade", name: "minor" });
+    const refusal =
+      'Module "mock" removes or changes functions without a major version bump (1.0.0 on chain, 1.1.0 in the ' +
+      "manifest): removed mockPing() pure returns (uint256) [0x8bc6cdd4]. Bump mock to 2.0.0, or keep these functions.";
+    expect(prepared.plan.problems).to.deep.equal([refusal]);
+    expect(formatPlan(prepared)).to.include(`  REFUSED: ${refusal}`);
+    await expectRejection(apply(minor, prepared), UserError, /Refusing to apply:\n {2}- Module "mock" removes/);
+    expect(await ethers.provider.getBlockNumber()).to.equal(block);
     expect(await filesOf(ctx.store.dir)).to.deep.equal(before);
   });
 

@@ -1,7 +1,9 @@
 // The deployment planner, fed synthetic inputs: fake compiled contracts, a fake registry
 // view of the chain, and fake storage layouts. No chain and no compilation.
 import { expect } from "chai";
-import { getAddress, id } from "ethers";
+import { getAddress, id, Interface } from "ethers";
+
+import { abiSurface, breakingVersion, describeAbiDiff, diffAbi } from "../scripts/lib/abidiff.js";
 
 import type { ContractInfo } from "../scripts/lib/artifacts.js";
 import type { SemVerTuple } from "../scripts/lib/core.js";
@@ -18,6 +20,7 @@ import {
   type Plan,
   type PlanAction,
   type PlanInput,
+  type RecordedAbi,
 } from "../scripts/lib/plan.js";
 import type { LayoutSnapshot, StorageMember } from "../scripts/lib/storage.js";
 
@@ -155,6 +158,7 @@ function planInput(overrides: Partial<PlanInput> = {}): PlanInput {
     deployed: {},
     recordedLayouts: {},
     currentLayouts: {},
+    recordedAbis: {},
     ...overrides,
   };
 }
@@ -327,7 +331,7 @@ describe("deployment planner", function () {
         }),
       );
 
-      expect(p).to.deep.equal({ actions: [], problems: [], notes: [] });
+      expect(p).to.deep.equal({ actions: [], problems: [], notes: [], abiDiffs: [] });
     });
 
     it("never redeploys the core facets or the diamond", function () {
@@ -351,7 +355,8 @@ describe("deployment planner", function () {
 
   describe("upgrades", function () {
     // payment 1.0.0 on chain: PaymentFacet v1 (pay, refund, legacyPay) + PaymentViewFacet.
-    // payment 1.1.0 compiled: PaymentFacet v2 (pay, refund, payBatch) + the same PaymentViewFacet.
+    // payment 2.0.0 compiled: PaymentFacet v2 (pay, refund, payBatch) + the same PaymentViewFacet.
+    // Dropping legacyPay needs the major version; paymentV1Compatible lacks it already.
     const paymentV1 = contractInfo("PaymentFacet", {
       [SEL.pay]: "pay(uint256)",
       [SEL.refund]: "refund(uint256)",
@@ -362,10 +367,18 @@ describe("deployment planner", function () {
       { [SEL.pay]: "pay(uint256)", [SEL.refund]: "refund(uint256)", [SEL.payBatch]: "payBatch(uint256[])" },
       "v2",
     );
+    const paymentV1Compatible = contractInfo("PaymentFacet", {
+      [SEL.pay]: "pay(uint256)",
+      [SEL.refund]: "refund(uint256)",
+    });
     const paymentView = contractInfo("PaymentViewFacet", { [SEL.paymentView]: "paymentOf(address)" });
     const paymentUpgrade = contractInfo("PaymentUpgrade", { "0x1111111f": "migrate()" });
 
-    function upgradeInput(version: SemVerTuple, chainVersion: SemVerTuple = [1, 0, 0]): PlanInput {
+    function upgradeInput(
+      version: SemVerTuple,
+      chainVersion: SemVerTuple = [1, 0, 0],
+      chainPayment: ContractInfo = paymentV1,
+    ): PlanInput {
       const manifest = makeManifest();
       manifest.modules.payment = {
         version,
@@ -376,13 +389,13 @@ describe("deployment planner", function () {
         manifest,
         modules: ["payment"],
         contracts: { ...ALL_CONTRACTS, ...contractsOf(paymentV2, paymentView, paymentUpgrade) },
-        chain: chainWith([{ id: "payment", version: chainVersion, facets: [paymentV1, paymentView] }]),
-        deployed: deployedOf(...CORE, paymentV1, paymentView),
+        chain: chainWith([{ id: "payment", version: chainVersion, facets: [chainPayment, paymentView] }]),
+        deployed: deployedOf(...CORE, chainPayment, paymentView),
       });
     }
 
     it("upgrades a module whose version was raised, listing added, replaced and removed selectors", function () {
-      const p = plan(upgradeInput([1, 1, 0]));
+      const p = plan(upgradeInput([2, 0, 0]));
 
       expect(p.problems).to.deep.equal([]);
       const upgrades = p.actions.filter((a) => a.kind === "upgrade");
@@ -391,7 +404,7 @@ describe("deployment planner", function () {
           kind: "upgrade",
           module: "payment",
           from: [1, 0, 0],
-          to: [1, 1, 0],
+          to: [2, 0, 0],
           added: [SEL.payBatch],
           replaced: [SEL.pay, SEL.refund],
           removed: [SEL.legacyPay],
@@ -401,24 +414,24 @@ describe("deployment planner", function () {
     });
 
     it("does not replace kept selectors whose facet code is unchanged, nor redeploy that facet", function () {
-      const p = plan(upgradeInput([1, 1, 0]));
+      const p = plan(upgradeInput([2, 0, 0]));
 
       expect(upgradeOf(p).replaced).to.not.include(SEL.paymentView);
       expect(deployedNames(p)).to.not.include("PaymentViewFacet");
     });
 
     it("deploys the changed facet and the upgrade init before the upgrade", function () {
-      const p = plan(upgradeInput([1, 1, 0]));
+      const p = plan(upgradeInput([2, 0, 0]));
 
       expect(lines(p)).to.deep.equal([
         "deploy PaymentFacet (bytecode changed)",
         "deploy PaymentUpgrade (not deployed on this network)",
-        "upgrade module payment 1.0.0 -> 1.1.0 (+1 ~2 -1 selectors, init PaymentUpgrade.migrate)",
+        "upgrade module payment 1.0.0 -> 2.0.0 (+1 ~2 -1 selectors, init PaymentUpgrade.migrate)",
       ]);
     });
 
     it("replaces every selector of a facet whose on-chain code is unknown", function () {
-      const input = upgradeInput([1, 1, 0]);
+      const input = upgradeInput([2, 0, 0]);
       input.chain.codeHashes = {};
 
       const p = plan(input);
@@ -427,7 +440,7 @@ describe("deployment planner", function () {
     });
 
     it("refuses a changed module whose version was not raised, naming the module and both versions", function () {
-      const p = plan(upgradeInput([1, 0, 0]));
+      const p = plan(upgradeInput([1, 0, 0], [1, 0, 0], paymentV1Compatible));
 
       expect(p.problems).to.have.lengthOf(1);
       expectProblem(p, 'Module "payment"', "version was not raised", "1.0.0 on chain", "1.0.0 in the manifest");
@@ -443,8 +456,8 @@ describe("deployment planner", function () {
 
     it("compares versions numerically, component by component", function () {
       // 1.10.0 is newer than 1.9.0 although "1.10.0" < "1.9.0" as text.
-      expect(plan(upgradeInput([1, 10, 0], [1, 9, 0])).problems).to.deep.equal([]);
-      expectProblem(plan(upgradeInput([1, 9, 0], [1, 10, 0])), "newer on chain");
+      expect(plan(upgradeInput([1, 10, 0], [1, 9, 0], paymentV1Compatible)).problems).to.deep.equal([]);
+      expectProblem(plan(upgradeInput([1, 9, 0], [1, 10, 0], paymentV1Compatible)), "newer on chain");
     });
 
     it("applies an upgrade that frees a selector before the install that takes it (or refuses)", function () {
@@ -881,3 +894,213 @@ describe("planner helpers", function () {
     });
   });
 });
+
+// ------------------------------------------------------------------ ABI diffs
+
+/** A compiled contract from human-readable fragments, with real selectors. */
+function abiContract(name: string, fragments: string[], build = "v1"): ContractInfo {
+  const iface = new Interface(fragments);
+  const signatures: Record<string, string> = {};
+  iface.forEachFunction((fn) => (signatures[fn.selector] = fn.format("sighash")));
+  return {
+    name,
+    abi: fragments,
+    bytecode: "0x",
+    codeHash: id(`${name}-${build}`),
+    selectors: Object.keys(signatures),
+    signatures,
+  };
+}
+
+/** What a record keeps of a module's ABI: ethers' minimal fragments. */
+const recordedAbi = (fragments: string[], complete = true): RecordedAbi => ({
+  fragments: new Interface(fragments).fragments.map((f) => f.format("minimal")),
+  complete,
+});
+
+const sel = (signature: string) => id(signature).slice(0, 10);
+
+describe("ABI diffs in the plan", function () {
+  const PAY_V1 = [
+    "function pay(uint256 amount) returns (bool)",
+    "function refund(uint256 id)",
+    "function legacyPay(uint256 amount)",
+    "function quote(uint256 amount) view returns (uint256)",
+    "event Paid(address indexed payer, uint256 amount)",
+    "event Refunded(uint256 id)",
+    "error PaymentTooLarge(uint256 amount)",
+    "error PaymentExpired()",
+  ];
+  /** Every kind of change: refund and quote changed, legacyPay removed, payBatch added; same for events and errors. */
+  const PAY_BREAKING = [
+    "function pay(uint256 amount) returns (bool)",
+    "function refund(uint256 id, address to)",
+    "function quote(uint256 amount) view returns (uint256, uint256)",
+    "function payBatch(uint256[] amounts)",
+    "event Paid(address indexed payer, uint256 indexed amount)",
+    "event Refunded(uint256 id, address to)",
+    "event Batched(uint256 count)",
+    "error PaymentTooLarge(uint256 amount, uint256 limit)",
+    "error PaymentRejected(uint8 code)",
+  ];
+  /** Compatible with PAY_V1: a function, an event and an error added, an error changed. */
+  const PAY_COMPATIBLE = [
+    ...PAY_V1.filter((f) => !f.startsWith("error PaymentTooLarge")),
+    "function payBatch(uint256[] amounts)",
+    "event Batched(uint256 count)",
+    "error PaymentTooLarge(uint256 amount, uint256 limit)",
+  ];
+
+  function abiInput(
+    compiled: string[],
+    version: SemVerTuple,
+    chainVersion: SemVerTuple = [1, 0, 0],
+    recorded: RecordedAbi | null = recordedAbi(PAY_V1),
+  ): PlanInput {
+    const onChain = abiContract("PaymentFacet", PAY_V1);
+    const manifest = makeManifest();
+    manifest.modules.payment.version = version;
+    return planInput({
+      manifest,
+      modules: ["payment"],
+      contracts: { ...ALL_CONTRACTS, ...contractsOf(abiContract("PaymentFacet", compiled, "next")) },
+      chain: chainWith([{ id: "payment", version: chainVersion, facets: [onChain] }]),
+      deployed: deployedOf(...CORE, onChain),
+      recordedAbis: recorded === null ? {} : { payment: recorded },
+    });
+  }
+  const diffLines = (p: Plan) => p.abiDiffs.flatMap((d) => describeAbiDiff(d.diff));
+
+  it("lists functions, events and errors added, removed and changed between the record and the artifacts", function () {
+    const p = plan(abiInput(PAY_BREAKING, [2, 0, 0]));
+
+    expect(p.problems).to.deep.equal([]);
+    expect(p.abiDiffs.map((d) => [d.module, d.from, d.to])).to.deep.equal([["payment", [1, 0, 0], [2, 0, 0]]]);
+    expect(diffLines(p)).to.deep.equal([
+      `+ function payBatch(uint256[]) [${sel("payBatch(uint256[])")}]`,
+      `- function legacyPay(uint256) [${sel("legacyPay(uint256)")}]`,
+      `~ function quote(uint256) view returns (uint256) [${sel("quote(uint256)")}]` +
+        ` -> quote(uint256) view returns (uint256,uint256) [${sel("quote(uint256)")}]`,
+      `~ function refund(uint256) [${sel("refund(uint256)")}] -> refund(uint256,address) [${sel("refund(uint256,address)")}]`,
+      "+ event Batched(uint256)",
+      "~ event Paid(address indexed,uint256) -> Paid(address indexed,uint256 indexed)",
+      "~ event Refunded(uint256) -> Refunded(uint256,address)",
+      "+ error PaymentRejected(uint8)",
+      "- error PaymentExpired()",
+      "~ error PaymentTooLarge(uint256) -> PaymentTooLarge(uint256,uint256)",
+    ]);
+  });
+
+  it("refuses removing or changing functions without a major version, naming selectors and the version to use", function () {
+    const p = plan(abiInput(PAY_BREAKING, [1, 1, 0]));
+
+    expect(p.problems).to.deep.equal([
+      'Module "payment" removes or changes functions without a major version bump ' +
+        "(1.0.0 on chain, 1.1.0 in the manifest): " +
+        `removed legacyPay(uint256) [${sel("legacyPay(uint256)")}]; ` +
+        `changed quote(uint256) view returns (uint256) [${sel("quote(uint256)")}] -> ` +
+        `quote(uint256) view returns (uint256,uint256) [${sel("quote(uint256)")}]; ` +
+        `changed refund(uint256) [${sel("refund(uint256)")}] -> refund(uint256,address) [${sel("refund(uint256,address)")}]. ` +
+        "Bump payment to 2.0.0, or keep these functions.",
+    ]);
+    expect(moduleOps(p)).to.deep.equal([]);
+    expect(diffLines(p)).to.have.lengthOf(10); // the diff is still shown
+  });
+
+  it("refuses a breaking change at an unchanged version with the same message", function () {
+    const p = plan(abiInput(PAY_BREAKING, [1, 0, 0]));
+
+    expect(p.problems).to.have.lengthOf(1);
+    expectProblem(p, "without a major version bump", "1.0.0 on chain, 1.0.0 in the manifest", "Bump payment to 2.0.0");
+  });
+
+  it("accepts added functions, events and errors and changed events and errors in a minor version", function () {
+    const p = plan(abiInput(PAY_COMPATIBLE, [1, 1, 0]));
+
+    expect(p.problems).to.deep.equal([]);
+    expect(moduleOps(p)).to.deep.equal(["upgrade payment"]);
+    expect(diffLines(p)).to.deep.equal([
+      `+ function payBatch(uint256[]) [${sel("payBatch(uint256[])")}]`,
+      "+ event Batched(uint256)",
+      "~ error PaymentTooLarge(uint256) -> PaymentTooLarge(uint256,uint256)",
+    ]);
+  });
+
+  it("before 1.0.0 takes the minor as the breaking position, like a semver caret", function () {
+    expect(breakingVersion([1, 4, 2])).to.deep.equal([2, 0, 0]);
+    expect(breakingVersion([0, 3, 1])).to.deep.equal([0, 4, 0]);
+    expect(breakingVersion([0, 0, 3])).to.deep.equal([0, 0, 4]);
+
+    expectProblem(
+      plan(abiInput(PAY_BREAKING, [0, 3, 2], [0, 3, 1])),
+      "(0.3.1 on chain, 0.3.2",
+      "Bump payment to 0.4.0",
+    );
+    expect(plan(abiInput(PAY_BREAKING, [0, 4, 0], [0, 3, 1])).problems).to.deep.equal([]);
+  });
+
+  it("names removed selectors by themselves when the record has no ABI for the module, and skips events and errors", function () {
+    const p = plan(abiInput(PAY_BREAKING, [1, 1, 0], [1, 0, 0], null));
+
+    expect(diffLines(p)).to.deep.equal([
+      `+ function payBatch(uint256[]) [${sel("payBatch(uint256[])")}]`,
+      `+ function refund(uint256,address) [${sel("refund(uint256,address)")}]`,
+      `- function ${sel("refund(uint256)")} (signature not recorded)`,
+      `- function ${sel("legacyPay(uint256)")} (signature not recorded)`,
+      "events: not compared (not recorded for the version on chain)",
+      "errors: not compared (not recorded for the version on chain)",
+    ]);
+    expectProblem(
+      p,
+      `removed ${sel("refund(uint256)")} (signature not recorded); removed ${sel("legacyPay(uint256)")} (signature not recorded).`,
+      "Bump payment to 2.0.0",
+    );
+  });
+
+  it("compares only functions when the record knows only those (an older record's combined ABI)", function () {
+    const p = plan(abiInput(PAY_COMPATIBLE, [1, 1, 0], [1, 0, 0], recordedAbi(PAY_V1, false)));
+
+    expect(p.problems).to.deep.equal([]);
+    expect(diffLines(p)).to.deep.equal([
+      `+ function payBatch(uint256[]) [${sel("payBatch(uint256[])")}]`,
+      "events: not compared (not recorded for the version on chain)",
+      "errors: not compared (not recorded for the version on chain)",
+    ]);
+  });
+
+  it("shows an unchanged ABI for a code-only upgrade, and no diff for modules left as they are", function () {
+    const upgraded = plan(abiInput(PAY_V1, [1, 0, 1]));
+    expect(upgraded.abiDiffs).to.have.lengthOf(1);
+    expect(diffLines(upgraded)).to.deep.equal([]);
+
+    const onChain = abiContract("PaymentFacet", PAY_V1);
+    const same = plan(
+      planInput({
+        modules: ["payment"],
+        contracts: { ...ALL_CONTRACTS, ...contractsOf(onChain) },
+        chain: chainWith([{ id: "payment", version: [1, 0, 0], facets: [onChain] }]),
+        deployed: deployedOf(...CORE, onChain),
+        recordedAbis: { payment: recordedAbi(PAY_V1) },
+      }),
+    );
+    expect(same.abiDiffs).to.deep.equal([]);
+  });
+
+  it("pairs overloads by name only when one of a name is left on each side", function () {
+    const surface = (fragments: string[]) => abiSurface(fragments, selectorsOfAbi(fragments));
+    const diff = diffAbi(
+      surface(["function pay(uint256)", "function pay(uint256,address)"]),
+      surface(["function pay(uint256,bytes)", "function pay(uint256,address,bytes)"]),
+    );
+
+    expect(diff.functions.changed).to.deep.equal([]);
+    expect(diff.functions.removed.map((e) => e.text)).to.deep.equal(["pay(uint256)", "pay(uint256,address)"]);
+    expect(diff.functions.added.map((e) => e.text)).to.deep.equal(["pay(uint256,address,bytes)", "pay(uint256,bytes)"]);
+  });
+});
+
+function selectorsOfAbi(fragments: string[]): string[] {
+  const out: string[] = [];
+  new Interface(fragments).forEachFunction((fn) => out.push(fn.selector));
+  return out;
+}

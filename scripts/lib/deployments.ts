@@ -16,6 +16,7 @@ import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import type { ArtifactManager } from "hardhat/types/artifacts";
 
 import { IFinanceDiamond__factory } from "../../typechain-types/index.js";
+import { describeAbiDiff } from "./abidiff.js";
 import { interfaceIdOf, loadContracts, loadLayouts, type ContractInfo } from "./artifacts.js";
 import { readChainState, readModules } from "./chain.js";
 import { CORE_FACET_CONTRACTS, ROLES, coreCalls, type CoreFacetAddresses } from "./core.js";
@@ -30,12 +31,14 @@ import {
 import {
   contractsNeeded,
   describeAction,
+  formatVersion,
   plural,
   layoutProbes,
   plan as makePlan,
   type ChainState,
   type Plan,
   type PlanAction,
+  type RecordedAbi,
 } from "./plan.js";
 import {
   DEPLOYMENT_SCHEMA,
@@ -44,6 +47,8 @@ import {
   type ContractsRecord,
   type DeploymentRecord,
   type Journal,
+  type RecordedFacet,
+  type RecordedModule,
 } from "./records.js";
 import type { LayoutSnapshot } from "./storage.js";
 
@@ -166,6 +171,7 @@ export async function prepare(ctx: SuiteContext, request: Request): Promise<Prep
     record?.address ?? null,
     Object.values(registry.contracts).map((c) => c.address),
   );
+  const recordedAbis = record === null ? {} : await recordedAbisOf(ctx.store, record, chain);
   const plan = makePlan({
     manifest: ctx.manifest,
     modules,
@@ -175,6 +181,7 @@ export async function prepare(ctx: SuiteContext, request: Request): Promise<Prep
     deployed: registry.contracts,
     recordedLayouts: record?.storageLayouts ?? {},
     currentLayouts,
+    recordedAbis,
   });
   return {
     request,
@@ -202,6 +209,35 @@ function modulesOfSetChecked(manifest: Manifest, set: string): string[] {
   }
 }
 
+/**
+ * Each installed module's recorded ABI, when the record holds it for the version on
+ * chain; otherwise the functions of the record's combined ABI (events and errors unknown).
+ */
+async function recordedAbisOf(
+  store: RecordStore,
+  record: DeploymentRecord,
+  chain: ChainState,
+): Promise<Record<string, RecordedAbi>> {
+  const out: Record<string, RecordedAbi> = {};
+  let combined: string[] | null = null;
+  for (const m of chain.diamond?.modules ?? []) {
+    const rec = record.installed.find((r) => r.id === m.id);
+    if (rec?.abi !== undefined && rec.version === versionString(m.version)) {
+      out[m.id] = { fragments: rec.abi, complete: true };
+      continue;
+    }
+    if (combined === null) {
+      const abi = record.abi === "" ? null : await store.readAbi(record);
+      const functions: string[] = [];
+      if (abi !== null)
+        new Interface(abi as JsonFragment[]).forEachFunction((f) => functions.push(f.format("minimal")));
+      combined = functions;
+    }
+    out[m.id] = { fragments: combined, complete: false };
+  }
+  return out;
+}
+
 /** Drops registry entries whose address no longer holds the recorded code (in memory only). */
 async function verifyRegistry(ctx: SuiteContext, registry: ContractsRecord): Promise<void> {
   for (const [name, entry] of Object.entries(registry.contracts)) {
@@ -225,6 +261,12 @@ export function formatPlan(prepared: Prepared): string {
   if (prepared.record?.pendingOperation) {
     const p = prepared.record.pendingOperation;
     lines.push(`  pending timelocked operation ${p.id} (ready at ${new Date(p.readyAt * 1000).toISOString()})`);
+  }
+  for (const { module, from, to, diff } of plan.abiDiffs) {
+    const changes = describeAbiDiff(diff);
+    const head = `  ABI of ${module} ${formatVersion(from)} -> ${formatVersion(to)} (chain -> manifest)`;
+    lines.push(changes.length === 0 ? `${head}: unchanged` : `${head}:`);
+    changes.forEach((c) => lines.push(`    ${c}`));
   }
   plan.notes.forEach((n) => lines.push(`  note: ${n}`));
   plan.problems.forEach((p) => lines.push(`  REFUSED: ${p}`));
@@ -577,15 +619,24 @@ class Run {
     record.timelock = { delay: Number(await diamond.timelockDelay()) };
     const names = new Map(Object.entries(this.p.registry.contracts).map(([n, c]) => [c.address.toLowerCase(), n]));
     const modules = await readModules(this.provider, record.address);
-    record.installed = modules.map((m) => ({
-      id: m.id,
-      version: versionString(m.version),
-      facets: m.facets.map((f) => ({
-        name: names.get(f.address.toLowerCase()) ?? "unknown",
-        address: f.address,
-        selectors: f.selectors,
-      })),
-    }));
+    const previous = new Map(record.installed.map((m) => [m.id, m]));
+    record.installed = modules.map((m) => {
+      const installed: RecordedModule = {
+        id: m.id,
+        version: versionString(m.version),
+        facets: m.facets.map((f) => ({
+          name: names.get(f.address.toLowerCase()) ?? "unknown",
+          address: f.address,
+          selectors: f.selectors,
+        })),
+      };
+      const before = previous.get(m.id);
+      const abi = BUILT_IN_MODULES.has(m.id)
+        ? undefined
+        : (moduleAbi(installed.facets, this.p.contracts) ??
+          (before?.version === installed.version ? before.abi : undefined));
+      return abi === undefined ? installed : { ...installed, abi };
+    });
     const installedIds = new Set(modules.map((m) => m.id));
     const layouts: LayoutSnapshot = {};
     for (const [ns, members] of Object.entries(this.p.currentLayouts)) {
@@ -596,6 +647,20 @@ class Run {
     record.abi = await this.ctx.store.writeAbi(record.name, combinedAbi(record, this.p.contracts));
     await this.ctx.store.writeDeployment(record);
   }
+}
+
+const BUILT_IN_MODULES = new Set(["core", "unmanaged"]);
+
+/** A module's functions, events and errors, from its facets' artifacts; null if one is not known. */
+function moduleAbi(facets: RecordedFacet[], contracts: Record<string, ContractInfo>): string[] | null {
+  if (facets.length === 0 || facets.some((f) => contracts[f.name] === undefined)) return null;
+  const out = new Set<string>();
+  for (const f of facets) {
+    for (const fragment of new Interface(contracts[f.name].abi).fragments) {
+      if (["function", "event", "error"].includes(fragment.type)) out.add(fragment.format("minimal"));
+    }
+  }
+  return [...out];
 }
 
 /** The diamond's ABI: every function, event and error of every installed facet, once. */

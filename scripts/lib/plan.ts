@@ -1,6 +1,16 @@
 // The planner: a pure function from (what the chain has, what the manifest wants, what
 // was compiled) to an ordered list of actions, or a report of why it refuses. No chain
 // access happens here; scripts/lib/chain.ts gathers the input.
+import {
+  abiSurface,
+  breakingFunctions,
+  breakingVersion,
+  compareVersions,
+  diffAbi,
+  isEmptyDiff,
+  mergeSurfaces,
+  type AbiDiff,
+} from "./abidiff.js";
 import type { ContractInfo } from "./artifacts.js";
 import type { SemVerTuple } from "./core.js";
 import { dependencyOrder, type InitSpec, type Manifest } from "./manifest.js";
@@ -42,6 +52,26 @@ export interface PlanInput {
   /** Layouts recorded at this deployment's last apply, and the compiled ones. */
   recordedLayouts: LayoutSnapshot;
   currentLayouts: LayoutSnapshot;
+  /** What this deployment's record says each installed module's ABI is, by module id. */
+  recordedAbis: Record<string, RecordedAbi>;
+}
+
+/**
+ * A module's ABI as recorded at the last apply, in ethers' human-readable form. The
+ * chain only reports selectors; this names them and adds the events and errors.
+ */
+export interface RecordedAbi {
+  fragments: string[];
+  /** False when only functions are known (no per-module ABI recorded): events and errors are not compared. */
+  complete: boolean;
+}
+
+/** The ABI difference of a module the manifest keeps on chain at another version or with other code. */
+export interface ModuleAbiDiff {
+  module: string;
+  from: SemVerTuple;
+  to: SemVerTuple;
+  diff: AbiDiff;
 }
 
 export type PlanAction =
@@ -66,17 +96,14 @@ export interface Plan {
   problems: string[];
   /** Things worth knowing that do not block the plan. */
   notes: string[];
+  /** Per module on chain that the plan upgrades (or refuses to): chain ABI vs manifest ABI. */
+  abiDiffs: ModuleAbiDiff[];
 }
 
 const BUILT_IN = new Set(["core", "unmanaged"]);
 
 export const formatVersion = (v: SemVerTuple) => v.join(".");
 export const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
-
-function compareVersions(a: SemVerTuple, b: SemVerTuple): number {
-  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return 0;
-}
 
 /** Contracts a set of modules needs compiled: core facets, module facets, inits, interfaces. */
 export function contractsNeeded(manifest: Manifest, modules: readonly string[], coreFacets: readonly string[]) {
@@ -104,6 +131,7 @@ export function plan(input: PlanInput): Plan {
   const { manifest, contracts, chain } = input;
   const problems: string[] = [];
   const notes: string[] = [];
+  const abiDiffs: ModuleAbiDiff[] = [];
   const deploys: PlanAction[] = [];
   const contract = (name: string): ContractInfo => {
     const info = contracts[name];
@@ -242,8 +270,19 @@ export function plan(input: PlanInput): Plan {
     const changed = added.length + removed.length + replaced.length > 0 || !sameDeps;
     const order = compareVersions(def.version, current.version);
     const versions = `${formatVersion(current.version)} on chain, ${formatVersion(def.version)} in the manifest`;
+    const diff = order < 0 ? null : moduleAbiDiff(current, def.facets.map(contract), input.recordedAbis[id]);
+    if (diff !== null && (order > 0 || changed || !isEmptyDiff(diff))) {
+      abiDiffs.push({ module: id, from: current.version, to: def.version, diff });
+    }
+    const breaking = diff === null ? [] : breakingFunctions(diff);
+    const needed = breakingVersion(current.version);
     if (order < 0) {
       problems.push(`Module "${id}" is newer on chain than in the manifest (${versions}).`);
+    } else if (breaking.length > 0 && compareVersions(def.version, needed) < 0) {
+      problems.push(
+        `Module "${id}" removes or changes functions without a major version bump (${versions}): ` +
+          `${breaking.join("; ")}. Bump ${id} to ${formatVersion(needed)}, or keep these functions.`,
+      );
     } else if (order === 0 && changed) {
       problems.push(
         `Module "${id}" changed (${added.length} added, ${replaced.length} replaced, ${removed.length} removed selectors` +
@@ -267,7 +306,18 @@ export function plan(input: PlanInput): Plan {
   }
   const moduleActions = [...removals, ...upgrades, ...installs];
   problems.push(...selectorHandOverProblems(onChain, moduleActions, manifest, contract, contested));
-  return { actions: [...deploys, ...moduleActions], problems, notes };
+  return { actions: [...deploys, ...moduleActions], problems, notes, abiDiffs };
+}
+
+/** Chain side: the selectors the module serves, named by its recorded ABI. Manifest side: its compiled facets. */
+function moduleAbiDiff(current: ChainModule, facets: ContractInfo[], recorded: RecordedAbi | undefined): AbiDiff {
+  const chain = abiSurface(
+    recorded?.fragments ?? [],
+    current.facets.flatMap((f) => f.selectors),
+    { withEventsAndErrors: recorded?.complete === true },
+  );
+  const manifest = mergeSurfaces(facets.map((f) => abiSurface(f.abi, f.selectors, { signatures: f.signatures })));
+  return diffAbi(chain, manifest);
 }
 
 /**

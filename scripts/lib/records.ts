@@ -23,6 +23,12 @@ export interface RecordedModule {
   id: string;
   version: string;
   facets: RecordedFacet[];
+  /**
+   * The module's functions, events and errors at this version (ethers' minimal
+   * human-readable form), for the ABI diff of its next upgrade. Absent for `core`,
+   * `unmanaged`, and records written before it existed.
+   */
+  abi?: string[];
 }
 
 export interface RecordedTransaction {
