@@ -58,6 +58,10 @@ export default defineConfig({
   typechain: {
     outDir: "typechain-types",
   },
+  // `npm run coverage` measures the production contracts; mocks are test code.
+  coverage: {
+    skipFiles: ["contracts/mocks/**"],
+  },
   test: {
     // `default` keeps `npm test` fast; `deep` (npm run test:deep) runs long campaigns.
     solidity: {

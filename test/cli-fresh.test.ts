@@ -8,8 +8,9 @@ import os from "node:os";
 import path from "node:path";
 
 import { PROJECT_ROOT, runHardhat } from "./support/nodes.js";
+import { describeUnlessCoverage, PROCESS } from "./support/coverage.js";
 
-describe("CLI on a fresh clone (no build yet)", function () {
+describeUnlessCoverage(PROCESS, "CLI on a fresh clone (no build yet)", function () {
   this.timeout(15 * 60_000);
   let clone: string;
 

@@ -30,6 +30,7 @@ import {
   PaymentEscrowFacet__factory,
   PaymentFacet__factory,
 } from "../typechain-types/index.js";
+import { GAS, itUnlessCoverage } from "./support/coverage.js";
 
 const { ethers, networkHelpers } = await network.create();
 
@@ -1665,28 +1666,32 @@ describe("Payment module", function () {
   // ---------------------------------------------------------------- gas
 
   describe("gas", function () {
-    it("pay vs a plain transferFrom, both to a payee that already holds tokens, fee 0", async function () {
-      await (await f.asAdmin.setPaymentFee(SEPA, f.usdAddress, 0)).wait();
-      const amount = usd(100);
-      // Payees already hold tokens; the spender EOA has a finite allowance, like the diamond.
-      await (await f.usd.mint(f.dave.address, usd(1))).wait();
-      await (await f.usd.mint(f.erin.address, usd(1))).wait();
-      await (await f.usd.connect(f.alice).approve(f.spender.address, usd(50_000))).wait();
-      // Steady state for the rail: its word already written today.
-      await (await f.payment.pay(SEPA, f.usdAddress, f.carol.address, usd(1), REF)).wait();
+    itUnlessCoverage(
+      GAS,
+      "pay vs a plain transferFrom, both to a payee that already holds tokens, fee 0",
+      async function () {
+        await (await f.asAdmin.setPaymentFee(SEPA, f.usdAddress, 0)).wait();
+        const amount = usd(100);
+        // Payees already hold tokens; the spender EOA has a finite allowance, like the diamond.
+        await (await f.usd.mint(f.dave.address, usd(1))).wait();
+        await (await f.usd.mint(f.erin.address, usd(1))).wait();
+        await (await f.usd.connect(f.alice).approve(f.spender.address, usd(50_000))).wait();
+        // Steady state for the rail: its word already written today.
+        await (await f.payment.pay(SEPA, f.usdAddress, f.carol.address, usd(1), REF)).wait();
 
-      const plain = await gasOf(f.usd.connect(f.spender).transferFrom(f.alice.address, f.dave.address, amount));
-      const viaPay = await gasOf(f.payment.pay(SEPA, f.usdAddress, f.erin.address, amount, REF));
-      console.log(`        plain transferFrom: ${plain} gas`);
-      console.log(`        pay (fee 0):        ${viaPay} gas`);
-      console.log(`        difference:         ${viaPay - plain} gas`);
-      expect(await f.usd.balanceOf(f.erin.address)).to.equal(usd(1) + amount);
-      expect(viaPay).to.be.greaterThan(plain);
-      // Measured ~20.7k: calldata, dispatch (cold facet + selector SLOAD), cold token call,
-      // the rail's word (limits, today's allowance, fee) read and written, 2 balanceOf, event,
-      // guard. Budget with ~4 % headroom.
-      expect(viaPay - plain).to.be.at.most(21_600n);
-    });
+        const plain = await gasOf(f.usd.connect(f.spender).transferFrom(f.alice.address, f.dave.address, amount));
+        const viaPay = await gasOf(f.payment.pay(SEPA, f.usdAddress, f.erin.address, amount, REF));
+        console.log(`        plain transferFrom: ${plain} gas`);
+        console.log(`        pay (fee 0):        ${viaPay} gas`);
+        console.log(`        difference:         ${viaPay - plain} gas`);
+        expect(await f.usd.balanceOf(f.erin.address)).to.equal(usd(1) + amount);
+        expect(viaPay).to.be.greaterThan(plain);
+        // Measured ~20.7k: calldata, dispatch (cold facet + selector SLOAD), cold token call,
+        // the rail's word (limits, today's allowance, fee) read and written, 2 balanceOf, event,
+        // guard. Budget with ~4 % headroom.
+        expect(viaPay - plain).to.be.at.most(21_600n);
+      },
+    );
 
     it("pay with a fee, and the first payment on a rail today (the rail's word and the daily limit read)", async function () {
       const amount = usd(100);

@@ -31,6 +31,7 @@ import {
   type NodeKind,
   type RunningNode,
 } from "./support/nodes.js";
+import { describeUnlessCoverage, PROCESS } from "./support/coverage.js";
 
 const MANIFEST_V1 = "test/fixtures/manifest.ts";
 const MANIFEST_V2 = "test/fixtures/manifest-v2.ts";
@@ -93,7 +94,7 @@ const deployedInRun = (stdout: string) =>
 // ------------------------------------------------------------------ the rehearsal, once per node kind
 
 for (const kind of ["hardhat", "anvil"] as NodeKind[]) {
-  describe(`deployment rehearsal against a real ${kind} node`, function () {
+  describeUnlessCoverage(PROCESS, `deployment rehearsal against a real ${kind} node`, function () {
     this.timeout(300_000);
 
     let node: RunningNode;

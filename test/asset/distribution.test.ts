@@ -26,6 +26,7 @@ import {
   shareOf,
   type StateScope,
 } from "./distribution-support.js";
+import { GAS, itUnlessCoverage } from "../support/coverage.js";
 
 const { ethers, networkHelpers } = await network.create();
 
@@ -264,65 +265,69 @@ describe("asset: distributions", function () {
       await expectSolvent(f, [fot]);
     });
 
-    it("costs the same gas with 1,000 holders as with 10: the snapshot visits no holder; steady state within budget", async function () {
-      this.timeout(600_000);
-      const figures = async (holders: number) => {
-        f = await networkHelpers.loadFixture(emptyFixture);
-        const wallets = await mintToRandomHolders(f, holders, units(1));
-        expect((await f.suite.getAsset(f.assetId)).holderCount).to.equal(BigInt(holders));
-        const [x, y, z] = wallets;
-        const last = wallets[wallets.length - 1];
-        const share = AMOUNT / BigInt(holders);
-        // The issuer's first deposit of the payment token: its books start.
-        const { distributionId: first, receipt: firstDeposit } = await distribute(f, AMOUNT);
-        expect((await f.suite.getDistribution(first)).eligibleSupply).to.equal(units(holders));
-        // Every holder can claim its share. A first claim: the wallet's first, the
-        // distribution's first, paid to a wallet without the payment token.
-        const firstClaim = (await (await claim(first, last)).wait())!;
-        expect(await f.usdc.balanceOf(last)).to.equal(share);
-        await (await claim(first, x)).wait();
-        // The steady state: the issuer's next deposit of the token (its books exist) ...
-        const { distributionId: next, receipt: nextDeposit } = await distribute(f, AMOUNT);
-        await (await claim(next, y)).wait();
-        // ... and a claim by a wallet that claimed an earlier distribution of the asset, of a
-        // distribution someone claimed from, paid to a wallet holding the payment token.
-        const steadyClaim = (await (await claim(next, x)).wait())!;
-        expect(await f.usdc.balanceOf(x)).to.equal(2n * share);
-        // Context: a holder whose balance changed since the record time (a checkpoint to
-        // search), holding the payment token.
-        await (await f.usdc.mint(z, 1n)).wait();
-        await (await f.suite.connect(f.agent).burnAsset(f.assetId, z, units(1) / 2n)).wait();
-        const checkpointedClaim = (await (await claim(next, z)).wait())!;
-        expect(await f.usdc.balanceOf(z)).to.equal(1n + share);
-        return {
-          firstDeposit: firstDeposit.gasUsed,
-          nextDeposit: nextDeposit.gasUsed,
-          firstClaim: firstClaim.gasUsed,
-          steadyClaim: steadyClaim.gasUsed,
-          checkpointedClaim: checkpointedClaim.gasUsed,
-          // The claims' calldata differs in the holder's address only.
-          executions: await Promise.all([firstClaim, steadyClaim, checkpointedClaim].map(beyondCalldata)),
+    itUnlessCoverage(
+      GAS,
+      "costs the same gas with 1,000 holders as with 10: the snapshot visits no holder; steady state within budget",
+      async function () {
+        this.timeout(600_000);
+        const figures = async (holders: number) => {
+          f = await networkHelpers.loadFixture(emptyFixture);
+          const wallets = await mintToRandomHolders(f, holders, units(1));
+          expect((await f.suite.getAsset(f.assetId)).holderCount).to.equal(BigInt(holders));
+          const [x, y, z] = wallets;
+          const last = wallets[wallets.length - 1];
+          const share = AMOUNT / BigInt(holders);
+          // The issuer's first deposit of the payment token: its books start.
+          const { distributionId: first, receipt: firstDeposit } = await distribute(f, AMOUNT);
+          expect((await f.suite.getDistribution(first)).eligibleSupply).to.equal(units(holders));
+          // Every holder can claim its share. A first claim: the wallet's first, the
+          // distribution's first, paid to a wallet without the payment token.
+          const firstClaim = (await (await claim(first, last)).wait())!;
+          expect(await f.usdc.balanceOf(last)).to.equal(share);
+          await (await claim(first, x)).wait();
+          // The steady state: the issuer's next deposit of the token (its books exist) ...
+          const { distributionId: next, receipt: nextDeposit } = await distribute(f, AMOUNT);
+          await (await claim(next, y)).wait();
+          // ... and a claim by a wallet that claimed an earlier distribution of the asset, of a
+          // distribution someone claimed from, paid to a wallet holding the payment token.
+          const steadyClaim = (await (await claim(next, x)).wait())!;
+          expect(await f.usdc.balanceOf(x)).to.equal(2n * share);
+          // Context: a holder whose balance changed since the record time (a checkpoint to
+          // search), holding the payment token.
+          await (await f.usdc.mint(z, 1n)).wait();
+          await (await f.suite.connect(f.agent).burnAsset(f.assetId, z, units(1) / 2n)).wait();
+          const checkpointedClaim = (await (await claim(next, z)).wait())!;
+          expect(await f.usdc.balanceOf(z)).to.equal(1n + share);
+          return {
+            firstDeposit: firstDeposit.gasUsed,
+            nextDeposit: nextDeposit.gasUsed,
+            firstClaim: firstClaim.gasUsed,
+            steadyClaim: steadyClaim.gasUsed,
+            checkpointedClaim: checkpointedClaim.gasUsed,
+            // The claims' calldata differs in the holder's address only.
+            executions: await Promise.all([firstClaim, steadyClaim, checkpointedClaim].map(beyondCalldata)),
+          };
         };
-      };
-      const ten = await figures(10);
-      const thousand = await figures(1_000);
-      const row = (label: string, a: bigint, b: bigint) =>
-        console.log(`        ${label.padEnd(60)} ${a} / ${b} gas (10 / 1,000 holders)`);
-      row("createDistribution, steady state (the token's books exist):", ten.nextDeposit, thousand.nextDeposit);
-      row("claimDistribution, steady state:", ten.steadyClaim, thousand.steadyClaim);
-      row("createDistribution, the issuer's first of the token:", ten.firstDeposit, thousand.firstDeposit);
-      row("claimDistribution, first claim, new payee:", ten.firstClaim, thousand.firstClaim);
-      row("claimDistribution, checkpointed holder, funded payee:", ten.checkpointedClaim, thousand.checkpointedClaim);
-      // The deposits' calldata is the same.
-      expect(thousand.firstDeposit).to.equal(ten.firstDeposit);
-      expect(thousand.nextDeposit).to.equal(ten.nextDeposit);
-      expect(thousand.executions).to.deep.equal(ten.executions);
-      // The budgets.
-      for (const run of [ten, thousand]) {
-        expect(run.nextDeposit).to.be.lessThan(100_000n);
-        expect(run.steadyClaim).to.be.lessThan(70_000n);
-      }
-    });
+        const ten = await figures(10);
+        const thousand = await figures(1_000);
+        const row = (label: string, a: bigint, b: bigint) =>
+          console.log(`        ${label.padEnd(60)} ${a} / ${b} gas (10 / 1,000 holders)`);
+        row("createDistribution, steady state (the token's books exist):", ten.nextDeposit, thousand.nextDeposit);
+        row("claimDistribution, steady state:", ten.steadyClaim, thousand.steadyClaim);
+        row("createDistribution, the issuer's first of the token:", ten.firstDeposit, thousand.firstDeposit);
+        row("claimDistribution, first claim, new payee:", ten.firstClaim, thousand.firstClaim);
+        row("claimDistribution, checkpointed holder, funded payee:", ten.checkpointedClaim, thousand.checkpointedClaim);
+        // The deposits' calldata is the same.
+        expect(thousand.firstDeposit).to.equal(ten.firstDeposit);
+        expect(thousand.nextDeposit).to.equal(ten.nextDeposit);
+        expect(thousand.executions).to.deep.equal(ten.executions);
+        // The budgets.
+        for (const run of [ten, thousand]) {
+          expect(run.nextDeposit).to.be.lessThan(100_000n);
+          expect(run.steadyClaim).to.be.lessThan(70_000n);
+        }
+      },
+    );
   });
 
   describe("claimDistribution", function () {

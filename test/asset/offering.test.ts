@@ -38,6 +38,7 @@ import {
   type OfferingParams,
   type PaymentToken,
 } from "./offering-support.js";
+import { GAS, itUnlessCoverage } from "../support/coverage.js";
 
 const { ethers, networkHelpers } = await network.create();
 const clock = networkHelpers.time;
@@ -453,7 +454,7 @@ describe("asset: primary offerings", function () {
       await expectBooks(f, fot);
     });
 
-    it("costs a new identity's first subscription under 120,000 gas", async function () {
+    itUnlessCoverage(GAS, "costs a new identity's first subscription under 120,000 gas", async function () {
       // An allow-list of 8 wallets (proofs of 3 levels), offerings with subscribers already, paid
       // in a token the diamond holds already; without and with per-identity bounds.
       const others = Array.from({ length: 5 }, (_, i) => new Wallet(id(`allow-listed ${i}`)).address);

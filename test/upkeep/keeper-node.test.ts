@@ -21,13 +21,14 @@ import {
   type RunningNode,
 } from "../support/nodes.js";
 import { ALARM } from "./fixture.js";
+import { describeUnlessCoverage, PROCESS } from "../support/coverage.js";
 
 const MANIFEST = "test/fixtures/manifest-upkeep.ts";
 /** The machine is shared: a CLI run that takes 2 s alone can take minutes under load. */
 const CLI_TIMEOUT_MS = 300_000;
 const BATCH_LINE = /^\[\+\d+\.\ds\] (\w+), gas [\d,]+, tx 0x[0-9a-f]{64}$/gm;
 
-describe("keeper run against a real hardhat node", function () {
+describeUnlessCoverage(PROCESS, "keeper run against a real hardhat node", function () {
   this.timeout(15 * 60_000);
 
   let node: RunningNode;

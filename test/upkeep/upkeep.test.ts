@@ -17,6 +17,7 @@ import {
 } from "../../typechain-types/index.js";
 import upkeepManifest from "../fixtures/manifest-upkeep.js";
 import { ALARM, jobsCheckData, jobsPerformData, upkeepFixture, type UpkeepFixture } from "./fixture.js";
+import { GAS, itUnlessCoverage } from "../support/coverage.js";
 
 const { ethers, networkHelpers } = await network.create();
 const fixture = () => upkeepFixture(ethers);
@@ -345,18 +346,22 @@ describe("upkeep module", function () {
   });
 
   describe("gas", function () {
-    it("costs at most 12,000 gas more than calling the provider's perform function directly", async function () {
-      await (await f.jobs.addMockJobs(3 * Number(MAX_PER_CALL))).wait();
-      // A first batch, so that both measured ones update the same warm-able slots.
-      await (await f.jobs.mockJobsPerform(jobsPerformData(0, MAX_PER_CALL))).wait();
-      const direct = await (
-        await f.jobs.connect(f.keeper).mockJobsPerform(jobsPerformData(MAX_PER_CALL, MAX_PER_CALL))
-      ).wait();
-      const routed = await (
-        await f.suite.performUpkeep(upkeepData("jobs", jobsPerformData(2n * MAX_PER_CALL, MAX_PER_CALL)))
-      ).wait();
-      const overhead = routed!.gasUsed - direct!.gasUsed;
-      expect(overhead, `performUpkeep overhead ${overhead}`).to.be.lessThan(12_000n);
-    });
+    itUnlessCoverage(
+      GAS,
+      "costs at most 12,000 gas more than calling the provider's perform function directly",
+      async function () {
+        await (await f.jobs.addMockJobs(3 * Number(MAX_PER_CALL))).wait();
+        // A first batch, so that both measured ones update the same warm-able slots.
+        await (await f.jobs.mockJobsPerform(jobsPerformData(0, MAX_PER_CALL))).wait();
+        const direct = await (
+          await f.jobs.connect(f.keeper).mockJobsPerform(jobsPerformData(MAX_PER_CALL, MAX_PER_CALL))
+        ).wait();
+        const routed = await (
+          await f.suite.performUpkeep(upkeepData("jobs", jobsPerformData(2n * MAX_PER_CALL, MAX_PER_CALL)))
+        ).wait();
+        const overhead = routed!.gasUsed - direct!.gasUsed;
+        expect(overhead, `performUpkeep overhead ${overhead}`).to.be.lessThan(12_000n);
+      },
+    );
   });
 });
