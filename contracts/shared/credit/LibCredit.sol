@@ -50,11 +50,6 @@ library LibCredit {
         emit ICredit.Credited(token, account, moduleId, amount);
     }
 
-    /// @dev What the diamond holds in `token` for all credits.
-    function total(address token) internal view returns (uint256) {
-        return layout().total[token];
-    }
-
     /// @dev Sends native currency with all gas but copies none of the recipient's return
     /// data, so a recipient cannot make the sender pay for a huge revert message. One that
     /// burns all the gas it gets only makes the call expensive: 1/64 stays with the sender,
