@@ -37,7 +37,6 @@ library LibFeed {
         (bool success, bytes memory data) = feed.staticcall(abi.encodeCall(IPriceFeed.latestRoundData, ()));
         if (!success || data.length != 160) return (false, 0, 0);
         (, answer, , updatedAt, ) = abi.decode(data, (uint80, int256, uint256, uint256, uint80));
-        // abi.decode refuses words out of range of their type only for the narrow ones.
         return (true, answer, updatedAt);
     }
 

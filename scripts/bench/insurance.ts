@@ -16,14 +16,13 @@ import {
 import { moduleId } from "../lib/core.js";
 import {
   CLAIM_ASSESSOR_ROLE,
-  Direction,
+  flightDelayProduct,
   INSURANCE_ORACLE_ROLE,
   INSURER_ROLE,
   InsuranceUpkeepAction,
   MAX_UPKEEP_BATCH,
-  ProductKind,
   RiskState,
-  type ProductParams,
+  travelProduct,
 } from "../lib/insurance.js";
 import { installFromManifest } from "../lib/modules.js";
 import suiteManifest from "../manifest.js";
@@ -52,49 +51,6 @@ const DAY = 86_400;
 const usd = (n: number) => parseUnits(String(n), 6);
 const coder = AbiCoder.defaultAbiCoder();
 const INSURANCE = moduleId("insurance");
-
-/** A flight-delay product: delay in minutes; 2 h pays 50 %, 3 h pays 100 %. */
-function flightDelayProduct(poolId: bigint): ProductParams {
-  return {
-    poolId,
-    kind: ProductKind.Parametric,
-    direction: Direction.AtLeast,
-    premiumBps: 500,
-    feeBps: 1_000,
-    minSumInsured: usd(10),
-    maxSumInsured: usd(1_000),
-    minCover: HOUR,
-    maxCover: 2 * DAY,
-    purchaseCutoff: HOUR,
-    maxAggregatePerRisk: usd(100_000),
-    maxReadingAge: DAY,
-    claimWindow: 3 * DAY,
-    tiers: [
-      { threshold: 120, payoutBps: 5_000 },
-      { threshold: 180, payoutBps: 10_000 },
-    ],
-  };
-}
-
-/** An assessed travel product: claims reviewed by an assessor. */
-function travelProduct(poolId: bigint): ProductParams {
-  return {
-    poolId,
-    kind: ProductKind.Assessed,
-    direction: Direction.AtLeast,
-    premiumBps: 300,
-    feeBps: 500,
-    minSumInsured: usd(100),
-    maxSumInsured: usd(5_000),
-    minCover: DAY,
-    maxCover: 30 * DAY,
-    purchaseCutoff: DAY,
-    maxAggregatePerRisk: usd(500_000),
-    maxReadingAge: 0,
-    claimWindow: 14 * DAY,
-    tiers: [],
-  };
-}
 
 export async function measureInsurance(ctx: BenchContext, diamond: IFinanceDiamond): Promise<BenchRow[]> {
   const { ethers } = ctx;

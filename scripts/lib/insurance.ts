@@ -1,6 +1,6 @@
 // Helpers for integrators and operators of the insurance module (products, risk pools,
 // policies, triggers and payouts).
-import { AbiCoder, id } from "ethers";
+import { AbiCoder, id, parseUnits } from "ethers";
 
 import type { IInsuranceTypes } from "../../typechain-types/contracts/modules/insurance/IInsuranceAdmin.js";
 
@@ -52,4 +52,56 @@ export function watchRisks(riskIds: readonly (bigint | number)[]): string {
 export function decodeInsurancePerform(data: string): { action: number; riskId: bigint } {
   const [action, riskId] = AbiCoder.defaultAbiCoder().decode(["uint8", "uint256"], data);
   return { action: Number(action), riskId: BigInt(riskId) };
+}
+
+const HOUR = 3600;
+const DAY = 86_400;
+const usd = (n: number) => parseUnits(String(n), 6);
+
+/**
+ * An example parametric product for a 6-decimal stablecoin pool (the docs', tests' and
+ * benchmark's): flight delay in minutes; 2 h pays 50 %, 3 h pays 100 %.
+ */
+export function flightDelayProduct(poolId: bigint | number, overrides: Partial<ProductParams> = {}): ProductParams {
+  return {
+    poolId,
+    kind: ProductKind.Parametric,
+    direction: Direction.AtLeast,
+    premiumBps: 500,
+    feeBps: 1_000,
+    minSumInsured: usd(10),
+    maxSumInsured: usd(1_000),
+    minCover: HOUR,
+    maxCover: 2 * DAY,
+    purchaseCutoff: HOUR,
+    maxAggregatePerRisk: usd(100_000),
+    maxReadingAge: DAY,
+    claimWindow: 3 * DAY,
+    tiers: [
+      { threshold: 120, payoutBps: 5_000 },
+      { threshold: 180, payoutBps: 10_000 },
+    ],
+    ...overrides,
+  };
+}
+
+/** An example assessed product for a 6-decimal stablecoin pool: travel, claims reviewed by an assessor: claims reviewed by an assessor. */
+export function travelProduct(poolId: bigint | number, overrides: Partial<ProductParams> = {}): ProductParams {
+  return {
+    poolId,
+    kind: ProductKind.Assessed,
+    direction: Direction.AtLeast,
+    premiumBps: 300,
+    feeBps: 500,
+    minSumInsured: usd(100),
+    maxSumInsured: usd(5_000),
+    minCover: DAY,
+    maxCover: 30 * DAY,
+    purchaseCutoff: DAY,
+    maxAggregatePerRisk: usd(500_000),
+    maxReadingAge: 0,
+    claimWindow: 14 * DAY,
+    tiers: [],
+    ...overrides,
+  };
 }

@@ -7,11 +7,10 @@ import { id, parseUnits } from "ethers";
 
 import {
   CLAIM_ASSESSOR_ROLE,
-  Direction,
+  flightDelayProduct,
   INSURANCE_ORACLE_ROLE,
   INSURER_ROLE,
-  ProductKind,
-  type ProductParams,
+  travelProduct,
 } from "../../scripts/lib/insurance.js";
 import { installFromManifest } from "../../scripts/lib/modules.js";
 import suiteManifest from "../../scripts/manifest.js";
@@ -28,50 +27,7 @@ export const DAY = 86_400;
 /** 6-decimal stablecoin units. */
 export const usd = (n: string | number) => parseUnits(String(n), 6);
 
-/** A flight-delay product: delay in minutes; 2 h pays 50 %, 3 h pays 100 %. */
-export function flightDelayProduct(poolId: bigint | number, overrides: Partial<ProductParams> = {}): ProductParams {
-  return {
-    poolId,
-    kind: ProductKind.Parametric,
-    direction: Direction.AtLeast,
-    premiumBps: 500,
-    feeBps: 1_000,
-    minSumInsured: usd(10),
-    maxSumInsured: usd(1_000),
-    minCover: HOUR,
-    maxCover: 2 * DAY,
-    purchaseCutoff: HOUR,
-    maxAggregatePerRisk: usd(100_000),
-    maxReadingAge: DAY,
-    claimWindow: 3 * DAY,
-    tiers: [
-      { threshold: 120, payoutBps: 5_000 },
-      { threshold: 180, payoutBps: 10_000 },
-    ],
-    ...overrides,
-  };
-}
-
-/** An assessed travel product: claims reviewed by an assessor. */
-export function travelProduct(poolId: bigint | number, overrides: Partial<ProductParams> = {}): ProductParams {
-  return {
-    poolId,
-    kind: ProductKind.Assessed,
-    direction: Direction.AtLeast,
-    premiumBps: 300,
-    feeBps: 500,
-    minSumInsured: usd(100),
-    maxSumInsured: usd(5_000),
-    minCover: DAY,
-    maxCover: 30 * DAY,
-    purchaseCutoff: DAY,
-    maxAggregatePerRisk: usd(500_000),
-    maxReadingAge: 0,
-    claimWindow: 14 * DAY,
-    tiers: [],
-    ...overrides,
-  };
-}
+export { flightDelayProduct, travelProduct };
 
 export async function insuranceFixture(ethers: HardhatEthers) {
   const core = await coreFixture(ethers);

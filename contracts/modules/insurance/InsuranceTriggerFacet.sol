@@ -64,7 +64,8 @@ contract InsuranceTriggerFacet is IInsuranceTriggers, ReentrancyGuardTransient {
         if (checkData.length == 0) return (false, "");
         uint256[] memory riskIds = abi.decode(checkData, (uint256[]));
         for (uint256 i; i < riskIds.length; ++i) {
-            if (_feedTriggers(riskIds[i])) return (true, abi.encode(ACTION_TRIGGER, riskIds[i]));
+            (bool triggers, , ) = _feedReading(riskIds[i]);
+            if (triggers) return (true, abi.encode(ACTION_TRIGGER, riskIds[i]));
         }
         return (false, "");
     }
@@ -79,28 +80,29 @@ contract InsuranceTriggerFacet is IInsuranceTriggers, ReentrancyGuardTransient {
             if (r.state == uint8(RiskState.Triggered)) {
                 LibInsurance.payBatch(riskId, r, InsuranceStorage.MAX_UPKEEP_BATCH);
             }
-        } else if (action == ACTION_TRIGGER && _feedTriggers(riskId)) {
-            (, int256 value, uint256 observedAt) = LibFeed.latest(r.feed);
-            LibInsurance.acceptReading(riskId, r, value, observedAt);
+        } else if (action == ACTION_TRIGGER) {
+            (bool triggers, int256 value, uint256 observedAt) = _feedReading(riskId);
+            if (triggers) LibInsurance.acceptReading(riskId, r, value, observedAt);
         }
     }
 
     /// @dev Whether the risk's feed now holds a reading that `checkTrigger` would accept
-    /// and that meets a tier; never reverts.
-    function _feedTriggers(uint256 riskId) private view returns (bool) {
+    /// and that meets a tier, and that reading; never reverts.
+    function _feedReading(uint256 riskId) private view returns (bool triggers, int256 value, uint256 observedAt) {
         InsuranceStorage.Layout storage $ = InsuranceStorage.layout();
         InsuranceStorage.Risk storage r = $.risks[riskId];
         address feed = r.feed;
-        if (feed == address(0) || r.state != uint8(RiskState.Open)) return false;
-        (bool ok, int256 value, uint256 observedAt) = LibFeed.latest(feed);
-        if (!ok || value < type(int96).min || value > type(int96).max) return false;
+        if (feed == address(0) || r.state != uint8(RiskState.Open)) return (false, 0, 0);
+        bool ok;
+        (ok, value, observedAt) = LibFeed.latest(feed);
+        if (!ok || value < type(int96).min || value > type(int96).max) return (false, 0, 0);
         InsuranceStorage.Product storage pr = $.products[r.productId];
-        if (LibInsurance.readingFault(r, pr, observedAt) != 0) return false;
+        if (LibInsurance.readingFault(r, pr, observedAt) != 0) return (false, 0, 0);
         (uint8 tier, ) = LibInsurance.tierOf(pr, value);
-        return tier != 0;
+        triggers = tier != 0;
     }
 
-    /// @dev Readings are stored in 128 bits, as tier thresholds are.
+    /// @dev Readings are compared with 96-bit tier thresholds: one beyond that range is refused.
     function _checkValue(int256 value) private pure {
         if (value < type(int96).min || value > type(int96).max) {
             revert InsuranceParamInvalid("value", uint256(value));
