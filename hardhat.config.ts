@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import hardhatToolboxMochaEthersPlugin from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
 import { configVariable, defineConfig } from "hardhat/config";
 
+import rpcRetryPlugin from "./scripts/plugins/rpc-retry.js";
 import { keeperTasks } from "./scripts/tasks/keeper.js";
 import { lendingTasks } from "./scripts/tasks/lending.js";
 import { modulesTasks } from "./scripts/tasks/modules.js";
@@ -40,7 +41,7 @@ const morphoCompiler = {
 const compilers = { compilers: [solcCompiler, morphoCompiler] };
 
 export default defineConfig({
-  plugins: [hardhatToolboxMochaEthersPlugin],
+  plugins: [hardhatToolboxMochaEthersPlugin, rpcRetryPlugin],
   tasks: [...modulesTasks, ...lendingTasks, ...keeperTasks],
   solidity: {
     // Tests, the benchmark and deployments use the same bytecode, so measured gas is

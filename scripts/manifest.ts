@@ -105,9 +105,13 @@ export default defineManifest({
     oracles: {},
   },
 
-  // Per-network overrides, keyed by Hardhat network name. Public networks get a real delay.
+  // Per-network overrides, keyed by Hardhat network name. Public networks get a real delay,
+  // a fee cap, and a confirmation depth before a step counts as done.
   networks: {
-    sepolia: { timelockDelay: 24 * 3600 },
+    sepolia: {
+      timelockDelay: 24 * 3600,
+      tx: { maxFeeGwei: 50, replaceAfterSeconds: 180, confirmations: 3 },
+    },
   },
 
   // Layout probes of the core module's ERC-7201 namespaces (append-only check on upgrade).

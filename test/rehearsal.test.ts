@@ -445,7 +445,7 @@ for (const kind of ["hardhat", "anvil"] as NodeKind[]) {
       const fresh = await tempDir("crash-hook");
       const killed = await cli(["deploy", "--set", "full"], {
         records: fresh,
-        env: { FINSUITE_CRASH_AFTER_STEP: "5" },
+        env: { FINSUITE_CRASH_AT: "confirmed:5" },
       });
       expect(killed.signal === "SIGKILL" || (killed.code !== null && killed.code !== 0), killed.output).to.equal(true);
       expect(killed.stdout).to.match(/^\[5\/\d+\] /m);
@@ -503,7 +503,7 @@ for (const kind of ["hardhat", "anvil"] as NodeKind[]) {
       const atCrash = (await exists(contractsFile(fresh))) ? await readContracts(fresh) : null;
       expect(Object.keys(atCrash?.contracts ?? {}).length).to.be.at.least(3);
       const journal = (await exists(journalFile(fresh, "full")))
-        ? await readJson<{ sent: Record<string, { hash: string }> }>(journalFile(fresh, "full"))
+        ? await readJson<{ sent: Record<string, { hashes: string[] }> }>(journalFile(fresh, "full"))
         : { sent: {} };
 
       const resumed = await cli(["deploy", "--set", "full"], { records: fresh });
@@ -522,28 +522,49 @@ for (const kind of ["hardhat", "anvil"] as NodeKind[]) {
       // a deployment that was sent (journaled) but not yet recorded is recovered, not repeated
       for (const [key, sent] of Object.entries(journal.sent)) {
         if (!key.startsWith("deploy:")) continue;
-        const receipt = await provider.getTransactionReceipt(sent.hash);
-        if (receipt?.status === 1) {
-          expect(contracts.contracts[key.slice("deploy:".length)].txHash, key).to.equal(sent.hash);
+        for (const hash of sent.hashes) {
+          const receipt = await provider.getTransactionReceipt(hash);
+          if (receipt?.status === 1) expect(contracts.contracts[key.slice("deploy:".length)].txHash, key).to.equal(hash);
         }
       }
       await checkHistoryOnChain(record);
       expect(await MockFacetV1__factory.connect(record.address, provider).mockValue()).to.equal(7n);
     });
 
-    it("6c. a deployment sent and journaled but not recorded before a kill is recovered, not repeated", async function () {
-      // The state a kill leaves between "transaction sent (journaled)" and "outcome recorded".
+    it("6c. a deployment broadcast before its hash reached the journal is found by its nonce, not repeated", async function () {
+      // The state a kill leaves between "transaction broadcast" and "hash journaled": the
+      // intent (nonce, transaction, expected address) is in the journal, no hash.
       const fresh = await tempDir("journal");
       const signer = await provider.getSigner(accounts[0]);
-      const sent = await signer.sendTransaction(await new DiamondCutFacet__factory().getDeployTransaction());
+      const deployTx = await new DiamondCutFacet__factory().getDeployTransaction();
+      const sinceBlock = await provider.getBlockNumber();
+      const sent = await signer.sendTransaction(deployTx);
       const mined = await sent.wait();
+      await provider.send("evm_mine", []); // the search must skip later blocks too
       await mkdir(path.dirname(journalFile(fresh, "journaled")), { recursive: true });
       await writeFile(
         journalFile(fresh, "journaled"),
         JSON.stringify({
-          schema: "finsuite.journal/1",
+          schema: "finsuite.journal/2",
           chainId: 31337,
-          sent: { "deploy:DiamondCutFacet": { hash: sent.hash, step: "deploy DiamondCutFacet" } },
+          sent: {
+            "deploy:DiamondCutFacet": {
+              step: "deploy DiamondCutFacet",
+              from: accounts[0],
+              nonce: sent.nonce,
+              to: null,
+              data: deployTx.data,
+              gasLimit: "3000000",
+              effect: {
+                kind: "create",
+                address: mined!.contractAddress,
+                codeHash: keccak256(await provider.getCode(mined!.contractAddress!)),
+              },
+              sinceBlock,
+              hashes: [],
+            },
+          },
+          confirmed: [],
         }),
       );
 

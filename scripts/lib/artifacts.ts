@@ -1,6 +1,6 @@
 // Reads what the planner needs from Hardhat's compiled artifacts: ABIs, bytecode, the
 // runtime code hash that identifies a facet version, and storage layouts.
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 
 import { Interface, keccak256, type InterfaceAbi } from "ethers";
 import type { ArtifactManager } from "hardhat/types/artifacts";
@@ -127,13 +127,36 @@ async function readSolcLayout(artifacts: ArtifactManager, name: string): Promise
   const outputPath = buildInfoId === undefined ? undefined : await artifacts.getBuildInfoOutputPath(buildInfoId);
   if (outputPath === undefined)
     throw new MissingArtifactError(`No build output for "${name}": run "npx hardhat build".`);
-  const output = JSON.parse(await readFile(outputPath, "utf8")) as {
-    output: { contracts: Record<string, Record<string, { storageLayout?: SolcLayout }>> };
-  };
   const inputSourceName = (artifact as unknown as { inputSourceName: string }).inputSourceName;
-  const layout = output.output.contracts[inputSourceName]?.[name]?.storageLayout;
+  const layout = (await layoutsOf(outputPath)).get(`${inputSourceName}:${name}`);
   if (layout === undefined) {
     throw new MissingArtifactError(`No storage layout for "${name}": is "storageLayout" in the solc outputSelection?`);
   }
   return layout;
+}
+
+/** Storage layouts of one build output, by "source:contract"; kept while the file is unchanged. */
+const layoutCache = new Map<string, { stamp: string; layouts: Map<string, SolcLayout> }>();
+
+/**
+ * Every contract's storage layout in a solc build output. The file holds the whole
+ * build's output (about 100 MB here): it is parsed once per version of the file, and only
+ * the layouts are kept.
+ */
+async function layoutsOf(outputPath: string): Promise<Map<string, SolcLayout>> {
+  const { mtimeMs, size } = await stat(outputPath);
+  const stamp = `${mtimeMs}:${size}`;
+  const cached = layoutCache.get(outputPath);
+  if (cached?.stamp === stamp) return cached.layouts;
+  const output = JSON.parse(await readFile(outputPath, "utf8")) as {
+    output: { contracts?: Record<string, Record<string, { storageLayout?: SolcLayout }>> };
+  };
+  const layouts = new Map<string, SolcLayout>();
+  for (const [source, contracts] of Object.entries(output.output.contracts ?? {})) {
+    for (const [contract, out] of Object.entries(contracts)) {
+      if (out.storageLayout !== undefined) layouts.set(`${source}:${contract}`, out.storageLayout);
+    }
+  }
+  layoutCache.set(outputPath, { stamp, layouts });
+  return layouts;
 }

@@ -9,9 +9,9 @@ import {
   type Fragment,
   type JsonFragment,
   type Signer,
-  type TransactionReceipt,
-  type TransactionResponse,
 } from "ethers";
+import path from "node:path";
+
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import type { ArtifactManager } from "hardhat/types/artifacts";
 
@@ -47,9 +47,13 @@ import {
   type ContractsRecord,
   type DeploymentRecord,
   type Journal,
+  type PendingOperation,
   type RecordedFacet,
+  type RecordedTransaction,
   type RecordedModule,
 } from "./records.js";
+import { describeSafeProposal, proposeSafeTransaction, readSafe, type SafeState } from "./safe.js";
+import { Sender, sendPolicy, type CrashPoint, type EffectSpec, type Landed } from "./sender.js";
 import type { LayoutSnapshot } from "./storage.js";
 
 /** A mistake of the caller: printed as is, without a stack trace. Nothing was sent. */
@@ -64,6 +68,11 @@ export interface SuiteContext {
   /** In-process networks start empty every run: records of a vanished diamond are ignored there. */
   ephemeral: boolean;
   log: (line: string) => void;
+  /** Milliseconds between polls of the chain while waiting (default 1000; 20 in process). */
+  pollMs?: number;
+  /** Test hook: where to die (default: FINSUITE_CRASH_AT) and how (default SIGKILL). */
+  crashAt?: CrashAt;
+  onCrash?: () => never;
 }
 
 export type Request =
@@ -147,12 +156,15 @@ export async function prepare(ctx: SuiteContext, request: Request): Promise<Prep
             `Unknown module "${request.module}". Known modules: ${Object.keys(ctx.manifest.modules).join(", ") || "none"}.`,
           );
         }
+        // With an operation pending, the record already lists the change: running the same
+        // command again carries it on.
+        const resuming = record.pendingOperation !== null;
         if (request.kind === "add") {
-          if (modules.includes(request.module))
+          if (modules.includes(request.module) && !resuming)
             throw new UserError(`Module "${request.module}" is already part of "${request.name}".`);
-          modules.push(request.module);
+          if (!modules.includes(request.module)) modules.push(request.module);
         } else {
-          if (!modules.includes(request.module))
+          if (!modules.includes(request.module) && !resuming)
             throw new UserError(`Module "${request.module}" is not part of "${request.name}".`);
           modules = modules.filter((m) => m !== request.module);
         }
@@ -273,7 +285,8 @@ export function formatPlan(prepared: Prepared): string {
   return lines.join("\n");
 }
 
-export type ApplyStatus = "done" | "nothing-to-do" | "scheduled";
+/** "proposed": a Safe upgrader must execute the transaction the run wrote; run again after. */
+export type ApplyStatus = "done" | "nothing-to-do" | "scheduled" | "proposed";
 
 /**
  * Applies a prepared plan. Each transaction is journaled when sent and its outcome
@@ -289,10 +302,26 @@ export async function apply(ctx: SuiteContext, prepared: Prepared): Promise<Appl
   return run.execute();
 }
 
+/** Where a test kills a run: the point and the number of the send it belongs to (1-based). */
+export interface CrashAt {
+  point: CrashPoint;
+  send: number;
+}
+
+/** FINSUITE_CRASH_AT=<point>:<n> (test hook): SIGKILL at that point of the n-th send. */
+function crashAtFromEnv(): CrashAt | null {
+  const value = process.env.FINSUITE_CRASH_AT;
+  if (value === undefined || value === "") return null;
+  const [point, n] = value.split(":");
+  return { point: point as CrashPoint, send: Number(n) };
+}
+
 class Run {
   private step = 0;
+  private sends = 0;
   private readonly total: number;
-  private readonly crashAfter = Number(process.env.FINSUITE_CRASH_AFTER_STEP ?? "0");
+  private readonly crashAt: CrashAt | null;
+  private readonly sender: Sender;
 
   constructor(
     private readonly ctx: SuiteContext,
@@ -300,62 +329,93 @@ class Run {
   ) {
     const deploys = p.plan.actions.filter((a) => a.kind === "deploy" || a.kind === "deployDiamond").length;
     this.total = deploys + (p.plan.actions.length > deploys || p.record?.pendingOperation ? 2 : 0);
+    this.crashAt = ctx.crashAt ?? crashAtFromEnv();
+    this.sender = new Sender({
+      provider: ctx.ethers.provider,
+      signer: p.signer,
+      policy: sendPolicy(p.params.tx, ctx.pollMs ?? (ctx.ephemeral ? 20 : 1000)),
+      network: ctx.networkName,
+      entries: () => p.journal.sent,
+      save: () => ctx.store.writeJournal(p.name, p.journal),
+      log: ctx.log,
+      crash: (point) => this.crash(point),
+    });
   }
 
   private get provider() {
     return this.ctx.ethers.provider;
   }
 
-  /** Finishes what a killed run left in the journal: records mined transactions, forgets dropped ones. */
+  /** Test hook: dies at the chosen point of the chosen send, as a kill would. */
+  private crash(point: CrashPoint): void {
+    if (this.crashAt === null || this.crashAt.point !== point || this.crashAt.send !== this.sends) return;
+    this.ctx.log(`FINSUITE_CRASH_AT=${point}:${this.sends}: killing the run (test hook)`);
+    if (this.ctx.onCrash !== undefined) this.ctx.onCrash();
+    process.kill(process.pid, "SIGKILL");
+  }
+
+  /**
+   * Settles what a killed run left in the journal, oldest nonce first: a step whose
+   * transaction landed is recorded, one never mined is sent again at its nonce, one whose
+   * nonce went to another transaction is forgotten (and planned again).
+   */
   async resolveJournal(): Promise<void> {
-    let recovered = false;
-    for (const [key, entry] of Object.entries(this.p.journal.sent)) {
-      let receipt = await this.provider.getTransactionReceipt(entry.hash);
-      if (receipt === null && (await this.provider.getTransaction(entry.hash)) !== null) {
-        this.ctx.log(`waiting for ${entry.step} (${entry.hash}) sent by an earlier run`);
-        receipt = await this.provider.waitForTransaction(entry.hash);
-      }
-      if (receipt !== null && receipt.status === 1) {
-        this.ctx.log(`recovered ${entry.step}: tx ${entry.hash} confirmed in block ${receipt.blockNumber}`);
-        if (key.startsWith("deploy:")) await this.recordContract(key.slice("deploy:".length), receipt);
-        if (key === "diamond") await this.recordDiamond(receipt);
-        recovered = true;
+    const entries = Object.entries(this.p.journal.sent).sort(([, a], [, b]) => a.nonce - b.nonce);
+    if (entries.length === 0) return;
+    for (const [key, entry] of entries) {
+      this.ctx.log(`resuming ${entry.step} (nonce ${entry.nonce}) left by an earlier run`);
+      const landed = await this.sender.finish(key);
+      if (landed === null) {
+        this.ctx.log(`note: nonce ${entry.nonce} went to another transaction: ${entry.step} is planned again`);
+      } else {
+        const at = landed.hash === null ? "found on chain" : `tx ${landed.hash} in block ${landed.blockNumber}`;
+        this.ctx.log(`recovered ${entry.step}: ${at}`);
+        if (entry.effect.kind === "create" && key.startsWith("deploy:")) {
+          await this.recordContract(key.slice("deploy:".length), entry.effect.address, landed);
+        }
+        if (entry.effect.kind === "create" && key === "diamond") await this.recordDiamond(entry.effect.address, landed);
+        this.p.journal.confirmed.push(recordedTransaction(entry.step, landed));
       }
       delete this.p.journal.sent[key];
+      await this.ctx.store.writeJournal(this.p.name, this.p.journal);
     }
-    await this.ctx.store.writeJournal(this.p.name, this.p.journal);
-    if (recovered) {
-      // What the earlier run completed is on record now: plan again from there.
-      Object.assign(this.p, await prepare(this.ctx, this.p.request));
-      if (this.p.plan.problems.length > 0) {
-        throw new UserError(`Refusing to apply:\n  - ${this.p.plan.problems.join("\n  - ")}`);
-      }
+    // What the earlier run completed is on record now: plan again from there.
+    Object.assign(this.p, await prepare(this.ctx, this.p.request));
+    if (this.p.plan.problems.length > 0) {
+      throw new UserError(`Refusing to apply:\n  - ${this.p.plan.problems.join("\n  - ")}`);
     }
   }
+
+  /** The Safe that sends the run's timelock calls, when the upgrader is one; else the signer does. */
+  private safe: SafeState | null = null;
 
   /** Checks that would otherwise fail half-way: roles and funds. */
   async preflight(): Promise<void> {
     const address = await this.p.signer.getAddress();
-    const hasModuleOps = this.p.plan.actions.some((a) => ["install", "upgrade", "remove"].includes(a.kind));
+    const hasModuleOps =
+      this.p.plan.actions.some((a) => ["install", "upgrade", "remove"].includes(a.kind)) ||
+      this.p.record?.pendingOperation != null;
+    const upgrader = this.p.params.upgrader;
+    const upgraderIsSigner = upgrader === undefined || upgrader.toLowerCase() === address.toLowerCase();
+    if (hasModuleOps && !upgraderIsSigner) this.safe = await readSafe(this.provider, upgrader);
     if (this.p.record !== null && hasModuleOps) {
       const diamond = IFinanceDiamond__factory.connect(this.p.record.address, this.provider);
-      if (!(await diamond.hasRole(ROLES.UPGRADER, address))) {
+      const sender = this.safe?.address ?? address;
+      if (!(await diamond.hasRole(ROLES.UPGRADER, sender))) {
         throw new UserError(
-          `Account ${address} lacks UPGRADER_ROLE on diamond ${this.p.record.address}: ask its owner to grant it, ` +
-            "or sign with the upgrader's account.",
+          this.safe !== null
+            ? `Safe ${sender}, the upgrader the manifest names for network "${this.ctx.networkName}", lacks ` +
+                `UPGRADER_ROLE on diamond ${this.p.record.address}: grant it the role, or fix the manifest.`
+            : `Account ${address} lacks UPGRADER_ROLE on diamond ${this.p.record.address}: ask its owner to grant ` +
+                "it, or sign with the upgrader's account (or name the upgrader Safe in the manifest).",
         );
       }
     }
-    const upgrader = this.p.params.upgrader;
-    if (
-      this.p.record === null &&
-      hasModuleOps &&
-      upgrader !== undefined &&
-      upgrader.toLowerCase() !== address.toLowerCase()
-    ) {
+    if (this.p.record === null && hasModuleOps && !upgraderIsSigner && this.safe === null) {
       throw new UserError(
-        `The manifest makes ${upgrader} the upgrader of network "${this.ctx.networkName}", but ${address} signs: ` +
-          'the new diamond\'s modules could not be installed. Sign with the upgrader, or deploy the set "core" first.',
+        `The manifest makes ${upgrader} the upgrader of network "${this.ctx.networkName}", but ${address} signs ` +
+          "and the upgrader is not a Safe: the new diamond's modules could not be installed. Sign with the " +
+          'upgrader, make the upgrader a Safe, or deploy the set "core" first.',
       );
     }
     const fee = await this.provider.getFeeData();
@@ -407,53 +467,49 @@ class Run {
     return new ContractFactory(info.abi, info.bytecode, this.p.signer);
   }
 
-  private async send(
-    key: string,
-    label: string,
-    send: () => Promise<TransactionResponse>,
-  ): Promise<TransactionReceipt> {
-    const tx = await send();
-    this.p.journal.sent[key] = { hash: tx.hash, step: label };
-    await this.ctx.store.writeJournal(this.p.name, this.p.journal);
-    const receipt = await tx.wait();
-    if (receipt === null || receipt.status !== 1) throw new Error(`${label} failed: tx ${tx.hash}`);
-    return receipt;
+  /** Sends one step through the journal; returns once it has landed with its confirmations. */
+  private async send(key: string, label: string, tx: { to: string | null; data: string }, effect: EffectSpec) {
+    this.sends += 1;
+    return this.sender.send(key, label, tx, effect);
   }
 
   /** After a step's outcome is recorded: forget it in the journal, print it, maybe crash (tests). */
-  private async confirmed(key: string, label: string, receipt: TransactionReceipt): Promise<void> {
+  private async confirmed(key: string, label: string, landed: Landed): Promise<void> {
+    this.crash("recorded");
     delete this.p.journal.sent[key];
-    this.p.journal.confirmed.push({ step: label, hash: receipt.hash, gasUsed: receipt.gasUsed.toString() });
+    this.p.journal.confirmed.push(recordedTransaction(label, landed));
     await this.ctx.store.writeJournal(this.p.name, this.p.journal);
     this.step += 1;
-    this.ctx.log(
-      `${`[${this.step}/${this.total}]`.padEnd(8)}${label.padEnd(40)} tx ${receipt.hash} gas ${receipt.gasUsed.toLocaleString("en-US")}`,
-    );
-    if (this.crashAfter > 0 && this.step >= this.crashAfter) {
-      this.ctx.log(`FINSUITE_CRASH_AFTER_STEP=${this.crashAfter}: killing the process (test hook)`);
-      process.kill(process.pid, "SIGKILL");
-    }
+    const gas = landed.gasUsed === null ? "?" : landed.gasUsed.toLocaleString("en-US");
+    this.ctx.log(`${`[${this.step}/${this.total}]`.padEnd(8)}${label.padEnd(40)} tx ${landed.hash ?? "?"} gas ${gas}`);
+    this.crash("confirmed");
   }
 
   private async deployContract(name: string): Promise<void> {
     const key = `deploy:${name}`;
     const label = `deploy ${name}`;
-    const receipt = await this.send(key, label, async () => {
-      const tx = await this.factory(name).getDeployTransaction();
-      return this.p.signer.sendTransaction(tx);
+    const tx = await this.factory(name).getDeployTransaction();
+    const landed = await this.send(key, label, { to: null, data: tx.data }, {
+      kind: "create",
+      codeHash: this.p.contracts[name].codeHash,
     });
-    await this.recordContract(name, receipt);
-    await this.confirmed(key, label, receipt);
+    await this.recordContract(name, this.createdAt(key), landed);
+    await this.confirmed(key, label, landed);
   }
 
-  private async recordContract(name: string, receipt: TransactionReceipt): Promise<void> {
-    const address = receipt.contractAddress;
-    if (!address) throw new Error(`deploy ${name}: receipt ${receipt.hash} has no contract address`);
+  /** The address a journaled creation step deploys to. */
+  private createdAt(key: string): string {
+    const effect = this.p.journal.sent[key]?.effect;
+    if (effect?.kind !== "create") throw new Error(`${key} is not a journaled creation`);
+    return effect.address;
+  }
+
+  private async recordContract(name: string, address: string, landed: Landed): Promise<void> {
     this.p.registry.contracts[name] = {
       address,
       codeHash: this.p.contracts[name].codeHash,
-      txHash: receipt.hash,
-      blockNumber: receipt.blockNumber,
+      txHash: landed.hash ?? "",
+      blockNumber: landed.blockNumber,
     };
     await this.ctx.store.writeContracts(this.p.registry);
   }
@@ -480,16 +536,16 @@ class Run {
     ) as CoreFacetAddresses;
     const config = this.diamondConfig(await this.p.signer.getAddress());
     const factory = await this.ctx.ethers.getContractFactory("Diamond", this.p.signer);
-    const receipt = await this.send("diamond", "deploy the diamond", async () =>
-      this.p.signer.sendTransaction(await factory.getDeployTransaction(facets, config)),
-    );
-    await this.recordDiamond(receipt);
-    await this.confirmed("diamond", "deploy the diamond", receipt);
+    const tx = await factory.getDeployTransaction(facets, config);
+    const landed = await this.send("diamond", "deploy the diamond", { to: null, data: tx.data }, {
+      kind: "create",
+      codeHash: null, // its code depends on the constructor's arguments
+    });
+    await this.recordDiamond(this.createdAt("diamond"), landed);
+    await this.confirmed("diamond", "deploy the diamond", landed);
   }
 
-  private async recordDiamond(receipt: TransactionReceipt): Promise<void> {
-    const address = receipt.contractAddress;
-    if (!address) throw new Error(`diamond deployment ${receipt.hash} has no contract address`);
+  private async recordDiamond(address: string, landed: Landed): Promise<void> {
     const record: DeploymentRecord = {
       schema: DEPLOYMENT_SCHEMA,
       name: this.p.name,
@@ -498,7 +554,7 @@ class Run {
       address,
       owner: "",
       timelock: { delay: 0 },
-      blockNumber: receipt.blockNumber,
+      blockNumber: landed.blockNumber,
       set: this.p.set,
       modules: this.p.modules,
       installed: [],
@@ -534,15 +590,18 @@ class Run {
       );
     }
     let state = Number(await diamond.getOperationState(id));
+    if (this.safe !== null) return this.throughSafe(this.safe, { id, salt, calls, descriptions, state });
     if (state === 0) {
-      const receipt = await this.send(`schedule:${id}`, "schedule module operation", () =>
-        diamond.schedule(calls, salt),
-      );
-      await this.confirmed(`schedule:${id}`, `schedule ${plural(descriptions.length, "module change")}`, receipt);
+      const key = `schedule:${id}`;
+      const label = `schedule ${plural(descriptions.length, "module change")}`;
+      const data = diamond.interface.encodeFunctionData("schedule", [calls, salt]);
+      const landed = await this.send(key, label, { to: record.address, data }, operationEffect(record.address, id, 1));
+      await this.confirmed(key, label, landed);
       state = Number(await diamond.getOperationState(id));
       if (state === 1) {
         const readyAt = Number(await diamond.getOperationReadyAt(id));
-        record.pendingOperation = { id, salt, calls, readyAt, actions: descriptions, scheduleTx: receipt.hash };
+        record.pendingOperation = { id, salt, calls, readyAt, actions: descriptions, scheduleTx: landed.hash ?? "" };
+        record.modules = this.p.modules;
         record.history.push({
           at: new Date().toISOString(),
           actions: [
@@ -564,11 +623,90 @@ class Run {
       return "scheduled";
     }
     if (state === 2) {
-      const receipt = await this.send(`execute:${id}`, "execute module operation", () => diamond.execute(calls, salt));
-      await this.confirmed(`execute:${id}`, `execute ${plural(descriptions.length, "module change")}`, receipt);
+      const key = `execute:${id}`;
+      const label = `execute ${plural(descriptions.length, "module change")}`;
+      const data = diamond.interface.encodeFunctionData("execute", [calls, salt]);
+      const landed = await this.send(key, label, { to: record.address, data }, operationEffect(record.address, id, 3));
+      await this.confirmed(key, label, landed);
     }
     await this.syncRecord([...this.p.plan.actions.map(describeAction)]);
     return "done";
+  }
+
+  /**
+   * The operation through a Safe upgrader: nothing is sent from the Safe. The transaction
+   * it must execute next (schedule, or execute once due) is printed and written as a
+   * Transaction Builder file, and the record holds the operation as proposed; a later run
+   * sees what the Safe executed on chain and carries on from there.
+   */
+  private async throughSafe(
+    safe: SafeState,
+    op: { id: string; salt: string; calls: string[]; descriptions: string[]; state: number },
+  ): Promise<ApplyStatus> {
+    const record = this.p.record!;
+    const diamond = IFinanceDiamond__factory.connect(record.address, this.provider);
+    if (op.state === 3) {
+      this.ctx.log(`Operation ${op.id} was executed by Safe ${safe.address}.`);
+      await this.syncRecord([...this.p.plan.actions.map(describeAction)]);
+      return "done";
+    }
+    const readyAt = op.state === 0 ? 0 : Number(await diamond.getOperationReadyAt(op.id));
+    const call = op.state === 0 ? "schedule" : "execute";
+    const pending: PendingOperation = {
+      id: op.id,
+      salt: op.salt,
+      calls: op.calls,
+      readyAt,
+      actions: op.descriptions,
+      scheduleTx: record.pendingOperation?.id === op.id ? record.pendingOperation.scheduleTx : "",
+    };
+    record.modules = this.p.modules;
+    if (op.state === 1) {
+      record.pendingOperation = pending;
+      await this.ctx.store.writeDeployment(record);
+      this.ctx.log(
+        `Safe ${safe.address} has scheduled operation ${op.id}; it can execute from ` +
+          `${new Date(readyAt * 1000).toISOString()}. Run the same command again then.`,
+      );
+      return "scheduled";
+    }
+    const data =
+      call === "schedule"
+        ? diamond.interface.encodeFunctionData("schedule", [op.calls, op.salt])
+        : diamond.interface.encodeFunctionData("execute", [op.calls, op.salt]);
+    const proposal = proposeSafeTransaction(
+      safe,
+      { to: record.address, data },
+      {
+        name: `${call} ${plural(op.descriptions.length, "module change")} of ${record.name}`,
+        description: `${call} timelocked operation ${op.id}: ${op.descriptions.join("; ")}`,
+      },
+    );
+    const file = await this.ctx.store.writeSafeProposal(record.name, call, op.id, proposal.transactionBuilder);
+    const isNew = record.pendingOperation?.proposal?.safeTxHash !== proposal.safeTxHash;
+    record.pendingOperation = {
+      ...pending,
+      proposal: { safe: safe.address, call, nonce: Number(proposal.tx.nonce), safeTxHash: proposal.safeTxHash, file },
+    };
+    if (this.p.journal.confirmed.length > 0 || isNew) {
+      record.history.push({
+        at: new Date().toISOString(),
+        actions: [
+          ...this.p.plan.actions.filter((a) => a.kind === "deploy" || a.kind === "deployDiamond").map(describeAction),
+          `proposed ${call} of operation ${op.id} to Safe ${safe.address}`,
+        ],
+        transactions: this.p.journal.confirmed.splice(0),
+      });
+      await this.ctx.store.writeJournal(this.p.name, this.p.journal);
+    }
+    await this.ctx.store.writeDeployment(record);
+    describeSafeProposal(proposal).forEach((line) => this.ctx.log(line));
+    this.ctx.log(`Transaction Builder file: ${path.join(this.ctx.store.dir, file)}`);
+    this.ctx.log(
+      `Proposed: once the Safe has executed it, run the same command again` +
+        (call === "schedule" ? " (then again after the timelock delay, for execute)." : "."),
+    );
+    return "proposed";
   }
 
   private callFor(action: PlanAction): string {
@@ -650,6 +788,20 @@ class Run {
 }
 
 const BUILT_IN_MODULES = new Set(["core", "unmanaged"]);
+
+/** A timelocked operation of `diamond` in at least `atLeast` state (1 scheduled, 3 executed). */
+const operationEffect = (diamond: string, id: string, atLeast: number): EffectSpec => ({
+  kind: "operation",
+  diamond,
+  id,
+  atLeast,
+});
+
+const recordedTransaction = (step: string, landed: Landed): RecordedTransaction => ({
+  step,
+  hash: landed.hash ?? "unknown (found by its effect)",
+  gasUsed: landed.gasUsed?.toString() ?? "unknown",
+});
 
 /** A module's functions, events and errors, from its facets' artifacts; null if one is not known. */
 function moduleAbi(facets: RecordedFacet[], contracts: Record<string, ContractInfo>): string[] | null {

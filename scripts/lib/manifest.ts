@@ -19,6 +19,26 @@ export interface NetworkParams {
   tokens: Record<string, string>;
   /** Price-feed addresses by pair, for modules that take them. */
   oracles: Record<string, string>;
+  /** How the tooling sends transactions on this network (fees, replacement, confirmations). */
+  tx?: TxPolicy;
+}
+
+/** How `modules deploy|upgrade|add|remove` send transactions on a network. */
+export interface TxPolicy {
+  /**
+   * Cap of `maxFeePerGas`, in gwei: no transaction offers more. When the base fee is above
+   * it, a run sends nothing new and stops, saying so. Default: no cap.
+   */
+  maxFeeGwei?: number;
+  /** Tip (`maxPriorityFeePerGas`) in gwei. Default: the node's suggestion. */
+  priorityFeeGwei?: number;
+  /**
+   * Seconds to wait for a transaction to be mined before it is replaced at the same nonce
+   * with fees 12.5 % higher (never above the cap). Default 180.
+   */
+  replaceAfterSeconds?: number;
+  /** Blocks, counting the transaction's own, before a step is recorded as confirmed. Default 1. */
+  confirmations?: number;
 }
 
 export interface InitSpec {
@@ -111,7 +131,30 @@ export function validateManifest(manifest: Manifest): string[] {
     if (delay !== undefined && (!Number.isInteger(delay) || delay < 0 || delay > 30 * 24 * 3600)) {
       problems.push(`network "${network}": timelockDelay must be whole seconds from 0 to 2592000 (30 days)`);
     }
+    problems.push(...txPolicyProblems(network, params.tx));
   }
+  return problems;
+}
+
+function txPolicyProblems(network: string, tx: TxPolicy | undefined): string[] {
+  if (tx === undefined) return [];
+  const where = `network "${network}": tx.`;
+  const problems: string[] = [];
+  const positive = (v: number | undefined) => v === undefined || (Number.isFinite(v) && v > 0);
+  if (!positive(tx.maxFeeGwei)) problems.push(`${where}maxFeeGwei must be a number of gwei above 0`);
+  if (!(tx.priorityFeeGwei === undefined || (Number.isFinite(tx.priorityFeeGwei) && tx.priorityFeeGwei >= 0))) {
+    problems.push(`${where}priorityFeeGwei must be a number of gwei, 0 or more`);
+  }
+  if (tx.maxFeeGwei !== undefined && tx.priorityFeeGwei !== undefined && tx.priorityFeeGwei > tx.maxFeeGwei) {
+    problems.push(`${where}priorityFeeGwei (${tx.priorityFeeGwei}) must not exceed maxFeeGwei (${tx.maxFeeGwei})`);
+  }
+  if (!positive(tx.replaceAfterSeconds)) problems.push(`${where}replaceAfterSeconds must be a number of seconds above 0`);
+  const c = tx.confirmations;
+  if (c !== undefined && (!Number.isInteger(c) || c < 1 || c > 100)) {
+    problems.push(`${where}confirmations must be a whole number of blocks from 1 to 100`);
+  }
+  const known = new Set(["maxFeeGwei", "priorityFeeGwei", "replaceAfterSeconds", "confirmations"]);
+  for (const key of Object.keys(tx)) if (!known.has(key)) problems.push(`${where}${key} is not a known setting`);
   return problems;
 }
 
@@ -147,6 +190,7 @@ export function networkParams(manifest: Manifest, network: string): NetworkParam
     ...own,
     tokens: { ...manifest.defaults.tokens, ...own.tokens },
     oracles: { ...manifest.defaults.oracles, ...own.oracles },
+    tx: { ...manifest.defaults.tx, ...own.tx },
   };
 }
 

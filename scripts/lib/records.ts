@@ -6,11 +6,12 @@ import path from "node:path";
 
 import type { SemVerTuple } from "./core.js";
 import type { DeployedContract } from "./plan.js";
+import type { JournalEntry } from "./sender.js";
 import type { LayoutSnapshot } from "./storage.js";
 
 export const DEPLOYMENT_SCHEMA = "finsuite.deployment/1";
 export const CONTRACTS_SCHEMA = "finsuite.contracts/1";
-export const JOURNAL_SCHEMA = "finsuite.journal/1";
+export const JOURNAL_SCHEMA = "finsuite.journal/2";
 
 export interface RecordedFacet {
   /** Contract name, or "unknown" for an address no record names. */
@@ -49,7 +50,20 @@ export interface PendingOperation {
   calls: string[];
   readyAt: number;
   actions: string[];
+  /** Empty when a Safe scheduled it. */
   scheduleTx: string;
+  /** When the upgrader is a Safe: the transaction proposed to it, waiting for its owners. */
+  proposal?: SafeProposalRecord;
+}
+
+export interface SafeProposalRecord {
+  safe: string;
+  call: "schedule" | "execute";
+  /** The Safe nonce the SafeTx hash holds for. */
+  nonce: number;
+  safeTxHash: string;
+  /** Transaction Builder file next to the record. */
+  file: string;
 }
 
 export interface DeploymentRecord {
@@ -86,8 +100,11 @@ export interface ContractsRecord {
 export interface Journal {
   schema: typeof JOURNAL_SCHEMA;
   chainId: number;
-  /** Transactions sent whose outcome is not yet in a record, by step key. */
-  sent: Record<string, { hash: string; step: string }>;
+  /**
+   * Steps whose outcome is not yet in a record, by step key: each intent is written here
+   * before its transaction is broadcast (scripts/lib/sender.ts).
+   */
+  sent: Record<string, JournalEntry>;
   /** Transactions confirmed by runs that did not finish, for the history entry of the run that does. */
   confirmed: RecordedTransaction[];
 }
@@ -194,6 +211,13 @@ export class RecordStore {
     return raw;
   }
 
+  /** Writes a Safe Transaction Builder batch next to the record; returns its file name. */
+  async writeSafeProposal(name: string, call: string, operationId: string, batch: unknown): Promise<string> {
+    const file = `${name}.safe-${call}-${operationId.slice(2, 10)}.json`;
+    await writeJsonAtomic(path.join(this.dir, file), batch);
+    return file;
+  }
+
   async readContracts(chainId: number): Promise<ContractsRecord> {
     const file = path.join(this.dir, "contracts.json");
     const raw = await readJson(file);
@@ -222,7 +246,14 @@ export class RecordStore {
     const file = this.journalFile(name);
     const raw = await readJson(file);
     if (raw === null) return { schema: JOURNAL_SCHEMA, chainId, sent: {}, confirmed: [] };
-    check(file, isObject(raw) && raw.schema === JOURNAL_SCHEMA && isObject(raw.sent), "not a journal");
+    check(file, isObject(raw) && typeof raw.schema === "string" && isObject(raw.sent), "not a journal");
+    if (raw.schema !== JOURNAL_SCHEMA) {
+      throw new RecordError(
+        `${file} is a journal of schema "${raw.schema}", written by an earlier version of this tooling that ` +
+          `journaled transactions only after sending them. Finish that run with the version that wrote it, ` +
+          "or check each transaction it lists on chain and delete the file.",
+      );
+    }
     const journal = raw as unknown as Journal;
     return { ...journal, confirmed: Array.isArray(journal.confirmed) ? journal.confirmed : [] };
   }

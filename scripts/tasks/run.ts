@@ -8,6 +8,8 @@ import { MissingArtifactError } from "../lib/artifacts.js";
 import { apply, formatPlan, prepare, UserError, type Request, type SuiteContext } from "../lib/deployments.js";
 import type { Manifest } from "../lib/manifest.js";
 import { RecordError, RecordStore } from "../lib/records.js";
+import { SendStopped, StepFailed } from "../lib/sender.js";
+import { isTransportFailure } from "../plugins/rpc-retry-hooks.js";
 
 export interface TaskArgs {
   manifest: string;
@@ -60,8 +62,23 @@ export async function runTask(body: () => Promise<void>): Promise<void> {
   try {
     await body();
   } catch (e) {
-    if (e instanceof UserError || e instanceof RecordError || e instanceof MissingArtifactError) {
+    if (
+      e instanceof UserError ||
+      e instanceof RecordError ||
+      e instanceof MissingArtifactError ||
+      e instanceof SendStopped ||
+      e instanceof StepFailed
+    ) {
       console.error(`Error: ${e.message}`);
+      process.exitCode = 1;
+      return;
+    }
+    if (isTransportFailure(e)) {
+      console.error(
+        `Error: ${(e as Error).message}\nStopped. Every transaction sent so far is in the journal or the records: ` +
+          "run the same command again when the endpoint answers, and it carries on from there without sending " +
+          "anything twice.",
+      );
       process.exitCode = 1;
       return;
     }
@@ -80,4 +97,5 @@ export async function planAndApply(args: TaskArgs, hre: HardhatRuntimeEnvironmen
     console.log(`Diamond ${record.address} on ${ctx.networkName}; record ${ctx.store.deploymentFile(record.name)}`);
   }
   if (status === "scheduled") console.log("Timelocked operation pending: run the same command again once it is due.");
+  if (status === "proposed") console.log("Waiting for the upgrader Safe: run the same command again once it has executed.");
 }

@@ -263,7 +263,7 @@ export function runModules(args: string[], options: CliOptions): Promise<CliResu
  */
 export function runHardhat(full: string[], options: Omit<CliOptions, "records" | "manifest">): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = { ...process.env, RPC_URL: options.rpcUrl, ...options.env };
-  if (options.env?.FINSUITE_CRASH_AFTER_STEP === undefined) delete env.FINSUITE_CRASH_AFTER_STEP;
+  if (options.env?.FINSUITE_CRASH_AT === undefined) delete env.FINSUITE_CRASH_AT;
   delete env.FINSUITE_DEPLOYMENTS_DIR;
   // `hardhat test` names its own config in HARDHAT_CONFIG; another project folder uses its own.
   if (options.cwd !== undefined) delete env.HARDHAT_CONFIG;
