@@ -80,10 +80,16 @@ async function expectConsistent(root: string, name: string, fromBlock: number, o
   }
 
   const sent = await sentSince(fromBlock);
-  expect(sent.every((t) => t.status === 1), "every transaction succeeded").to.equal(true);
+  expect(
+    sent.every((t) => t.status === 1),
+    "every transaction succeeded",
+  ).to.equal(true);
   const created = sent.filter((t) => t.to === null).map((t) => getAddress(t.created!));
   const known = new Set([...Object.values(contracts).map((c) => getAddress(c.address)), getAddress(record.address)]);
-  expect(created.filter((a) => !known.has(a)), "contracts deployed twice (not on record)").to.deep.equal([]);
+  expect(
+    created.filter((a) => !known.has(a)),
+    "contracts deployed twice (not on record)",
+  ).to.deep.equal([]);
   expect(new Set(created).size).to.equal(created.length);
   const calls = (selector: string) => sent.filter((t) => t.data.startsWith(selector)).length;
   expect(calls(SCHEDULE), "schedule sent").to.equal(operations);

@@ -1,6 +1,6 @@
 // The deploy library in process: records against the chain, combined ABI, refusals.
 import { expect } from "chai";
-import { readdir, readFile, writeFile, mkdtemp } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 
@@ -13,7 +13,7 @@ import v2Manifest from "./fixtures/manifest-v2.js";
 import suiteManifest from "../scripts/manifest.js";
 import { apply, formatPlan, prepare, UserError, type Request, type SuiteContext } from "../scripts/lib/deployments.js";
 import type { Manifest } from "../scripts/lib/manifest.js";
-import { RecordStore, type DeploymentRecord } from "../scripts/lib/records.js";
+import { RecordError, RecordStore, type DeploymentRecord } from "../scripts/lib/records.js";
 import { expectRejection } from "./helpers.js";
 import { selectorsOf } from "../scripts/lib/core.js";
 import { MissingArtifactError } from "../scripts/lib/artifacts.js";
@@ -229,6 +229,22 @@ describe("deployments (in process)", function () {
     await writeFile(ctx.store.deploymentFile("other-chain"), JSON.stringify({ ...record, chainId: 5 }, null, 2));
     const before = await filesOf(ctx.store.dir);
     await expectRejection(prepare(ctx, { kind: "upgrade", name: "other-chain" }), UserError, /belongs to chain 5/);
+    expect(await filesOf(ctx.store.dir)).to.deep.equal(before);
+  });
+
+  it("refuses a journal of the earlier schema, saying why and what to do, and leaves it untouched", async function () {
+    const ctx = await freshContext();
+    const file = path.join(ctx.store.dir, ".journal", "old.json");
+    await mkdir(path.dirname(file), { recursive: true });
+    const legacy = { schema: "finsuite.journal/1", chainId: 31337, sent: { diamond: { hash: "0x01", step: "x" } } };
+    await writeFile(file, JSON.stringify(legacy));
+    const before = await filesOf(ctx.store.dir);
+    const expected =
+      `${file} is a journal of schema "finsuite.journal/1", written by an earlier version of this tooling that ` +
+      "journaled transactions only after sending them. Finish that run with the version that wrote it, or check " +
+      "each transaction it lists on chain and delete the file.";
+    const exactly = new RegExp(`^${expected.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
+    await expectRejection(prepare(ctx, { kind: "deploy", set: "core", name: "old" }), RecordError, exactly);
     expect(await filesOf(ctx.store.dir)).to.deep.equal(before);
   });
 

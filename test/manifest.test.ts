@@ -182,6 +182,28 @@ describe("manifest", function () {
       }
     });
 
+    it("accepts a transaction policy, and rejects each bad setting with what it must be", function () {
+      const manifest = makeManifest();
+      manifest.defaults.tx = { maxFeeGwei: 50, priorityFeeGwei: 1.5, replaceAfterSeconds: 180, confirmations: 3 };
+      expect(validateManifest(manifest)).to.deep.equal([]);
+      const cases: [Record<string, unknown>, string][] = [
+        [{ maxFeeGwei: 0 }, "maxFeeGwei must be a number of gwei above 0"],
+        [{ maxFeeGwei: Number.NaN }, "maxFeeGwei must be a number of gwei above 0"],
+        [{ priorityFeeGwei: -1 }, "priorityFeeGwei must be a number of gwei, 0 or more"],
+        [{ maxFeeGwei: 2, priorityFeeGwei: 3 }, "priorityFeeGwei (3) must not exceed maxFeeGwei (2)"],
+        [{ replaceAfterSeconds: 0 }, "replaceAfterSeconds must be a number of seconds above 0"],
+        [{ confirmations: 0 }, "confirmations must be a whole number of blocks from 1 to 100"],
+        [{ confirmations: 1.5 }, "confirmations must be a whole number of blocks from 1 to 100"],
+        [{ confirmations: 101 }, "confirmations must be a whole number of blocks from 1 to 100"],
+        [{ maxFee: 10 }, "maxFee is not a known setting"],
+      ];
+      for (const [tx, problem] of cases) {
+        const bad = makeManifest();
+        bad.networks.sepolia.tx = tx;
+        expect(validateManifest(bad), JSON.stringify(tx)).to.deep.equal([`network "sepolia": tx.${problem}`]);
+      }
+    });
+
     it("reports every problem, one line each", function () {
       const manifest = makeManifest();
       manifest.modules.Bad = { version: [1, 0, 0], facets: [], dependencies: ["Bad"] };
@@ -204,6 +226,18 @@ describe("manifest", function () {
         tokens: { USDC: USDC_TESTNET, DAI },
         oracles: { "ETH/USD": ETH_USD },
       });
+    });
+
+    it("merges a network's transaction policy over the defaults' setting by setting", function () {
+      const manifest = makeManifest();
+      manifest.defaults.tx = { replaceAfterSeconds: 120, confirmations: 2 };
+      manifest.networks.sepolia.tx = { confirmations: 5, maxFeeGwei: 40 };
+      expect(networkParams(manifest, "sepolia").tx).to.deep.equal({
+        replaceAfterSeconds: 120,
+        confirmations: 5,
+        maxFeeGwei: 40,
+      });
+      expect(networkParams(manifest, "hardhat").tx).to.deep.equal({ replaceAfterSeconds: 120, confirmations: 2 });
     });
 
     it("returns the defaults for a network without overrides", function () {

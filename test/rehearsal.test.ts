@@ -524,7 +524,8 @@ for (const kind of ["hardhat", "anvil"] as NodeKind[]) {
         if (!key.startsWith("deploy:")) continue;
         for (const hash of sent.hashes) {
           const receipt = await provider.getTransactionReceipt(hash);
-          if (receipt?.status === 1) expect(contracts.contracts[key.slice("deploy:".length)].txHash, key).to.equal(hash);
+          if (receipt?.status === 1)
+            expect(contracts.contracts[key.slice("deploy:".length)].txHash, key).to.equal(hash);
         }
       }
       await checkHistoryOnChain(record);

@@ -489,10 +489,15 @@ class Run {
     const key = `deploy:${name}`;
     const label = `deploy ${name}`;
     const tx = await this.factory(name).getDeployTransaction();
-    const landed = await this.send(key, label, { to: null, data: tx.data }, {
-      kind: "create",
-      codeHash: this.p.contracts[name].codeHash,
-    });
+    const landed = await this.send(
+      key,
+      label,
+      { to: null, data: tx.data },
+      {
+        kind: "create",
+        codeHash: this.p.contracts[name].codeHash,
+      },
+    );
     await this.recordContract(name, this.createdAt(key), landed);
     await this.confirmed(key, label, landed);
   }
@@ -537,10 +542,15 @@ class Run {
     const config = this.diamondConfig(await this.p.signer.getAddress());
     const factory = await this.ctx.ethers.getContractFactory("Diamond", this.p.signer);
     const tx = await factory.getDeployTransaction(facets, config);
-    const landed = await this.send("diamond", "deploy the diamond", { to: null, data: tx.data }, {
-      kind: "create",
-      codeHash: null, // its code depends on the constructor's arguments
-    });
+    const landed = await this.send(
+      "diamond",
+      "deploy the diamond",
+      { to: null, data: tx.data },
+      {
+        kind: "create",
+        codeHash: null, // its code depends on the constructor's arguments
+      },
+    );
     await this.recordDiamond(this.createdAt("diamond"), landed);
     await this.confirmed("diamond", "deploy the diamond", landed);
   }

@@ -148,7 +148,8 @@ function txPolicyProblems(network: string, tx: TxPolicy | undefined): string[] {
   if (tx.maxFeeGwei !== undefined && tx.priorityFeeGwei !== undefined && tx.priorityFeeGwei > tx.maxFeeGwei) {
     problems.push(`${where}priorityFeeGwei (${tx.priorityFeeGwei}) must not exceed maxFeeGwei (${tx.maxFeeGwei})`);
   }
-  if (!positive(tx.replaceAfterSeconds)) problems.push(`${where}replaceAfterSeconds must be a number of seconds above 0`);
+  if (!positive(tx.replaceAfterSeconds))
+    problems.push(`${where}replaceAfterSeconds must be a number of seconds above 0`);
   const c = tx.confirmations;
   if (c !== undefined && (!Number.isInteger(c) || c < 1 || c > 100)) {
     problems.push(`${where}confirmations must be a whole number of blocks from 1 to 100`);
@@ -190,7 +191,9 @@ export function networkParams(manifest: Manifest, network: string): NetworkParam
     ...own,
     tokens: { ...manifest.defaults.tokens, ...own.tokens },
     oracles: { ...manifest.defaults.oracles, ...own.oracles },
-    tx: { ...manifest.defaults.tx, ...own.tx },
+    ...(manifest.defaults.tx !== undefined || own.tx !== undefined
+      ? { tx: { ...manifest.defaults.tx, ...own.tx } }
+      : {}),
   };
 }
 

@@ -5,15 +5,14 @@
 // used by something else, the step is planned again; the nonce unused, the same
 // transaction is sent again at the same nonce. Fees are EIP-1559, capped per network, and
 // a transaction not mined in time is replaced at its nonce with higher fees.
-import { getCreateAddress, keccak256, type Provider, type Signer, type TransactionRequest } from "ethers";
+import { formatUnits, getCreateAddress, keccak256, type Provider, type Signer, type TransactionRequest } from "ethers";
 
 import { IFinanceDiamond__factory } from "../../typechain-types/index.js";
 import type { TxPolicy } from "./manifest.js";
 
 /** What a step's transaction should do; a creation's address follows from its nonce. */
 export type EffectSpec =
-  | { kind: "create"; codeHash: string | null }
-  | { kind: "operation"; diamond: string; id: string; atLeast: number };
+  { kind: "create"; codeHash: string | null } | { kind: "operation"; diamond: string; id: string; atLeast: number };
 
 /** What a step's transaction does, checked on chain to tell whether the step happened. */
 export type Effect =
@@ -95,7 +94,7 @@ export interface SenderOptions {
   crash: (point: CrashPoint) => void;
 }
 
-const formatGwei = (wei: bigint) => `${(Number(wei) / GWEI).toFixed(3).replace(/\.?0+$/, "")} gwei`;
+const formatGwei = (wei: bigint) => `${formatUnits(wei, "gwei").replace(/\.0$/, "")} gwei`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class Sender {

@@ -97,5 +97,6 @@ export async function planAndApply(args: TaskArgs, hre: HardhatRuntimeEnvironmen
     console.log(`Diamond ${record.address} on ${ctx.networkName}; record ${ctx.store.deploymentFile(record.name)}`);
   }
   if (status === "scheduled") console.log("Timelocked operation pending: run the same command again once it is due.");
-  if (status === "proposed") console.log("Waiting for the upgrader Safe: run the same command again once it has executed.");
+  if (status === "proposed")
+    console.log("Waiting for the upgrader Safe: run the same command again once it has executed.");
 }
